@@ -1,0 +1,1 @@
+"""Platform adapters: turn chat input into command invocations and replies into messages."""

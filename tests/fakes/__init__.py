@@ -1,0 +1,1 @@
+"""Realistic fakes of Discord and Slack, served over loopback."""
