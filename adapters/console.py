@@ -1,0 +1,172 @@
+"""The console: the same commands in a terminal, against the same database.
+
+For trying reachout with no account anywhere, for demos and scripts (commands piped on
+standard input), and as the full-stack harness of the test suite: one line in, one reply out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+from pathlib import Path
+from typing import TextIO
+
+from bot.engine import Origin
+from bot.replies import Reply, render_text
+from bot.runtime import Runtime
+
+PLATFORM = "console"
+WORKSPACE_ID = "local"
+WORKSPACE_NAME = "Local cohort"
+CHANNEL_ID = "console"
+QUIT_WORDS = ("/quit", "/exit", "quit", "exit")
+
+BANNER = (
+    "reachout console: log outreach, see progress, try every command.\n"
+    "Type /help for commands, /as NAME to switch member, /quit to leave."
+)
+
+
+def member_id_for(name: str) -> str:
+    """Console members are identified by their name, case and spacing ignored."""
+    return " ".join(name.split()).casefold()
+
+
+def render(reply: Reply) -> str:
+    """A reply as terminal text; channel posts are marked as such."""
+    names = {m.user_id: m.display_name for m in reply.mentions}
+
+    def show(text: str) -> str:
+        return render_text(text, names, escape=lambda s: s, mention=lambda _id, name: f"@{name}")
+
+    lines: list[str] = []
+    if not reply.private:
+        lines.append(f"[posted in #{CHANNEL_ID}]")
+    if reply.title:
+        lines.append(f"== {show(reply.title)} ==")
+    if reply.text:
+        lines.append(show(reply.text))
+    for item in reply.fields:
+        lines.append(f"{show(item.name)}:")
+        lines.extend(f"  {line}" for line in show(item.value).splitlines())
+    return "\n".join(lines)
+
+
+class ConsoleSession:
+    """One console user at a time against the core; ``/as`` switches who is typing."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        name: str,
+        timezone: str | None = None,
+        export_dir: Path | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.name = " ".join(name.split()) or "You"
+        self.timezone = timezone
+        self.export_dir = export_dir or Path.cwd()
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(
+            platform=PLATFORM,
+            workspace_id=WORKSPACE_ID,
+            workspace_name=WORKSPACE_NAME,
+            channel_id=CHANNEL_ID,
+            user_id=member_id_for(self.name),
+            user_name=self.name,
+            user_timezone=self.timezone,
+        )
+
+    async def start(self) -> None:
+        """Make sure the local cohort exists; whoever opens it first organizes it."""
+        engine = self.runtime.engine
+        inv = await engine.resolve(self.origin)
+        if inv.cohort.channel_id is None:
+            await engine.setup_cohort(inv, WORKSPACE_NAME, self.timezone, None)
+
+    async def run_line(self, line: str) -> str | None:
+        """The text to print for one line; None when the line asks to quit."""
+        text = line.strip()
+        if not text or text.startswith("#"):
+            return ""
+        if text.casefold() in QUIT_WORDS:
+            return None
+        if text.casefold().startswith(("/as ", "/as\t")) or text.casefold() == "/as":
+            return self._switch(text[3:])
+        if not text.startswith("/"):
+            text = "/" + text
+        reply = await self.runtime.dispatcher.run_text(self.origin, text)
+        out = render(reply)
+        if reply.attachment is not None:
+            path = self._save(reply.attachment.filename, reply.attachment.content)
+            out += f"\n(saved to {path})"
+        return out
+
+    def _switch(self, name: str) -> str:
+        cleaned = " ".join(name.split())
+        if not cleaned or len(cleaned) > 80 or any(ord(c) < 32 for c in cleaned):
+            return "Usage: /as NAME, e.g. /as Sam"
+        self.name = cleaned
+        return f"You are now {cleaned}."
+
+    def _save(self, filename: str, content: bytes) -> Path:
+        path = self.export_dir / filename
+        stem, suffix, number = path.stem, path.suffix, 1
+        while path.exists():
+            number += 1
+            path = self.export_dir / f"{stem}-{number}{suffix}"
+        path.write_bytes(content)
+        return path
+
+
+def _start_reader(
+    stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str]
+) -> None:
+    """Read lines on a daemon thread, so Ctrl-C never waits for a blocked read."""
+
+    def read() -> None:
+        for line in stream:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, "")
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+
+
+async def serve_console(
+    runtime: Runtime,
+    name: str,
+    timezone: str | None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    interactive: bool | None = None,
+) -> None:
+    """Run the prompt until ``/quit`` or end of input."""
+    if interactive is None:
+        interactive = stdin.isatty()
+
+    def emit(text: str) -> None:
+        stdout.write(text)
+        stdout.flush()
+
+    session = ConsoleSession(runtime, name, timezone)
+    await session.start()
+    if interactive:
+        emit(f"{BANNER}\nYou are {session.name}.\n")
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    _start_reader(stdin, asyncio.get_running_loop(), queue)
+    while True:
+        if interactive:
+            emit(f"{session.name}> ")
+        line = await queue.get()
+        if line == "":
+            if interactive:
+                emit("\n")
+            return
+        out = await session.run_line(line)
+        if out is None:
+            return
+        if out:
+            emit(out + ("\n" if interactive else "\n\n"))

@@ -1,0 +1,201 @@
+"""``reachout``: the command line, and the one place that wires concrete pieces together.
+
+Adapters are loaded by name, so ``bot`` never imports a platform library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import os
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Protocol
+
+from bot import __version__
+from bot.clock import Clock, SystemClock
+from bot.commands.catalog import build_registry
+from bot.commands.dispatch import Dispatcher
+from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.engine import Engine
+from bot.runtime import Runtime
+from bot.timezones import canonical_timezone
+from storage.connection import open_database
+from storage.migrations import SchemaTooNew, migrate, schema_version
+from storage.repository import SqliteStore
+
+log = logging.getLogger("reachout")
+
+EXIT_USAGE = 2
+
+PLATFORMS = {"discord": "adapters.discord", "slack": "adapters.slack"}
+
+
+class PlatformModule(Protocol):
+    """What ``reachout run`` needs from a platform adapter module."""
+
+    async def serve(self, runtime: Runtime) -> None: ...
+
+
+class CliError(Exception):
+    """A clean one-line failure with an exit status."""
+
+    def __init__(self, message: str, status: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    """Open and migrate the database and build the core on it; close everything on exit."""
+    try:
+        async with open_database(settings.database) as db:
+            try:
+                await migrate(db)
+            except sqlite3.DatabaseError as problem:
+                raise CliError(
+                    f"REACHOUT_DATABASE: {settings.database} is not a usable reachout "
+                    f"database ({problem})"
+                ) from None
+            store = SqliteStore(db)
+            registry = build_registry()
+            engine = Engine(store, clock or SystemClock(), settings.timezone)
+            yield Runtime(
+                settings, engine.clock, store, engine, registry, Dispatcher(engine, registry)
+            )
+    except SchemaTooNew as problem:
+        raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+    except sqlite3.OperationalError as problem:
+        raise CliError(f"REACHOUT_DATABASE: cannot open {settings.database} ({problem})") from None
+
+
+async def _console(settings: Settings, args: argparse.Namespace) -> int:
+    from adapters.console import serve_console
+
+    timezone = None
+    if args.timezone:
+        timezone = canonical_timezone(args.timezone)
+        if timezone is None:
+            raise CliError(f"--timezone: unknown time zone {args.timezone!r}")
+    name = args.as_name or os.environ.get("USER", "").capitalize() or "You"
+    async with open_runtime(settings) as runtime:
+        await serve_console(runtime, name, timezone)
+    return 0
+
+
+async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    async with open_database(settings.database) as db:
+        before = await schema_version(db)
+        applied = await migrate(db)
+    if applied:
+        print(f"{settings.database}: schema {before} -> {applied[-1].number}")
+    else:
+        print(f"{settings.database}: schema {before}, up to date")
+    return 0
+
+
+def _backup_target(settings: Settings, path: str) -> Path:
+    """Refuse to overwrite anything, and to back up a database that isn't there."""
+    target = Path(path)
+    if target.exists():
+        raise CliError(f"{target} already exists; choose a new file name for the backup")
+    if not target.parent.is_dir():
+        raise CliError(f"cannot write {target}: the folder {target.parent} does not exist")
+    if not settings.database.exists():
+        raise CliError(f"REACHOUT_DATABASE: {settings.database} does not exist yet")
+    return target
+
+
+async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    target = _backup_target(settings, args.path)
+    async with open_database(settings.database) as db:
+        destination = sqlite3.connect(target)
+        try:
+            await db.reader.backup(destination)
+        finally:
+            destination.close()
+    print(f"Backed up {settings.database} to {target}")
+    return 0
+
+
+def configured_platforms(settings: Settings) -> list[str]:
+    """Platforms whose credentials are set; adapters validate the rest when they start."""
+    wanted = []
+    if settings.discord_token:
+        wanted.append("discord")
+    if settings.slack_bot_token or settings.slack_app_token or settings.slack_signing_secret:
+        wanted.append("slack")
+    return wanted
+
+
+def _platform(name: str) -> PlatformModule:
+    try:
+        module: PlatformModule = importlib.import_module(PLATFORMS[name])
+    except ModuleNotFoundError as missing:
+        if missing.name != PLATFORMS[name]:
+            raise
+        raise CliError(f"{name} support is not part of this version of reachout yet") from None
+    return module
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    wanted = configured_platforms(settings)
+    if not wanted:
+        raise CliError(
+            "no platform is configured. Set DISCORD_TOKEN for Discord, or SLACK_BOT_TOKEN "
+            "with SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) for Slack, in "
+            "the environment or .env (see .env.example). To try reachout without an account, "
+            "run: reachout console"
+        )
+    modules = [_platform(name) for name in wanted]
+    async with open_runtime(settings) as runtime:
+        log.info("starting %s", ", ".join(wanted))
+        await asyncio.gather(*(module.serve(runtime) for module in modules))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reachout",
+        description="A Discord and Slack bot that keeps a cohort writing informational-"
+        "interview emails. Settings come from the environment and .env (see .env.example).",
+    )
+    parser.add_argument("--version", action="version", version=f"reachout {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    console = commands.add_parser("console", help="use the bot in this terminal")
+    console.add_argument("--as", dest="as_name", metavar="NAME", help="who you are at first")
+    console.add_argument("--timezone", metavar="TZ", help="your IANA time zone")
+    commands.add_parser("run", help="serve every platform whose credentials are set")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    backup = commands.add_parser("backup", help="copy the database safely, even while running")
+    backup.add_argument("path", metavar="PATH", help="the new backup file")
+    return parser
+
+
+_HANDLERS = {"console": _console, "run": _run, "migrate": _migrate, "backup": _backup}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as problem:
+        print(f"reachout: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings)
+    try:
+        return asyncio.run(_HANDLERS[args.command](settings, args))
+    except CliError as problem:
+        print(f"reachout: {problem}", file=sys.stderr)
+        return problem.status
+    except KeyboardInterrupt:
+        return 130

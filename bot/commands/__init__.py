@@ -1,0 +1,1 @@
+"""The command layer: one registry of typed commands, its parser, handlers and help."""

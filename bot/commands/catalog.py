@@ -1,0 +1,333 @@
+"""The command set of DESIGN.md section 3, declared once.
+
+Descriptions stay under 100 characters (Discord's limit) and argument names are lowercase
+words, so every platform can show them as they are.
+"""
+
+from __future__ import annotations
+
+from bot.commands import organizers, outreach, overview, preferences
+from bot.commands.arguments import ArgType, Argument
+from bot.commands.help import render_help
+from bot.commands.registry import Args, Command, Registry
+from bot.engine import Engine, Invocation
+from bot.periods import WEEKDAYS
+from bot.replies import Reply
+
+CONTACT_LIMIT = 80
+ORG_LIMIT = 100
+NOTE_LIMIT = 500
+
+
+def _contact(required: bool) -> Argument:
+    return Argument(
+        "contact",
+        ArgType.TEXT,
+        "The person's name or a nickname (private to you)",
+        required=required,
+        max_length=CONTACT_LIMIT,
+    )
+
+
+NOTE = Argument("note", ArgType.TEXT, "A private note for yourself", max_length=NOTE_LIMIT)
+TIMEZONE = Argument(
+    "timezone", ArgType.TEXT, "An IANA time zone such as Europe/Berlin", max_length=64
+)
+
+
+def build_registry() -> Registry:
+    """Every command, in the order ``/help`` shows them."""
+    registry: Registry | None = None
+
+    async def show_help(engine: Engine, inv: Invocation, args: Args) -> Reply:
+        assert registry is not None
+        return render_help(registry, args.text("command"), await engine.is_organizer(inv))
+
+    registry = Registry(
+        (
+            Command(
+                "sent",
+                "Log an outreach email you sent; naming the contact starts its follow-up clock",
+                (
+                    _contact(False),
+                    Argument("org", ArgType.TEXT, "Their organisation", max_length=ORG_LIMIT),
+                    Argument(
+                        "count",
+                        ArgType.INTEGER,
+                        "How many emails, for ones you'd rather not name",
+                        min_value=1,
+                        max_value=20,
+                        example="2",
+                    ),
+                    NOTE,
+                ),
+                outreach.sent,
+                examples=('/sent Jane Doe org:"Acme Labs"', "/sent count:2"),
+                details="Three business days without a reply, you'll be nudged to try a second "
+                "person there; seven, to follow up once.",
+            ),
+            Command(
+                "followup",
+                "Log a follow-up email to a contact",
+                (_contact(True), NOTE),
+                outreach.followup,
+                examples=("/followup Jane Doe",),
+            ),
+            Command(
+                "reply",
+                "Log a reply from a contact; stops its follow-up clock",
+                (_contact(True), NOTE),
+                outreach.reply,
+                examples=("/reply Jane Doe",),
+            ),
+            Command(
+                "interview",
+                "Log an informational interview, done (default) or scheduled",
+                (
+                    _contact(True),
+                    Argument(
+                        "status",
+                        ArgType.CHOICE,
+                        "done or scheduled",
+                        choices=("done", "scheduled"),
+                    ),
+                    NOTE,
+                    Argument(
+                        "share",
+                        ArgType.BOOLEAN,
+                        "Celebrate it in the channel (the contact is never named)",
+                    ),
+                ),
+                outreach.interview,
+                examples=("/interview Jane Doe", "/interview Jane Doe status:scheduled"),
+            ),
+            Command(
+                "thanks",
+                "Log a thank-you note sent after a conversation",
+                (_contact(True),),
+                outreach.thanks,
+                examples=("/thanks Jane Doe",),
+            ),
+            Command("undo", "Undo your most recent log (shows what was undone)", (), outreach.undo),
+            Command(
+                "goal",
+                "Show or set your weekly email and monthly interview targets",
+                (
+                    Argument(
+                        "emails",
+                        ArgType.INTEGER,
+                        "Emails per week",
+                        min_value=1,
+                        max_value=50,
+                        example="3",
+                    ),
+                    Argument(
+                        "interviews",
+                        ArgType.INTEGER,
+                        "Interviews per month (0 for none)",
+                        min_value=0,
+                        max_value=31,
+                        example="2",
+                    ),
+                ),
+                overview.goal,
+                examples=("/goal emails:5", "/goal interviews:2"),
+            ),
+            Command(
+                "progress", "Your week, streak, pipeline and follow-ups due", (), overview.progress
+            ),
+            Command(
+                "contacts",
+                "Your private pipeline: each contact, its stage and next step",
+                (
+                    Argument(
+                        "status",
+                        ArgType.CHOICE,
+                        "Which contacts to show",
+                        choices=overview.CONTACT_FILTERS,
+                    ),
+                ),
+                overview.contacts,
+                examples=("/contacts", "/contacts due"),
+            ),
+            Command(
+                "leaderboard",
+                "The cohort's board (only members who opted in are named)",
+                (
+                    Argument(
+                        "period",
+                        ArgType.CHOICE,
+                        "week, month or all",
+                        choices=("week", "month", "all"),
+                    ),
+                    Argument(
+                        "metric",
+                        ArgType.CHOICE,
+                        "What to rank by",
+                        choices=("interviews", "emails", "actions"),
+                    ),
+                    Argument("share", ArgType.BOOLEAN, "Post it in the channel for everyone"),
+                ),
+                overview.leaderboard,
+                examples=("/leaderboard", "/leaderboard month metric:emails share:yes"),
+            ),
+            Command(
+                "pause",
+                "Pause your nudges, reminders and streak until a date",
+                (
+                    Argument(
+                        "until",
+                        ArgType.DATE,
+                        "The last day of the pause, or off to resume",
+                        keywords=preferences.RESUME_WORDS,
+                    ),
+                ),
+                preferences.pause,
+                examples=("/pause until:2026-12-31", "/pause until:off"),
+            ),
+            Command(
+                "settings",
+                "Your opt-ins (leaderboard, mentions, DM reminders) and time zone",
+                (
+                    Argument("leaderboard", ArgType.BOOLEAN, "Show your name on the leaderboard"),
+                    Argument("mentions", ArgType.BOOLEAN, "Let check-ins mention you by name"),
+                    Argument("reminders", ArgType.BOOLEAN, "Get follow-up reminders by DM"),
+                    TIMEZONE,
+                ),
+                preferences.settings,
+                examples=("/settings mentions:yes", "/settings timezone:America/Toronto"),
+            ),
+            Command(
+                "mydata",
+                "Export all your data, or erase it",
+                subcommands=(
+                    Command(
+                        "export",
+                        "Everything stored about you, as a JSON file",
+                        (),
+                        preferences.export,
+                        slow=True,
+                    ),
+                    Command(
+                        "forget",
+                        "Erase everything about you (asks for confirmation first)",
+                        (
+                            Argument(
+                                "confirm",
+                                ArgType.BOOLEAN,
+                                "yes to erase, after reading the warning",
+                            ),
+                        ),
+                        preferences.forget,
+                        examples=("/mydata forget confirm:yes",),
+                    ),
+                ),
+            ),
+            Command(
+                "cohort",
+                "Organizer tools: set up the cohort, schedule nudges, stats and export",
+                organizer_only=True,
+                subcommands=(
+                    Command(
+                        "setup",
+                        "Bind the cohort to this channel (name, time zone, first day of the week)",
+                        (
+                            Argument("name", ArgType.TEXT, "The cohort's name", max_length=80),
+                            TIMEZONE,
+                            Argument(
+                                "week_start",
+                                ArgType.CHOICE,
+                                "The day weeks start",
+                                choices=WEEKDAYS,
+                            ),
+                        ),
+                        organizers.setup,
+                        organizer_only=True,
+                        examples=(
+                            '/cohort setup name:"PhD careers 2026" timezone:America/Toronto',
+                        ),
+                    ),
+                    Command(
+                        "schedule",
+                        "When the weekly kickoff and midweek check-in go out",
+                        (),
+                        organizers.scheduling_pending,
+                        organizer_only=True,
+                    ),
+                    Command(
+                        "goal",
+                        "The cohort's default email and interview goals",
+                        (
+                            Argument(
+                                "emails",
+                                ArgType.INTEGER,
+                                "Emails per week",
+                                min_value=1,
+                                max_value=50,
+                                example="3",
+                            ),
+                            Argument(
+                                "interviews",
+                                ArgType.INTEGER,
+                                "Interviews per month (0 for none)",
+                                min_value=0,
+                                max_value=31,
+                                example="1",
+                            ),
+                        ),
+                        organizers.goal,
+                        organizer_only=True,
+                    ),
+                    Command(
+                        "preview",
+                        "See the next nudge privately before it goes out",
+                        (),
+                        organizers.scheduling_pending,
+                        organizer_only=True,
+                    ),
+                    Command(
+                        "nudge-now",
+                        "Post this period's nudge now (it won't be sent again)",
+                        (),
+                        organizers.scheduling_pending,
+                        organizer_only=True,
+                    ),
+                    Command(
+                        "stats",
+                        "This week's and last week's cohort numbers",
+                        (),
+                        organizers.stats,
+                        organizer_only=True,
+                        slow=True,
+                    ),
+                    Command(
+                        "export",
+                        "Weekly counts per member as CSV (no contact names)",
+                        (),
+                        organizers.export,
+                        organizer_only=True,
+                        slow=True,
+                    ),
+                    Command(
+                        "organizers",
+                        "List, add or remove the cohort's organizers",
+                        (
+                            Argument("add", ArgType.USER, "Someone to make an organizer"),
+                            Argument("remove", ArgType.USER, "An organizer to remove"),
+                        ),
+                        organizers.organizers,
+                        organizer_only=True,
+                        examples=("/cohort organizers add:@Sam",),
+                    ),
+                ),
+            ),
+            Command(
+                "help",
+                "What each command does",
+                (Argument("command", ArgType.TEXT, "A command to explain", max_length=40),),
+                show_help,
+                examples=("/help", "/help sent"),
+            ),
+        )
+    )
+    return registry

@@ -1,0 +1,155 @@
+"""Settings: read once at start from the environment and ``.env``, validated, passed down.
+
+Nothing here runs at import time. The environment wins over ``.env``; ``.env`` fills gaps.
+Secrets are wrapped so that printing or logging the settings never shows them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from bot.timezones import canonical_timezone, system_timezone
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_DATABASE = "reachout.db"
+
+
+class ConfigError(Exception):
+    """A setting with a bad value; the message names the setting."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting}: {problem}")
+        self.setting = setting
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A token or signing secret that never shows up in reprs or logs."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the core needs, plus the raw values adapters validate for themselves."""
+
+    database: Path
+    timezone: str
+    log_level: str
+    discord_token: Secret | None
+    slack_bot_token: Secret | None
+    slack_app_token: Secret | None
+    slack_signing_secret: Secret | None
+    values: Mapping[str, str] = field(repr=False, default_factory=dict)
+
+    def secrets(self) -> list[str]:
+        """Secret values, for log redaction."""
+        found = [
+            s.value
+            for s in (
+                self.discord_token,
+                self.slack_bot_token,
+                self.slack_app_token,
+                self.slack_signing_secret,
+            )
+            if s is not None
+        ]
+        return [s for s in found if len(s) >= 8]
+
+
+def read_values(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
+    """The environment over the ``.env`` file, empty values treated as unset."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(environ)
+    return {k: v.strip() for k, v in values.items() if v and v.strip()}
+
+
+def _secret(values: Mapping[str, str], name: str) -> Secret | None:
+    value = values.get(name)
+    return Secret(value) if value else None
+
+
+def check_database_path(path: Path) -> Path:
+    """Refuse a database path that cannot be created or written, naming the reason."""
+    setting = "REACHOUT_DATABASE"
+    if path.exists():
+        if path.is_dir():
+            raise ConfigError(setting, f"{path} is a folder; give a file name like reachout.db")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise ConfigError(setting, f"cannot write to {path} (permission denied)")
+        return path
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ConfigError(setting, f"cannot create {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(setting, f"cannot create {path}: the folder {folder} is not writable")
+    return path
+
+
+def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
+    """Read and validate every core setting; raises ``ConfigError`` naming the bad one."""
+    values = read_values(environ, env_file)
+    database = check_database_path(Path(values.get("REACHOUT_DATABASE", DEFAULT_DATABASE)))
+    raw_zone = values.get("REACHOUT_TIMEZONE")
+    if raw_zone is None:
+        timezone = system_timezone()
+    else:
+        canonical = canonical_timezone(raw_zone)
+        if canonical is None:
+            raise ConfigError(
+                "REACHOUT_TIMEZONE",
+                f"unknown time zone {raw_zone!r}; use an IANA name like Europe/Berlin",
+            )
+        timezone = canonical
+    log_level = values.get("REACHOUT_LOG_LEVEL", "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError("REACHOUT_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+    return Settings(
+        database=database,
+        timezone=timezone,
+        log_level=log_level,
+        discord_token=_secret(values, "DISCORD_TOKEN"),
+        slack_bot_token=_secret(values, "SLACK_BOT_TOKEN"),
+        slack_app_token=_secret(values, "SLACK_APP_TOKEN"),
+        slack_signing_secret=_secret(values, "SLACK_SIGNING_SECRET"),
+        values=values,
+    )
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any secret value that slips into a log record with a placeholder."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            if any(s in message for s in self._secrets):
+                for secret in self._secrets:
+                    message = message.replace(secret, "********")
+                record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(settings.secrets()))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)

@@ -1,0 +1,202 @@
+"""The 3B7 follow-up clock (DESIGN.md section 4), computed from a contact's actions.
+
+Nothing here is stored: a contact's stage and next step follow from its live actions, the
+member's time zone and the current instant, so an undo or a late reply is reflected at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.models import Action, ActionKind, Contact, ContactEntry
+from bot.periods import add_business_days, local_date, local_to_utc
+
+MORNING = time(9, 0)
+"""When reminders become due in the member's own zone."""
+
+SECOND_CONTACT_DAYS = 3
+FOLLOW_UP_DAYS = 7
+MOVE_ON_DAYS = 7
+
+
+class Stage(StrEnum):
+    """Where a contact stands; derived, never stored."""
+
+    EMAILED = "emailed"
+    FOLLOWED_UP = "followed_up"
+    NO_REPLY = "no_reply"
+    REPLIED = "replied"
+    SCHEDULED = "scheduled"
+    INTERVIEWED = "interviewed"
+    THANKED = "thanked"
+
+
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.EMAILED: "emailed",
+    Stage.FOLLOWED_UP: "followed up",
+    Stage.NO_REPLY: "no reply",
+    Stage.REPLIED: "replied",
+    Stage.SCHEDULED: "interview scheduled",
+    Stage.INTERVIEWED: "interviewed",
+    Stage.THANKED: "thanked",
+}
+
+
+class Step(StrEnum):
+    """What the member should do next about a contact."""
+
+    WAIT = "wait"
+    SECOND_CONTACT = "second_contact"
+    FOLLOW_UP = "follow_up"
+    MOVE_ON = "move_on"
+    SCHEDULE = "schedule"
+    HOLD_INTERVIEW = "hold_interview"
+    THANK = "thank"
+    NONE = "none"
+
+
+REMINDER_STEPS = frozenset({Step.SECOND_CONTACT, Step.FOLLOW_UP, Step.MOVE_ON})
+"""Steps of the clock that a personal reminder announces, once each."""
+
+_RANK = {
+    ActionKind.EMAIL_SENT: 1,
+    ActionKind.FOLLOW_UP_SENT: 2,
+    ActionKind.REPLY_RECEIVED: 3,
+    ActionKind.INTERVIEW_SCHEDULED: 4,
+    ActionKind.INTERVIEW_DONE: 5,
+    ActionKind.THANK_YOU_SENT: 6,
+}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A contact's stage and the next step, with when it is (or was) due.
+
+    ``anchor_id`` is the action that started the current clock: together with ``step`` it
+    names a reminder uniquely, so each reminder can be sent exactly once.
+    """
+
+    stage: Stage
+    step: Step
+    due_at: datetime | None
+    is_due: bool
+    anchor_id: int | None
+
+
+@dataclass(frozen=True)
+class PipelineItem:
+    """A contact as ``/contacts`` shows it."""
+
+    contact: Contact
+    next: NextStep
+    last_activity: datetime
+
+
+def reminder_instant(day_sent: datetime, business_days: int, tz: ZoneInfo) -> datetime:
+    """The member's morning ``business_days`` business days after ``day_sent``."""
+    due_day = add_business_days(local_date(day_sent, tz), business_days)
+    return local_to_utc(due_day, MORNING, tz)
+
+
+def next_step(
+    actions: Sequence[Action], tz: ZoneInfo, now: datetime, *, second_contact_written: bool
+) -> NextStep:
+    """Apply the 3B7 rules to one contact's live actions (oldest first).
+
+    Args:
+        actions: the contact's actions that are not undone, in the order they happened.
+        tz: the member's time zone, in which business days are counted.
+        now: the current instant.
+        second_contact_written: whether the member has since emailed someone else at the same
+            organisation, which answers the 3-business-day suggestion.
+    """
+    rank = max((_RANK[a.kind] for a in actions), default=0)
+    if rank >= _RANK[ActionKind.REPLY_RECEIVED]:
+        return _after_reply(rank, actions, now)
+    emails = [a for a in actions if a.kind is ActionKind.EMAIL_SENT]
+    anchor = emails[-1] if emails else None
+    follow_ups = [
+        a
+        for a in actions
+        if a.kind is ActionKind.FOLLOW_UP_SENT
+        and (anchor is None or a.occurred_at >= anchor.occurred_at)
+    ]
+    if follow_ups:
+        follow_up = follow_ups[-1]
+        move_on_at = reminder_instant(follow_up.occurred_at, MOVE_ON_DAYS, tz)
+        if now < move_on_at:
+            return NextStep(Stage.FOLLOWED_UP, Step.WAIT, move_on_at, False, follow_up.id)
+        return NextStep(Stage.NO_REPLY, Step.MOVE_ON, move_on_at, True, follow_up.id)
+    if anchor is None:
+        return NextStep(Stage.EMAILED, Step.NONE, None, False, None)
+    second_at = reminder_instant(anchor.occurred_at, SECOND_CONTACT_DAYS, tz)
+    follow_up_at = reminder_instant(anchor.occurred_at, FOLLOW_UP_DAYS, tz)
+    if now < second_at:
+        return NextStep(Stage.EMAILED, Step.WAIT, second_at, False, anchor.id)
+    if now < follow_up_at:
+        if second_contact_written:
+            return NextStep(Stage.EMAILED, Step.WAIT, follow_up_at, False, anchor.id)
+        return NextStep(Stage.EMAILED, Step.SECOND_CONTACT, second_at, True, anchor.id)
+    return NextStep(Stage.EMAILED, Step.FOLLOW_UP, follow_up_at, True, anchor.id)
+
+
+def _after_reply(rank: int, actions: Sequence[Action], now: datetime) -> NextStep:
+    """Once they have replied the clock stops; what remains is the conversation and thanks."""
+    latest = actions[-1]
+    if rank == _RANK[ActionKind.REPLY_RECEIVED]:
+        return NextStep(Stage.REPLIED, Step.SCHEDULE, None, False, latest.id)
+    if rank == _RANK[ActionKind.INTERVIEW_SCHEDULED]:
+        return NextStep(Stage.SCHEDULED, Step.HOLD_INTERVIEW, None, False, latest.id)
+    if rank == _RANK[ActionKind.INTERVIEW_DONE]:
+        done = [a for a in actions if a.kind is ActionKind.INTERVIEW_DONE][-1]
+        return NextStep(Stage.INTERVIEWED, Step.THANK, done.occurred_at, True, done.id)
+    return NextStep(Stage.THANKED, Step.NONE, None, False, latest.id)
+
+
+def build_pipeline(
+    entries: Sequence[ContactEntry], tz: ZoneInfo, now: datetime
+) -> list[PipelineItem]:
+    """Every contact with live actions and its next step: due first, then soonest, then latest."""
+    first_emails: dict[int, list[tuple[str, datetime]]] = {}
+    for entry in entries:
+        org = entry.contact.organization.casefold()
+        for action in entry.actions:
+            if org and action.kind is ActionKind.EMAIL_SENT:
+                first_emails.setdefault(entry.contact.id, []).append((org, action.occurred_at))
+    items = []
+    for entry in entries:
+        if not entry.actions:
+            continue
+        org = entry.contact.organization.casefold()
+        written_after = _latest_email(entry.actions)
+        second = (
+            bool(org)
+            and written_after is not None
+            and any(
+                other_org == org and sent > written_after
+                for other_id, sent_list in first_emails.items()
+                if other_id != entry.contact.id
+                for other_org, sent in sent_list
+            )
+        )
+        step = next_step(entry.actions, tz, now, second_contact_written=second)
+        items.append(PipelineItem(entry.contact, step, entry.actions[-1].occurred_at))
+    items.sort(key=_pipeline_order)
+    return items
+
+
+def _latest_email(actions: Sequence[Action]) -> datetime | None:
+    emails = [a.occurred_at for a in actions if a.kind is ActionKind.EMAIL_SENT]
+    return emails[-1] if emails else None
+
+
+def _pipeline_order(item: PipelineItem) -> tuple[int, float]:
+    if item.next.is_due and item.next.due_at is not None:
+        return (0, item.next.due_at.timestamp())
+    if item.next.due_at is not None:
+        return (1, item.next.due_at.timestamp())
+    return (2, -item.last_activity.timestamp())

@@ -1,0 +1,104 @@
+"""Weeks, months and business days in a named time zone, correct across DST changes.
+
+All instants handed in and out are aware UTC datetimes; calendar reasoning happens on local
+dates, and local wall times are turned back into instants with ``local_to_utc``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def local_date(instant: datetime, tz: ZoneInfo) -> date:
+    """The calendar date at ``instant`` in ``tz``."""
+    return instant.astimezone(tz).date()
+
+
+def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
+    """The instant a local wall time happens.
+
+    A wall time in the repeated autumn hour resolves to its first occurrence; one in the skipped
+    spring hour resolves to the first valid instant after it (the moment the clocks jump).
+    """
+    naive = datetime.combine(day, wall)
+    first = naive.replace(tzinfo=tz, fold=0)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive:
+        return first.astimezone(UTC)
+    # The wall time does not exist: fold=1 gives an instant before the jump, fold=0 one after.
+    low = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    high = first.astimezone(UTC)
+    if low > high:
+        low, high = high, low
+    before = low.astimezone(tz).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(tz).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high.replace(microsecond=0)
+
+
+def start_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """The instant ``day`` begins in ``tz`` (not always midnight where DST jumps at 00:00)."""
+    return local_to_utc(day, time(0, 0), tz)
+
+
+def week_start_date(day: date, week_start: int) -> date:
+    """The first day of the week containing ``day``, weeks starting on ``week_start`` (0=Mon)."""
+    return day - timedelta(days=(day.weekday() - week_start) % 7)
+
+
+def week_bounds(instant: datetime, tz: ZoneInfo, week_start: int) -> tuple[datetime, datetime]:
+    """The UTC half-open interval of the local week containing ``instant``."""
+    first = week_start_date(local_date(instant, tz), week_start)
+    return start_of_day(first, tz), start_of_day(first + timedelta(days=7), tz)
+
+
+def month_bounds(instant: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC half-open interval of the local calendar month containing ``instant``."""
+    today = local_date(instant, tz)
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return start_of_day(first, tz), start_of_day(following, tz)
+
+
+def day_bounds(instant: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The UTC half-open interval of the local day containing ``instant``."""
+    today = local_date(instant, tz)
+    return start_of_day(today, tz), start_of_day(today + timedelta(days=1), tz)
+
+
+def is_business_day(day: date) -> bool:
+    """Monday to Friday; public holidays differ by country and are not modelled."""
+    return day.weekday() < 5
+
+
+def add_business_days(day: date, count: int) -> date:
+    """The date ``count`` business days after ``day`` (weekends skipped, ``day`` not counted)."""
+    if count < 0:
+        raise ValueError("count must not be negative")
+    current = day
+    remaining = count
+    while remaining:
+        current += timedelta(days=1)
+        if is_business_day(current):
+            remaining -= 1
+    return current
+
+
+def business_days_between(start: date, end: date) -> int:
+    """How many business days lie after ``start`` up to and including ``end``."""
+    if end <= start:
+        return 0
+    whole_weeks, extra = divmod((end - start).days, 7)
+    count = whole_weeks * 5
+    current = start + timedelta(days=whole_weeks * 7)
+    for _ in range(extra):
+        current += timedelta(days=1)
+        if is_business_day(current):
+            count += 1
+    return count

@@ -1,0 +1,24 @@
+"""The wired core that adapters receive: settings, store, engine and dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.commands.dispatch import Dispatcher
+from bot.commands.registry import Registry
+from bot.config import Settings
+from bot.engine import Engine
+from bot.store import Store
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Everything a platform adapter needs to serve commands, built once by the CLI."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    engine: Engine
+    registry: Registry
+    dispatcher: Dispatcher

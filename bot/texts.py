@@ -1,0 +1,60 @@
+"""Small wording helpers shared by replies, so dates and counts read the same everywhere."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.followups import STAGE_LABELS, NextStep, Step
+from bot.models import Contact
+
+
+def short_date(day: date) -> str:
+    """``Thu 3 Dec``: short, unambiguous in every locale we serve."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def local_short_date(instant: datetime, tz: ZoneInfo) -> str:
+    return short_date(instant.astimezone(tz).date())
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
+
+
+def contact_label(contact: Contact) -> str:
+    return f"{contact.name} ({contact.organization})" if contact.organization else contact.name
+
+
+def meter(done: int, goal: int, width: int = 10) -> str:
+    """A small text progress bar that renders the same on every platform."""
+    filled = min(width, round(width * done / goal)) if goal else width
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def step_text(contact: Contact, step: NextStep, tz: ZoneInfo) -> str:
+    """What to do next about a contact, in one line."""
+    due = local_short_date(step.due_at, tz) if step.due_at else ""
+    org = contact.organization
+    if step.step is Step.WAIT:
+        if step.stage.value == "followed_up":
+            return f"waiting for a reply; if none by {due}, it's fine to move on"
+        return f"waiting for a reply; next check-in {due}"
+    if step.step is Step.SECOND_CONTACT:
+        where = f"someone else at {org}" if org else "a second person in the same field"
+        return f"no reply yet: write to {where} (due {due})"
+    if step.step is Step.FOLLOW_UP:
+        return f"send one short, friendly follow-up (due {due})"
+    if step.step is Step.MOVE_ON:
+        return "no reply after a follow-up: let this one go and write to someone new"
+    if step.step is Step.SCHEDULE:
+        return "they replied! Suggest a 20-minute call at a time that suits them"
+    if step.step is Step.HOLD_INTERVIEW:
+        return f"conversation scheduled; afterwards log it with `/interview {contact.name}`"
+    if step.step is Step.THANK:
+        return f"send a thank-you today, then `/thanks {contact.name}`"
+    return "all done; keep in touch and tell them how their advice worked out"
+
+
+def stage_label(step: NextStep) -> str:
+    return STAGE_LABELS[step.stage]

@@ -1,0 +1,53 @@
+"""IANA time zone names: lookup that forgives case, and the machine's own zone."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+@cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_timezone(name: str) -> str | None:
+    """The IANA spelling of ``name`` (``europe/berlin`` -> ``Europe/Berlin``), or None."""
+    cleaned = name.strip().replace(" ", "_")
+    if not cleaned or len(cleaned) > 64:
+        return None
+    found = _zones_by_folded_name().get(cleaned.casefold())
+    if found is None and cleaned.upper() in {"UTC", "GMT", "Z"}:
+        found = "UTC"
+    return found
+
+
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for a name already validated by ``canonical_timezone``."""
+    return ZoneInfo(name)
+
+
+def system_timezone() -> str:
+    """The machine's zone (TZ, /etc/localtime or /etc/timezone), else UTC."""
+    candidates: list[str] = []
+    if tz := os.environ.get("TZ"):
+        candidates.append(tz.lstrip(":"))
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    with contextlib.suppress(OSError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    for candidate in candidates:
+        name = canonical_timezone(candidate)
+        if name is not None:
+            try:
+                ZoneInfo(name)
+            except ZoneInfoNotFoundError:
+                continue
+            return name
+    return "UTC"

@@ -1,0 +1,82 @@
+"""Numbered SQL migrations in ``storage/migrations``, tracked with ``PRAGMA user_version``."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+
+from storage.connection import Database
+
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step; ``number`` becomes ``user_version`` once it is applied."""
+
+    number: int
+    name: str
+    sql: str
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer reachout than this one."""
+
+
+def available_migrations() -> list[Migration]:
+    """The migrations shipped with the package, in order."""
+    found = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.number)
+    numbers = [m.number for m in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
+    return found
+
+
+async def schema_version(db: Database) -> int:
+    rows = await db.reader.execute_fetchall("PRAGMA user_version")
+    return int(next(iter(rows))[0])
+
+
+async def migrate(db: Database) -> list[Migration]:
+    """Apply every migration newer than the database, each in its own transaction."""
+    migrations = available_migrations()
+    async with db.write() as conn:
+        rows = await conn.execute_fetchall("PRAGMA user_version")
+    current = int(next(iter(rows))[0])
+    if current > len(migrations):
+        raise SchemaTooNew(
+            f"the database is at schema version {current}, but this reachout knows only "
+            f"{len(migrations)}; upgrade reachout before using this database"
+        )
+    applied = []
+    for migration in migrations[current:]:
+        async with db.write() as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            for statement in _statements(migration.sql):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {migration.number}")
+        applied.append(migration)
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if line.lstrip().startswith("--") and not buffer.strip():
+            continue
+        buffer += line
+        if buffer.strip().endswith(";") and sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,563 @@
+"""``SqliteStore``: the engine's storage contract (``bot.store.Store``) on SQLite.
+
+Every query of the project lives here. Each writing method runs in one transaction on the
+database's single writer; reads go through the reader connection and see committed data.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, timedelta
+
+import aiosqlite
+
+from bot.models import (
+    Action,
+    ActionKind,
+    Cohort,
+    Contact,
+    ContactEntry,
+    Member,
+    Pause,
+    Standing,
+    Workspace,
+)
+from bot.store import CohortBinding, LoggedAction, NewAction
+from storage.connection import Database, from_db, to_db
+
+_MEMBER_COLUMNS = (
+    "id, workspace_id, user_id, display_name, cohort_id, email_goal, interview_goal, timezone, "
+    "show_on_leaderboard, allow_mentions, reminders_by_dm, created_at"
+)
+_COHORT_COLUMNS = (
+    "id, workspace_id, channel_id, name, timezone, week_start, email_goal, interview_goal"
+)
+_ACTION_COLUMNS = "id, member_id, cohort_id, contact_id, kind, count, note, occurred_at, undone_at"
+_CONTACT_COLUMNS = "id, member_id, name, organization, created_at"
+_ONE_DAY = timedelta(days=1)
+
+
+def contact_key(name: str) -> str:
+    """How contact names are matched: case and spacing do not matter."""
+    return " ".join(name.split()).casefold()
+
+
+def _member(row: sqlite3.Row) -> Member:
+    return Member(
+        id=row["id"],
+        workspace_id=row["workspace_id"],
+        user_id=row["user_id"],
+        display_name=row["display_name"],
+        cohort_id=row["cohort_id"],
+        email_goal=row["email_goal"],
+        interview_goal=row["interview_goal"],
+        timezone=row["timezone"],
+        show_on_leaderboard=bool(row["show_on_leaderboard"]),
+        allow_mentions=bool(row["allow_mentions"]),
+        reminders_by_dm=bool(row["reminders_by_dm"]),
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _cohort(row: sqlite3.Row) -> Cohort:
+    return Cohort(
+        id=row["id"],
+        workspace_id=row["workspace_id"],
+        channel_id=row["channel_id"],
+        name=row["name"],
+        timezone=row["timezone"],
+        week_start=row["week_start"],
+        email_goal=row["email_goal"],
+        interview_goal=row["interview_goal"],
+    )
+
+
+def _action(row: sqlite3.Row) -> Action:
+    undone = row["undone_at"]
+    return Action(
+        id=row["id"],
+        member_id=row["member_id"],
+        cohort_id=row["cohort_id"],
+        contact_id=row["contact_id"],
+        kind=ActionKind(row["kind"]),
+        count=row["count"],
+        note=row["note"],
+        occurred_at=from_db(row["occurred_at"]),
+        undone_at=from_db(undone) if undone else None,
+    )
+
+
+def _contact(row: sqlite3.Row) -> Contact:
+    return Contact(
+        id=row["id"],
+        member_id=row["member_id"],
+        name=row["name"],
+        organization=row["organization"],
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _one(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
+    return next(iter(rows), None)
+
+
+class _CapReached(Exception):
+    """Raised inside a write to roll back a log that would pass the daily cap."""
+
+
+async def _upsert_contact(conn: aiosqlite.Connection, new: NewAction) -> tuple[Contact, bool]:
+    """Find the member's contact by name (creating it), updating its organisation if given."""
+    assert new.contact_name is not None
+    created_at = to_db(new.occurred_at)
+    rows = await conn.execute_fetchall(
+        "INSERT INTO contacts (member_id, name, name_key, organization, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, name_key) DO UPDATE SET "
+        "organization = CASE WHEN excluded.organization = '' THEN organization "
+        "ELSE excluded.organization END "
+        f"RETURNING {_CONTACT_COLUMNS}, created_at = ? AS created",
+        (
+            new.member_id,
+            new.contact_name,
+            contact_key(new.contact_name),
+            new.organization or "",
+            created_at,
+            created_at,
+        ),
+    )
+    row = next(iter(rows))
+    return _contact(row), bool(row["created"])
+
+
+def _placeholders(values: Collection[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+class SqliteStore:
+    """The storage contract on one SQLite database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def _read(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
+        return list(await self.db.reader.execute_fetchall(sql, tuple(params)))
+
+    async def ensure_workspace(
+        self, platform: str, external_id: str, name: str, at: datetime
+    ) -> Workspace:
+        row = _one(
+            await self._read(
+                "SELECT id, name FROM workspaces WHERE platform = ? AND external_id = ?",
+                (platform, external_id),
+            )
+        )
+        if row is not None and (row["name"] == name or not name):
+            return Workspace(row["id"], platform, external_id, row["name"])
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO workspaces (platform, external_id, name, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (platform, external_id) "
+                "DO UPDATE SET name = excluded.name RETURNING id",
+                (platform, external_id, name, to_db(at)),
+            )
+        return Workspace(next(iter(rows))["id"], platform, external_id, name)
+
+    async def find_member(self, workspace_id: int, user_id: str) -> Member | None:
+        row = _one(
+            await self._read(
+                f"SELECT {_MEMBER_COLUMNS} FROM members WHERE workspace_id = ? AND user_id = ?",
+                (workspace_id, user_id),
+            )
+        )
+        return _member(row) if row else None
+
+    async def get_member(self, member_id: int) -> Member | None:
+        row = _one(
+            await self._read(f"SELECT {_MEMBER_COLUMNS} FROM members WHERE id = ?", (member_id,))
+        )
+        return _member(row) if row else None
+
+    async def add_member(
+        self,
+        workspace_id: int,
+        user_id: str,
+        display_name: str,
+        cohort_id: int | None,
+        at: datetime,
+    ) -> Member:
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO members (workspace_id, user_id, display_name, cohort_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) "
+                "DO UPDATE SET display_name = excluded.display_name, "
+                "cohort_id = coalesce(excluded.cohort_id, cohort_id) "
+                f"RETURNING {_MEMBER_COLUMNS}",
+                (workspace_id, user_id, display_name, cohort_id, to_db(at)),
+            )
+        return _member(next(iter(rows)))
+
+    async def save_member(self, member: Member) -> Member:
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, "
+                "interview_goal = ?, timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, "
+                f"reminders_by_dm = ? WHERE id = ? RETURNING {_MEMBER_COLUMNS}",
+                (
+                    member.display_name,
+                    member.cohort_id,
+                    member.email_goal,
+                    member.interview_goal,
+                    member.timezone,
+                    int(member.show_on_leaderboard),
+                    int(member.allow_mentions),
+                    int(member.reminders_by_dm),
+                    member.id,
+                ),
+            )
+        return _member(next(iter(rows)))
+
+    async def forget_member(self, member_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
+
+    async def get_cohort(self, cohort_id: int) -> Cohort | None:
+        row = _one(
+            await self._read(f"SELECT {_COHORT_COLUMNS} FROM cohorts WHERE id = ?", (cohort_id,))
+        )
+        return _cohort(row) if row else None
+
+    async def cohort_for_channel(self, workspace_id: int, channel_id: str) -> Cohort | None:
+        row = _one(
+            await self._read(
+                f"SELECT {_COHORT_COLUMNS} FROM cohorts WHERE workspace_id = ? AND channel_id = ?",
+                (workspace_id, channel_id),
+            )
+        )
+        return _cohort(row) if row else None
+
+    async def workspace_cohorts(self, workspace_id: int) -> list[Cohort]:
+        rows = await self._read(
+            f"SELECT {_COHORT_COLUMNS} FROM cohorts WHERE workspace_id = ? ORDER BY id",
+            (workspace_id,),
+        )
+        return [_cohort(row) for row in rows]
+
+    async def create_cohort(
+        self,
+        workspace_id: int,
+        channel_id: str | None,
+        name: str,
+        timezone: str,
+        week_start: int,
+        email_goal: int,
+        at: datetime,
+    ) -> Cohort:
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
+                f"email_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_COHORT_COLUMNS}",
+                (workspace_id, channel_id, name, timezone, week_start, email_goal, to_db(at)),
+            )
+        return _cohort(next(iter(rows)))
+
+    async def bind_cohort(self, binding: CohortBinding) -> Cohort:
+        async with self.db.write() as conn:
+            if binding.cohort_id is None:
+                rows = await conn.execute_fetchall(
+                    "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
+                    "email_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    f"RETURNING {_COHORT_COLUMNS}",
+                    (
+                        binding.workspace_id,
+                        binding.channel_id,
+                        binding.name,
+                        binding.timezone,
+                        binding.week_start,
+                        binding.email_goal,
+                        to_db(binding.at),
+                    ),
+                )
+            else:
+                rows = await conn.execute_fetchall(
+                    "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ? "
+                    f"WHERE id = ? RETURNING {_COHORT_COLUMNS}",
+                    (
+                        binding.channel_id,
+                        binding.name,
+                        binding.timezone,
+                        binding.week_start,
+                        binding.cohort_id,
+                    ),
+                )
+            cohort = _cohort(next(iter(rows)))
+            await conn.execute(
+                "INSERT OR IGNORE INTO organizers (cohort_id, member_id) VALUES (?, ?)",
+                (cohort.id, binding.organizer_id),
+            )
+            await conn.execute(
+                "UPDATE members SET cohort_id = ? WHERE id = ?", (cohort.id, binding.organizer_id)
+            )
+        return cohort
+
+    async def save_cohort(self, cohort: Cohort) -> Cohort:
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
+                f"email_goal = ?, interview_goal = ? WHERE id = ? RETURNING {_COHORT_COLUMNS}",
+                (
+                    cohort.channel_id,
+                    cohort.name,
+                    cohort.timezone,
+                    cohort.week_start,
+                    cohort.email_goal,
+                    cohort.interview_goal,
+                    cohort.id,
+                ),
+            )
+        return _cohort(next(iter(rows)))
+
+    async def cohort_members(self, cohort_id: int) -> list[Member]:
+        rows = await self._read(
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE cohort_id = ? ORDER BY id", (cohort_id,)
+        )
+        return [_member(row) for row in rows]
+
+    async def set_organizer(self, cohort_id: int, member_id: int, organizer: bool) -> bool:
+        async with self.db.write() as conn:
+            if organizer:
+                cursor = await conn.execute(
+                    "INSERT OR IGNORE INTO organizers (cohort_id, member_id) VALUES (?, ?)",
+                    (cohort_id, member_id),
+                )
+            else:
+                cursor = await conn.execute(
+                    "DELETE FROM organizers WHERE cohort_id = ? AND member_id = ?",
+                    (cohort_id, member_id),
+                )
+            changed = cursor.rowcount > 0
+            await cursor.close()
+        return changed
+
+    async def organizers(self, cohort_id: int) -> list[Member]:
+        rows = await self._read(
+            f"SELECT {', '.join('m.' + c for c in _MEMBER_COLUMNS.split(', '))} "
+            "FROM organizers o JOIN members m ON m.id = o.member_id "
+            "WHERE o.cohort_id = ? ORDER BY m.display_name",
+            (cohort_id,),
+        )
+        return [_member(row) for row in rows]
+
+    async def is_organizer(self, cohort_id: int, member_id: int) -> bool:
+        rows = await self._read(
+            "SELECT 1 FROM organizers WHERE cohort_id = ? AND member_id = ?",
+            (cohort_id, member_id),
+        )
+        return bool(rows)
+
+    async def log_action(self, new: NewAction) -> LoggedAction | None:
+        try:
+            async with self.db.write() as conn:
+                contact, created = None, False
+                if new.contact_name is not None:
+                    contact, created = await _upsert_contact(conn, new)
+                rows = await conn.execute_fetchall(
+                    "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
+                    "occurred_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT coalesce(sum(count), 0) "
+                    "FROM actions WHERE member_id = ? AND kind = ? AND occurred_at >= ? "
+                    f"AND undone_at IS NULL) + ? <= ? RETURNING {_ACTION_COLUMNS}",
+                    (
+                        new.member_id,
+                        new.cohort_id,
+                        contact.id if contact else None,
+                        new.kind.value,
+                        new.count,
+                        new.note,
+                        to_db(new.occurred_at),
+                        new.member_id,
+                        new.kind.value,
+                        to_db(new.day_start),
+                        new.count,
+                        new.daily_cap,
+                    ),
+                )
+                row = _one(rows)
+                if row is None:
+                    raise _CapReached
+        except _CapReached:
+            return None
+        return LoggedAction(_action(row), contact, created)
+
+    async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "UPDATE actions SET undone_at = ? WHERE id = (SELECT id FROM actions "
+                "WHERE member_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
+                f"RETURNING {_ACTION_COLUMNS}",
+                (to_db(at), member_id),
+            )
+        row = _one(rows)
+        return _action(row) if row else None
+
+    async def get_contact(self, contact_id: int) -> Contact | None:
+        row = _one(
+            await self._read(f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
+        )
+        return _contact(row) if row else None
+
+    async def member_totals(
+        self, member_id: int, since: datetime, until: datetime
+    ) -> dict[ActionKind, int]:
+        rows = await self._read(
+            "SELECT kind, sum(count) AS total FROM actions WHERE member_id = ? "
+            "AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL GROUP BY kind",
+            (member_id, to_db(since), to_db(until)),
+        )
+        return {ActionKind(row["kind"]): row["total"] for row in rows}
+
+    async def member_action_times(
+        self, member_id: int, kinds: Collection[ActionKind], since: datetime
+    ) -> list[tuple[datetime, int]]:
+        rows = await self._read(
+            "SELECT occurred_at, count FROM actions WHERE member_id = ? AND occurred_at >= ? "
+            f"AND undone_at IS NULL AND kind IN ({_placeholders(kinds)}) ORDER BY occurred_at",
+            (member_id, to_db(since), *(k.value for k in kinds)),
+        )
+        return [(from_db(row["occurred_at"]), row["count"]) for row in rows]
+
+    async def member_contacts(self, member_id: int) -> list[ContactEntry]:
+        contacts = await self._read(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",
+            (member_id,),
+        )
+        actions = await self._read(
+            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE member_id = ? "
+            "AND contact_id IS NOT NULL AND undone_at IS NULL ORDER BY occurred_at, id",
+            (member_id,),
+        )
+        by_contact: dict[int, list[Action]] = {}
+        for row in actions:
+            by_contact.setdefault(row["contact_id"], []).append(_action(row))
+        return [
+            ContactEntry(_contact(row), tuple(by_contact.get(row["id"], ()))) for row in contacts
+        ]
+
+    async def member_history(self, member_id: int) -> list[Action]:
+        rows = await self._read(
+            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE member_id = ? ORDER BY id", (member_id,)
+        )
+        return [_action(row) for row in rows]
+
+    async def all_member_contacts(self, member_id: int) -> list[Contact]:
+        rows = await self._read(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",
+            (member_id,),
+        )
+        return [_contact(row) for row in rows]
+
+    async def standings(
+        self,
+        cohort_id: int,
+        kinds: Collection[ActionKind],
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[Standing]:
+        kind_values = [k.value for k in kinds]
+        if since is None or until is None:
+            totals = (
+                "SELECT member_id, sum(total) AS total FROM member_totals WHERE cohort_id = ? "
+                f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
+            )
+            params: list[object] = [cohort_id, *kind_values]
+        else:
+            totals = (
+                "SELECT member_id, sum(count) AS total FROM actions WHERE cohort_id = ? "
+                "AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL "
+                f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
+            )
+            params = [cohort_id, to_db(since), to_db(until), *kind_values]
+        columns = ", ".join("m." + c for c in _MEMBER_COLUMNS.split(", "))
+        rows = await self._read(
+            f"SELECT {columns}, t.total AS standing_total FROM ({totals}) t "
+            "JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
+            "ORDER BY t.total DESC, m.display_name",
+            params,
+        )
+        return [Standing(_member(row), row["standing_total"]) for row in rows]
+
+    async def cohort_totals(
+        self, cohort_id: int, since: datetime, until: datetime
+    ) -> list[tuple[int, ActionKind, int]]:
+        rows = await self._read(
+            "SELECT member_id, kind, sum(count) AS total FROM actions WHERE cohort_id = ? "
+            "AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL "
+            "GROUP BY member_id, kind",
+            (cohort_id, to_db(since), to_db(until)),
+        )
+        return [(row["member_id"], ActionKind(row["kind"]), row["total"]) for row in rows]
+
+    async def cohort_history(self, cohort_id: int) -> list[Action]:
+        rows = await self._read(
+            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE cohort_id = ? AND undone_at IS NULL "
+            "ORDER BY occurred_at",
+            (cohort_id,),
+        )
+        return [_action(row) for row in rows]
+
+    async def add_pause(self, member_id: int, start: date, end: date) -> Pause:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "DELETE FROM pauses WHERE member_id = ? AND start_date >= ?",
+                (member_id, start.isoformat()),
+            )
+            await conn.execute(
+                "UPDATE pauses SET end_date = ? WHERE member_id = ? AND end_date >= ?",
+                ((start - _ONE_DAY).isoformat(), member_id, start.isoformat()),
+            )
+            rows = await conn.execute_fetchall(
+                "INSERT INTO pauses (member_id, start_date, end_date) VALUES (?, ?, ?) "
+                "RETURNING id",
+                (member_id, start.isoformat(), end.isoformat()),
+            )
+        return Pause(next(iter(rows))["id"], member_id, start, end)
+
+    async def end_pauses(self, member_id: int, today: date) -> int:
+        async with self.db.write() as conn:
+            removed = await conn.execute(
+                "DELETE FROM pauses WHERE member_id = ? AND start_date >= ?",
+                (member_id, today.isoformat()),
+            )
+            shortened = await conn.execute(
+                "UPDATE pauses SET end_date = ? WHERE member_id = ? AND end_date >= ?",
+                ((today - _ONE_DAY).isoformat(), member_id, today.isoformat()),
+            )
+            changed = removed.rowcount + shortened.rowcount
+            await removed.close()
+            await shortened.close()
+        return changed
+
+    async def pauses(self, member_id: int) -> list[Pause]:
+        rows = await self._read(
+            "SELECT id, start_date, end_date FROM pauses WHERE member_id = ? ORDER BY start_date",
+            (member_id,),
+        )
+        return [
+            Pause(
+                row["id"],
+                member_id,
+                date.fromisoformat(row["start_date"]),
+                date.fromisoformat(row["end_date"]),
+            )
+            for row in rows
+        ]
+
+    async def get_state(self, key: str) -> str | None:
+        row = _one(await self._read("SELECT value FROM bot_state WHERE key = ?", (key,)))
+        return str(row["value"]) if row else None
+
+    async def set_state(self, key: str, value: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
