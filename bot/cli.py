@@ -34,12 +34,19 @@ log = logging.getLogger("reachout")
 EXIT_USAGE = 2
 
 PLATFORMS = {"discord": "adapters.discord", "slack": "adapters.slack"}
+CONSOLE = "adapters.console"
 
 
 class PlatformModule(Protocol):
     """What ``reachout run`` needs from a platform adapter module."""
 
     async def serve(self, runtime: Runtime) -> None: ...
+
+
+class ConsoleModule(Protocol):
+    """What ``reachout console`` needs from the console adapter."""
+
+    async def serve_console(self, runtime: Runtime, name: str, timezone: str | None) -> None: ...
 
 
 class CliError(Exception):
@@ -75,8 +82,7 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
 
 
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
-    from adapters.console import serve_console
-
+    console: ConsoleModule = importlib.import_module(CONSOLE)
     timezone = None
     if args.timezone:
         timezone = canonical_timezone(args.timezone)
@@ -84,7 +90,7 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"--timezone: unknown time zone {args.timezone!r}")
     name = args.as_name or os.environ.get("USER", "").capitalize() or "You"
     async with open_runtime(settings) as runtime:
-        await serve_console(runtime, name, timezone)
+        await console.serve_console(runtime, name, timezone)
     return 0
 
 

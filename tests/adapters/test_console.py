@@ -1,0 +1,299 @@
+"""Every command through the console adapter, the full stack on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import open_runtime
+from bot.clock import ManualClock
+from bot.config import Settings
+from tests.conftest import Console
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_sent_with_a_contact_starts_its_clock_and_counts_towards_the_week(
+    console: Console,
+) -> None:
+    out = await console.run('/sent Jane Doe org:"Acme Labs" note:"alum, met at a conference"')
+    assert "Logged an outreach email to Jane Doe (Acme Labs)" in out
+    assert "1 of 3 this week" in out
+    assert "Tue 1 Dec" in out  # 3 business days after Thursday 26 Nov
+
+
+async def test_sent_with_a_count_logs_unnamed_emails_and_celebrates_the_goal(
+    console: Console,
+) -> None:
+    assert "Logged 2 outreach emails. That's 2 of 3" in await console.run("/sent count:2")
+    assert "weekly goal met" in await console.run("/sent")
+    assert "past your goal" in await console.run("/sent")
+
+
+async def test_followup_reply_interview_and_thanks_walk_a_contact_through_its_stages(
+    console: Console,
+) -> None:
+    await console.run("/sent Jane Doe org:Acme")
+    assert "follow-up to Jane Doe (Acme)" in await console.run("/followup jane doe")
+    assert "Jane Doe replied" in await console.run("/reply Jane Doe")
+    assert "scheduled" in await console.run("/interview Jane Doe status:scheduled")
+    assert "[interview scheduled]" in await console.run("/contacts")
+    assert "Interview with Jane Doe (Acme) logged" in await console.run("/interview Jane Doe")
+    assert "Thank-you to Jane Doe logged" in await console.run("/thanks Jane Doe")
+    assert "[thanked]" in await console.run("/contacts")
+
+
+async def test_a_command_that_names_an_unknown_contact_warns_it_is_new(console: Console) -> None:
+    out = await console.run("/reply Jnae")
+    assert "new contact" in out
+    assert "/undo" in out
+
+
+async def test_undo_removes_the_most_recent_action_only(console: Console) -> None:
+    await console.run("/sent Jane Doe")
+    await console.run("/sent count:2")
+    out = await console.run("/undo")
+    assert "Undone: 2 outreach emails" in out
+    assert "Emails: 1 of 3" in await console.run("/progress")
+    assert "Undone: outreach email, Jane Doe" in await console.run("/undo")
+    assert "nothing to undo" in await console.run("/undo")
+
+
+async def test_goal_shows_and_sets_targets(console: Console) -> None:
+    assert "3 emails a week (the cohort's default)" in await console.run("/goal")
+    out = await console.run("/goal emails:5 interviews:2")
+    assert "5 emails a week, 2 interviews a month" in out
+    assert "Emails: 0 of 5" in await console.run("/progress")
+    assert "no interview goal" in await console.run("/goal interviews:0")
+    assert "6 emails" in await console.run("/goal 6")
+
+
+async def test_progress_shows_the_week_the_streak_and_follow_ups_due(
+    console: Console, clock: ManualClock
+) -> None:
+    clock.set(clock.now() - timedelta(weeks=1))
+    await console.run("/sent count:3")
+    clock.set(clock.now() + timedelta(weeks=1))
+    await console.run("/sent Jane Doe org:Acme")
+    await console.run("/sent count:2")
+    out = await console.run("/progress")
+    assert "Your week from Mon 23 Nov" in out
+    assert "Emails: 3 of 3" in out
+    assert "2 weeks in a row" in out
+    assert "Nothing due" in out
+    clock.advance(timedelta(days=5))
+    out = await console.run("/progress")
+    assert "Jane Doe (Acme): no reply yet: write to someone else at Acme" in out
+
+
+async def test_contacts_are_private_and_filterable(console: Console, clock: ManualClock) -> None:
+    await console.run("/sent Jane Doe org:Acme")
+    await console.run("/sent Raj org:Globex")
+    await console.run("/reply Raj")
+    clock.advance(timedelta(days=12))
+    out = await console.run("/contacts")
+    assert "only you can see this" in out
+    assert out.index("Jane Doe") < out.index("Raj")  # due first
+    due = await console.run("/contacts due")
+    assert "Jane Doe" in due and "Raj" not in due
+    assert "Raj" in await console.run("/contacts status:replied")
+    assert "No contacts are `no_reply`" in await console.run("/contacts no_reply")
+    assert "No contacts yet" in await console.run("/contacts", as_name="Sam")
+
+
+async def test_leaderboard_ranks_ties_together_and_hides_zeros_and_opt_outs(
+    console: Console,
+) -> None:
+    for name, interviews in (("Alex", 2), ("Sam", 2), ("Kim", 1), ("Lee", 0), ("Quiet", 3)):
+        for n in range(interviews):
+            await console.run(f"/interview Contact {n}", as_name=name)
+        await console.run("/sent", as_name=name)
+    await console.run("/settings leaderboard:no", as_name="Quiet")
+    out = await console.run("/leaderboard", as_name="Kim")
+    assert "1. Alex: 2 interviews" in out
+    assert "1. Sam: 2 interviews" in out
+    assert "3. Kim: 1 interview" in out
+    assert "Lee" not in out and "Quiet" not in out
+    assert "and 1 other" in out
+    emails = await console.run("/leaderboard metric:emails period:all", as_name="Kim")
+    assert "1. Alex: 1 email" in emails and "Lee: 1 email" in emails
+    assert "counted but not named" in await console.run("/leaderboard", as_name="Quiet")
+
+
+async def test_leaderboard_share_posts_in_the_channel(console: Console) -> None:
+    await console.run("/interview Jane")
+    out = await console.run("/leaderboard share:yes")
+    assert out.startswith("[posted in #console]")
+    assert "1. Alex: 1 interview" in out
+
+
+async def test_week_leaderboard_resets_at_the_cohorts_week_start(
+    console: Console, clock: ManualClock
+) -> None:
+    await console.run("/interview Jane")
+    clock.advance(timedelta(days=4))  # Monday 30 Nov
+    assert "No interviews logged this week" in await console.run("/leaderboard")
+    assert "1. Alex: 1 interview" in await console.run("/leaderboard month")
+    clock.advance(timedelta(days=2))  # December
+    assert "No interviews logged December" not in await console.run("/leaderboard all")
+    assert "1. Alex" in await console.run("/leaderboard all")
+    assert "No interviews logged December yet" in await console.run("/leaderboard month")
+
+
+async def test_sharing_an_interview_celebrates_without_naming_the_contact(
+    console: Console,
+) -> None:
+    out = await console.run("/interview Jane Secret share:yes")
+    assert out.startswith("[posted in #console]")
+    assert "Alex just had an informational interview" in out
+    assert "Jane" not in out
+
+
+async def test_pause_and_resume(console: Console) -> None:
+    assert "/pause until:" in await console.run("/pause")
+    out = await console.run("/pause until:2026-12-31")
+    assert "Paused until Thu 31 Dec" in out
+    assert "Paused until Thu 31 Dec" in await console.run("/progress")
+    assert "paused until Thu 31 Dec" in await console.run("/pause")
+    assert "Welcome back" in await console.run("/pause off")
+    assert "weren't paused" in await console.run("/pause until:off")
+
+
+async def test_settings_show_and_change_opt_ins_and_time_zone(console: Console) -> None:
+    out = await console.run("/settings")
+    assert "Named in check-ins:\n  no" in out
+    assert "America/New_York (the cohort's)" in out
+    out = await console.run("/settings mentions:yes timezone:europe/berlin")
+    assert "Named in check-ins:\n  yes" in out
+    assert "Time zone:\n  Europe/Berlin" in out
+    assert "America/New_York (the cohort's)" in await console.run("/settings timezone:default")
+
+
+async def test_mydata_export_writes_everything_about_the_member(
+    console: Console, tmp_path: Path
+) -> None:
+    await console.run('/sent Jane Doe org:Acme note:"met at ICML"')
+    await console.run("/sent count:2")
+    await console.run("/undo")
+    await console.run("/sent Someone", as_name="Sam")
+    out = await console.run("/mydata export", as_name="Alex")
+    path = Path(out.rsplit("(saved to ", 1)[1].rstrip(")"))
+    assert path.parent == tmp_path
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["member"]["display_name"] == "Alex"
+    assert document["contacts"] == [
+        {"name": "Jane Doe", "organization": "Acme", "added_at": "2026-11-26T15:00:00+00:00"}
+    ]
+    assert [(a["kind"], a["count"], a["undone_at"] is not None) for a in document["actions"]] == [
+        ("email_sent", 1, False),
+        ("email_sent", 2, True),
+    ]
+    assert document["actions"][0]["note"] == "met at ICML"
+    assert "Someone" not in path.read_text(encoding="utf-8")
+
+
+async def test_mydata_forget_asks_first_then_erases_everything(console: Console) -> None:
+    await console.run("/sent Jane Doe org:Acme")
+    await console.run("/interview Jane Doe")
+    before = console.snapshot()
+    assert "confirm:yes" in await console.run("/mydata forget")
+    assert console.snapshot() == before
+    assert "erased" in await console.run("/mydata forget confirm:yes")
+    assert "Jane Doe" not in "\n".join(console.snapshot())
+    for table in ("members", "contacts", "actions", "organizers", "member_totals", "pauses"):
+        assert console.count(table) == 0, table
+    assert "No contacts yet" in await console.run("/contacts")
+
+
+async def test_organizer_commands(console: Console) -> None:
+    out = await console.run(
+        '/cohort setup name:"PhD careers" timezone:America/Toronto week_start:sunday'
+    )
+    assert "PhD careers" in out and "America/Toronto" in out and "Sunday" in out
+    assert "4 emails a week" in await console.run("/cohort goal emails:4")
+    assert "Emails: 0 of 4" in await console.run("/progress")
+    await console.run("/sent count:2", as_name="Sam")
+    await console.run("/sent count:4", as_name="Kim")
+    stats = await console.run("/cohort stats", as_name="Alex")
+    assert "2 of 3 members logged; 1 met their email goal" in stats
+    assert "outreach emails: 6" in stats
+    assert "not enabled in this version yet" in await console.run("/cohort schedule")
+
+
+async def test_cohort_export_is_csv_without_contact_names(console: Console, tmp_path: Path) -> None:
+    await console.run("/sent Secret Person org:Acme")
+    await console.run("/sent count:3", as_name="Sam")
+    await console.run("/settings leaderboard:no", as_name="Sam")
+    out = await console.run("/cohort export", as_name="Alex")
+    path = Path(out.rsplit("(saved to ", 1)[1].rstrip(")"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("week_start,member,email_sent,follow_up_sent")
+    assert lines[1:] == [
+        "2026-11-23,Alex,1,0,0,0,0,0,3,no",
+        "2026-11-23,member-2,3,0,0,0,0,0,3,yes",
+    ]
+    assert "Secret" not in path.read_text(encoding="utf-8")
+
+
+async def test_organizers_can_be_added_and_removed_and_others_are_refused(
+    console: Console,
+) -> None:
+    refused = await console.run("/cohort stats", as_name="Sam")
+    assert "for the cohort's organizers" in refused
+    assert "Sam is now an organizer" in await console.run(
+        "/cohort organizers add:Sam", as_name="Alex"
+    )
+    assert "Organizers of Local cohort: Alex, Sam" in await console.run(
+        "/cohort organizers", as_name="Sam"
+    )
+    assert "no longer an organizer" in await console.run("/cohort organizers remove:@sam")
+    assert "for the cohort's organizers" in await console.run("/cohort goal", as_name="Sam")
+
+
+async def test_help_lists_commands_and_explains_one(console: Console) -> None:
+    overview = await console.run("/help")
+    for name in ("sent", "followup", "reply", "interview", "thanks", "undo", "goal", "progress"):
+        assert f"`/{name}" in overview
+    assert "For organizers" in overview
+    assert "For organizers" not in await console.run("/help", as_name="Sam")
+    detail = await console.run("/help sent")
+    assert "`count` (1-20)" in detail
+    assert "Subcommands" in await console.run("/help cohort")
+    assert "no `/nope` command" in await console.run("/help nope")
+
+
+async def test_as_switches_member_and_quit_ends_the_session(console: Console) -> None:
+    assert await console.run("/as Sam") == "You are now Sam."
+    await console.run("/sent")
+    assert "Emails: 1 of 3" in await console.run("/progress")
+    assert "Emails: 0 of 3" in await console.run("/progress", as_name="Alex")
+    assert await console.session.run_line("/quit") is None
+    assert await console.session.run_line("") == ""
+    assert await console.session.run_line("# a comment in a script") == ""
+
+
+async def test_commands_work_without_the_leading_slash(console: Console) -> None:
+    assert "Logged 2 outreach emails" in await console.run("sent count:2")
+
+
+async def test_leaving_and_reopening_keeps_everything(
+    settings: Settings, clock: ManualClock, tmp_path: Path
+) -> None:
+    from adapters.console import ConsoleSession
+
+    async with open_runtime(settings, clock) as runtime:
+        session = ConsoleSession(runtime, "Alex", export_dir=tmp_path)
+        await session.start()
+        await session.run_line("/sent Jane Doe org:Acme")
+        await session.run_line("/goal emails:5")
+    async with open_runtime(settings, clock) as runtime:
+        session = ConsoleSession(runtime, "Alex", export_dir=tmp_path)
+        await session.start()
+        assert "Emails: 1 of 5" in (await session.run_line("/progress") or "")
+        assert "Jane Doe (Acme)" in (await session.run_line("/contacts") or "")
+        assert "Organizers of Local cohort: Alex" in (
+            await session.run_line("/cohort organizers") or ""
+        )
