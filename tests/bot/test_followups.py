@@ -107,7 +107,8 @@ def test_business_days_are_counted_in_the_members_zone() -> None:
     syd = next_step(
         [action(ActionKind.EMAIL_SENT, sent_at)], sydney, sent_at, second_contact_written=False
     )
-    assert ny.due_at is not None and syd.due_at is not None
+    assert ny.due_at is not None
+    assert syd.due_at is not None
     assert ny.due_at.astimezone(NY).date().isoformat() == "2026-12-01"  # Fri, Mon, Tue
     assert syd.due_at.astimezone(sydney).date().isoformat() == "2026-12-02"  # Mon, Tue, Wed
     assert syd.due_at.astimezone(sydney).hour == 9
@@ -123,7 +124,8 @@ def test_reminders_stay_at_nine_in_the_morning_across_a_dst_change() -> None:
         second_contact_written=False,
     )
     assert step.due_at == datetime(2026, 11, 9, 14, tzinfo=UTC)  # 09:00 EST
-    assert step.due_at is not None and step.due_at.astimezone(NY).hour == 9
+    assert step.due_at is not None
+    assert step.due_at.astimezone(NY).hour == 9
 
 
 def test_writing_to_someone_else_at_the_same_organisation_answers_the_3b_nudge() -> None:
