@@ -7,8 +7,6 @@ import pytest
 from bot.replies import Reply, render_text
 from tests.conftest import Console
 
-pytestmark = pytest.mark.asyncio
-
 LONG_NOTE = "x" * 10_000
 
 # (what the member types, words the answer must contain)

@@ -6,14 +6,10 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings
 from tests.conftest import Console
-
-pytestmark = pytest.mark.asyncio
 
 
 async def test_sent_with_a_contact_starts_its_clock_and_counts_towards_the_week(

@@ -13,8 +13,6 @@ from bot.errors import UserError
 from bot.models import ActionKind, Metric, Period
 from bot.runtime import Runtime
 
-pytestmark = pytest.mark.asyncio
-
 
 def origin(user: str, workspace: str = "T1", channel: str | None = "C1", **extra: object) -> Origin:
     return Origin("slack", workspace, f"Team {workspace}", channel, user, user.title(), **extra)  # type: ignore[arg-type]

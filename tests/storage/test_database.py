@@ -1,0 +1,158 @@
+"""The SQLite layer: pragmas, migrations, transactions and online backup."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.models import ActionKind
+from bot.store import NewAction
+from storage.connection import from_db, open_database, to_db
+from storage.migrations import SchemaTooNew, available_migrations, migrate, schema_version
+from storage.repository import SqliteStore
+
+NOW = datetime(2026, 11, 26, 15, tzinfo=UTC)
+
+
+async def test_the_database_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        for conn in (db.reader, db._writer):
+            rows = {
+                pragma: next(iter(await conn.execute_fetchall(f"PRAGMA {pragma}")))[0]
+                for pragma in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+            assert rows == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+
+
+async def test_migrations_apply_once_and_record_the_schema_version(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        applied = await migrate(db)
+        assert [m.number for m in applied] == [m.number for m in available_migrations()]
+        assert await schema_version(db) == len(available_migrations())
+        assert await migrate(db) == []
+
+
+async def test_a_database_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    async with open_database(path) as db:
+        with pytest.raises(SchemaTooNew, match="upgrade reachout"):
+            await migrate(db)
+
+
+async def test_a_failing_migration_leaves_the_schema_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE workspaces (id INTEGER)")  # clashes with migration 1
+    conn.commit()
+    conn.close()
+    async with open_database(path) as db:
+        with pytest.raises(sqlite3.OperationalError):
+            await migrate(db)
+        assert await schema_version(db) == 0
+        tables = await db.reader.execute_fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )
+        assert [row[0] for row in tables] == ["workspaces"]
+
+
+async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.write() as conn:
+                await conn.execute(
+                    "INSERT INTO members (workspace_id, user_id, display_name, created_at) "
+                    "VALUES (42, 'u', 'U', 'now')"
+                )
+
+
+async def test_a_failed_write_rolls_back_everything_it_did(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+        store = SqliteStore(db)
+        workspace = await store.ensure_workspace("console", "w", "W", NOW)
+        with pytest.raises(RuntimeError):
+            async with db.write() as conn:
+                await conn.execute(
+                    "UPDATE workspaces SET name = 'changed' WHERE id = ?", (workspace.id,)
+                )
+                raise RuntimeError("crash in the middle of a use case")
+        rows = await db.reader.execute_fetchall("SELECT name FROM workspaces")
+        assert [row[0] for row in rows] == ["W"]
+
+
+async def test_a_capped_log_does_not_create_its_contact(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+        store = SqliteStore(db)
+        workspace = await store.ensure_workspace("console", "w", "W", NOW)
+        cohort = await store.create_cohort(workspace.id, None, "C", "UTC", 0, 3, NOW)
+        member = await store.add_member(workspace.id, "u", "U", cohort.id, NOW)
+
+        def new(count: int, contact: str | None) -> NewAction:
+            return NewAction(
+                member.id, cohort.id, ActionKind.EMAIL_SENT, count, "", NOW, contact, None, NOW, 20
+            )
+
+        assert await store.log_action(new(20, None)) is not None
+        assert await store.log_action(new(1, "Brand New")) is None
+        assert await store.all_member_contacts(member.id) == []
+
+
+async def test_concurrent_writes_are_serialised_and_all_kept(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+        store = SqliteStore(db)
+        workspace = await store.ensure_workspace("console", "w", "W", NOW)
+        cohort = await store.create_cohort(workspace.id, None, "C", "UTC", 0, 3, NOW)
+        members = [
+            await store.add_member(workspace.id, f"u{n}", f"U{n}", cohort.id, NOW)
+            for n in range(10)
+        ]
+        await asyncio.gather(
+            *(
+                store.log_action(
+                    NewAction(
+                        m.id, cohort.id, ActionKind.EMAIL_SENT, 1, "", NOW, f"c{k}", "O", NOW, 20
+                    )
+                )
+                for m in members
+                for k in range(10)
+            )
+        )
+        standings = await store.standings(cohort.id, [ActionKind.EMAIL_SENT], None, None)
+        assert sorted(s.total for s in standings) == [10] * 10
+
+
+async def test_backup_copies_a_consistent_database_while_it_is_in_use(tmp_path: Path) -> None:
+    source = tmp_path / "live.sqlite"
+    target = tmp_path / "backup.sqlite"
+    async with open_database(source) as db:
+        await migrate(db)
+        store = SqliteStore(db)
+        await store.ensure_workspace("console", "w", "Before backup", NOW)
+        destination = sqlite3.connect(target)
+        await db.reader.backup(destination)
+        destination.close()
+        await store.ensure_workspace("console", "w2", "After backup", NOW)
+    copy = sqlite3.connect(target)
+    names = [row[0] for row in copy.execute("SELECT name FROM workspaces")]
+    version = copy.execute("PRAGMA user_version").fetchone()[0]
+    copy.close()
+    assert names == ["Before backup"]
+    assert version == len(available_migrations())
+
+
+def test_stored_instants_round_trip_and_sort_as_text() -> None:
+    early = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    late = datetime(2026, 1, 2, 3, 4, 5, 7, tzinfo=UTC)
+    assert from_db(to_db(early)) == early
+    assert to_db(early) < to_db(late)
+    assert len(to_db(early)) == len(to_db(datetime(2030, 12, 31, 23, 59, tzinfo=UTC)))
