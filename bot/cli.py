@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -25,7 +25,7 @@ from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.engine import Engine
 from bot.runtime import Runtime
 from bot.timezones import canonical_timezone
-from storage.connection import open_database
+from storage.connection import Database, open_database
 from storage.migrations import SchemaTooNew, migrate, schema_version
 from storage.repository import SqliteStore
 
@@ -58,27 +58,31 @@ class CliError(Exception):
 
 
 @asynccontextmanager
+async def open_store(settings: Settings, *, upgrade: bool = True) -> AsyncIterator[Database]:
+    """The database, migrated; a file that isn't a usable database is one clear error."""
+    async with AsyncExitStack() as stack:
+        try:
+            db = await stack.enter_async_context(open_database(settings.database))
+            if upgrade:
+                await migrate(db)
+        except SchemaTooNew as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+        except sqlite3.DatabaseError as problem:
+            raise CliError(
+                f"REACHOUT_DATABASE: cannot use {settings.database} as a reachout database "
+                f"({problem})"
+            ) from None
+        yield db
+
+
+@asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """Open and migrate the database and build the core on it; close everything on exit."""
-    try:
-        async with open_database(settings.database) as db:
-            try:
-                await migrate(db)
-            except sqlite3.DatabaseError as problem:
-                raise CliError(
-                    f"REACHOUT_DATABASE: {settings.database} is not a usable reachout "
-                    f"database ({problem})"
-                ) from None
-            store = SqliteStore(db)
-            registry = build_registry()
-            engine = Engine(store, clock or SystemClock(), settings.timezone)
-            yield Runtime(
-                settings, engine.clock, store, engine, registry, Dispatcher(engine, registry)
-            )
-    except SchemaTooNew as problem:
-        raise CliError(f"REACHOUT_DATABASE: {problem}") from None
-    except sqlite3.OperationalError as problem:
-        raise CliError(f"REACHOUT_DATABASE: cannot open {settings.database} ({problem})") from None
+    async with open_store(settings) as db:
+        store = SqliteStore(db)
+        registry = build_registry()
+        engine = Engine(store, clock or SystemClock(), settings.timezone)
+        yield Runtime(settings, engine.clock, store, engine, registry, Dispatcher(engine, registry))
 
 
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
@@ -95,9 +99,12 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    async with open_database(settings.database) as db:
+    async with open_store(settings, upgrade=False) as db:
         before = await schema_version(db)
-        applied = await migrate(db)
+        try:
+            applied = await migrate(db)
+        except (SchemaTooNew, sqlite3.DatabaseError) as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
     if applied:
         print(f"{settings.database}: schema {before} -> {applied[-1].number}")
     else:
@@ -119,7 +126,7 @@ def _backup_target(settings: Settings, path: str) -> Path:
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     target = _backup_target(settings, args.path)
-    async with open_database(settings.database) as db:
+    async with open_store(settings, upgrade=False) as db:
         destination = sqlite3.connect(target)
         try:
             await db.reader.backup(destination)

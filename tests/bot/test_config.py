@@ -1,0 +1,67 @@
+"""Settings are read once, validated, and never show their secrets."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, RedactSecrets, Secret, load_settings
+
+
+def test_defaults_need_nothing_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({}, env_file=None)
+    assert settings.database == Path("reachout.db")
+    assert settings.log_level == "INFO"
+    assert settings.timezone
+    assert settings.discord_token is None
+
+
+def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "REACHOUT_TIMEZONE=Europe/Berlin\nREACHOUT_LOG_LEVEL=debug\nDISCORD_TOKEN=from-file-123\n"
+    )
+    settings = load_settings(
+        {"REACHOUT_TIMEZONE": "asia/kolkata", "REACHOUT_DATABASE": str(tmp_path / "x.db")},
+        env_file=env_file,
+    )
+    assert settings.timezone == "Asia/Kolkata"
+    assert settings.log_level == "DEBUG"
+    assert settings.discord_token == Secret("from-file-123")
+
+
+@pytest.mark.parametrize(
+    ("values", "setting"),
+    [
+        ({"REACHOUT_TIMEZONE": "Mars/Olympus"}, "REACHOUT_TIMEZONE"),
+        ({"REACHOUT_LOG_LEVEL": "LOUD"}, "REACHOUT_LOG_LEVEL"),
+        ({"REACHOUT_DATABASE": "/no/such/folder/r.db"}, "REACHOUT_DATABASE"),
+        ({"REACHOUT_DATABASE": "/"}, "REACHOUT_DATABASE"),
+    ],
+)
+def test_a_bad_value_names_the_setting(values: dict[str, str], setting: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(values, env_file=None)
+    assert raised.value.setting == setting
+    assert str(raised.value).startswith(f"{setting}: ")
+
+
+def test_secrets_never_show_in_reprs() -> None:
+    settings = load_settings(
+        {"DISCORD_TOKEN": "super-secret-token", "SLACK_SIGNING_SECRET": "another-secret"},
+        env_file=None,
+    )
+    assert "super-secret-token" not in repr(settings)
+    assert "another-secret" not in repr(settings)
+    assert "super-secret-token" not in str(settings.discord_token)
+
+
+def test_log_records_that_contain_a_secret_are_redacted() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "token is %s", ("abcdefgh123",), None
+    )
+    RedactSecrets(["abcdefgh123"]).filter(record)
+    assert record.getMessage() == "token is ********"
