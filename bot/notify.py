@@ -1,13 +1,17 @@
 """How scheduled messages leave the bot: each platform adapter provides a ``Notifier``.
 
-The nudge and reminder engine decides what is due and records what was sent; a notifier only
-delivers. It tells permanent failures (a channel gone, DMs closed) apart from transient ones,
-so the first are recorded and shown to organizers while the second are retried.
+The delivery service decides what is due and records what was sent; a notifier only
+delivers. Every delivery carries a stable ``key``. A notifier whose platform can deduplicate
+on it (Discord's message nonce) declares ``idempotency_window``: a delivery interrupted by a
+crash is then retried with the same key after a restart, and the platform drops the copy.
+Without a window an interrupted delivery is never retried: posting twice is worse than
+missing one nudge.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 from bot.replies import Reply
@@ -26,18 +30,25 @@ class Delivery:
 
 
 class TransientDeliveryError(Exception):
-    """Delivery failed for a reason that may pass (network, 5xx, rate limit exhausted)."""
+    """Not delivered, for a reason that may pass (network down, 5xx, rate limit exhausted).
+
+    Raise it only when the message certainly did not arrive, or when the platform will
+    deduplicate a retry on the same key; otherwise report a permanent failure.
+    """
 
 
 class Notifier(Protocol):
     """Posts replies for one platform; rate limits and 429s are the notifier's to respect."""
 
     platform: str
+    idempotency_window: timedelta | None
 
-    async def post_to_channel(self, workspace_id: str, channel_id: str, reply: Reply) -> Delivery:
+    async def post_to_channel(
+        self, workspace_id: str, channel_id: str, reply: Reply, key: str
+    ) -> Delivery:
         """Post a public message in a cohort's channel."""
         ...
 
-    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply) -> Delivery:
+    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply, key: str) -> Delivery:
         """Send a private message to one member (a DM)."""
         ...
