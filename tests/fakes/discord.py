@@ -672,6 +672,17 @@ _DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
 _SNOWFLAKE_STRING = {"type": "string", "pattern": "^(0|[1-9][0-9]*)$", "format": "snowflake"}
 SPEC_ERRATA: tuple[tuple[str, str, Any], ...] = (
     (
+        # Docs: "Message contents (up to 2000 characters)"; 4000 is a Nitro user's limit.
+        "/components/schemas/MessageCreateRequest/properties/content/maxLength",
+        "a bot's message content is limited to 2000 characters",
+        2000,
+    ),
+    (
+        "/components/schemas/MessageEditRequestPartial/properties/content/maxLength",
+        "a bot's message content is limited to 2000 characters",
+        2000,
+    ),
+    (
         # Docs: snowflakes are *returned* as strings; requests may send integers, and
         # discord.py does (e.g. {"recipient_id": 123} for a DM channel).
         "/components/schemas/SnowflakeType",
@@ -2386,11 +2397,31 @@ def point_discord_py_at(fake: FakeDiscord) -> Iterator[None]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved_gateway
 
 
+async def _settle_command_tasks(limit: float) -> None:
+    """Let command callbacks still running finish (cancel stragglers) before the client closes.
+
+    discord.py runs each app command in a task named ``CommandTree-invoker``; closing the
+    client under one makes it fail with "Server disconnected" and muddles the test's log.
+    """
+    pending = [
+        t
+        for t in asyncio.all_tasks()
+        if t.get_name() == "CommandTree-invoker" and t is not asyncio.current_task()
+    ]
+    if not pending:
+        return
+    _, late = await asyncio.wait(pending, timeout=limit)
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+
+
 @contextlib.asynccontextmanager
 async def running_client(
     client: discord.Client, fake: FakeDiscord
 ) -> AsyncIterator[discord.Client]:
-    """Run ``client`` against ``fake`` until it is ready; close it and reap its task on exit.
+    """Run ``client`` against ``fake`` until it is ready; on exit let running commands finish,
+    close the client and reap its task.
 
     Create the client with a small ``guild_ready_timeout`` (e.g. 0.05): discord.py waits that
     long after the last GUILD_CREATE before firing ``on_ready`` (2 s by default).
@@ -2409,6 +2440,7 @@ async def running_client(
                 raise TimeoutError("discord.py did not become ready against the fake")
             yield client
         finally:
+            await _settle_command_tasks(fake.wait_timeout)
             await client.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, timeout=fake.wait_timeout)
