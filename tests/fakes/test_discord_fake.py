@@ -281,6 +281,16 @@ async def test_invalid_command_bodies_are_caught_by_spec_and_rules(fake: FakeDis
 
 
 @pytest.mark.asyncio
+async def test_an_overlong_message_is_a_schema_error(bot: Bot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    await channel.send("x" * 2001)  # discord.py does not check; Discord answers 50035
+    [error] = fake.schema_errors
+    assert (error.operation, error.location) == ("create_message", "$.content")
+    assert "is too long" in error.message
+
+
+@pytest.mark.asyncio
 async def test_reject_invalid_answers_400_invalid_form_body() -> None:
     async with FakeDiscord(reject_invalid=True) as fake:
         client = Bot(fake)
