@@ -81,12 +81,8 @@ MESSAGE_FLAG_EPHEMERAL = 1 << 6
 MESSAGE_FLAG_LOADING = 1 << 7
 
 # Interaction callback types (Discord's InteractionCallbackType).
-CALLBACK_PONG = 1
 CALLBACK_CHANNEL_MESSAGE = 4
 CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
-CALLBACK_DEFERRED_UPDATE_MESSAGE = 6
-CALLBACK_UPDATE_MESSAGE = 7
-CALLBACK_AUTOCOMPLETE_RESULT = 8
 CALLBACK_MODAL = 9
 CALLBACK_LAUNCH_ACTIVITY = 12
 
@@ -101,7 +97,6 @@ OPTION_CHANNEL = 7
 OPTION_ROLE = 8
 OPTION_MENTIONABLE = 9
 OPTION_NUMBER = 10
-OPTION_ATTACHMENT = 11
 
 
 class Permission(enum.IntFlag):
@@ -2023,55 +2018,25 @@ class FakeDiscord:
         ctype = int(body.get("type") or 0)
         data = body.get("data") if isinstance(body.get("data"), dict) else None
         elapsed = now - interaction.dispatched_at
-        status, error = 200, None
-        if elapsed > self.interaction_deadline:
-            status, error = 404, _DiscordError(404, 10062, "Unknown interaction")
-        elif interaction.callback is not None:
-            status, error = (
-                400,
-                _DiscordError(400, 40060, "Interaction has already been acknowledged."),
-            )
-        elif ctype not in (
-            CALLBACK_CHANNEL_MESSAGE,
-            CALLBACK_DEFERRED_CHANNEL_MESSAGE,
-            CALLBACK_MODAL,
-            CALLBACK_LAUNCH_ACTIVITY,
-        ):
-            status, error = (
-                400,
-                _DiscordError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    {
-                        "type": {
-                            "_errors": [
-                                {
-                                    "code": "INTERACTION_CALLBACK_TYPE_INVALID",
-                                    "message": "Invalid interaction callback type",
-                                }
-                            ]
-                        }
-                    },
-                ),
-            )
+        message: dict[str, Any] | None = None
+        error = self._callback_refusal(interaction, ctype, elapsed)
+        if error is None:
+            try:
+                message = self._callback_message(interaction, ctype, data or {})
+            except _DiscordError as refused:  # e.g. 50006, an empty message
+                error = refused
         interaction.callbacks.append(
             InteractionCallback(
-                type=ctype, data=data, body=body, received_at=now, elapsed=elapsed, status=status
+                type=ctype,
+                data=data,
+                body=body,
+                received_at=now,
+                elapsed=elapsed,
+                status=200 if error is None else error.status,
             )
         )
         if error is not None:
             raise error
-        message: dict[str, Any] | None = None
-        if ctype == CALLBACK_CHANNEL_MESSAGE:
-            message = self._new_message(interaction.channel, data or {}, interaction=interaction)
-        elif ctype == CALLBACK_DEFERRED_CHANNEL_MESSAGE:
-            flags = MESSAGE_FLAG_LOADING | (
-                int((data or {}).get("flags") or 0) & MESSAGE_FLAG_EPHEMERAL
-            )
-            message = self._new_message(
-                interaction.channel, {"flags": flags}, interaction=interaction, allow_empty=True
-            )
         interaction.original = message
         if not call.flag("with_response"):
             return None
@@ -2084,6 +2049,38 @@ class FakeDiscord:
         if ctype == CALLBACK_CHANNEL_MESSAGE and message is not None:
             answer["resource"] = {"type": CALLBACK_CHANNEL_MESSAGE, "message": message}
         return answer
+
+    def _callback_refusal(
+        self, interaction: FakeInteraction, ctype: int, elapsed: float
+    ) -> _DiscordError | None:
+        """Why Discord would refuse this initial response, if it would."""
+        if elapsed > self.interaction_deadline:
+            return _DiscordError(404, 10062, "Unknown interaction")
+        if interaction.callback is not None:
+            return _DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        allowed = (
+            CALLBACK_CHANNEL_MESSAGE,
+            CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+            CALLBACK_MODAL,
+            CALLBACK_LAUNCH_ACTIVITY,
+        )
+        if ctype not in allowed:  # 6 and 7 are for component interactions only
+            problem = {"code": "INTERACTION_CALLBACK_TYPE_INVALID", "message": "Invalid type"}
+            return _DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [problem]}})
+        return None
+
+    def _callback_message(
+        self, interaction: FakeInteraction, ctype: int, data: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The message an initial response creates: the reply, or a "thinking" placeholder."""
+        if ctype == CALLBACK_CHANNEL_MESSAGE:
+            return self._new_message(interaction.channel, data, interaction=interaction)
+        if ctype == CALLBACK_DEFERRED_CHANNEL_MESSAGE:
+            flags = MESSAGE_FLAG_LOADING | (int(data.get("flags") or 0) & MESSAGE_FLAG_EPHEMERAL)
+            return self._new_message(
+                interaction.channel, {"flags": flags}, interaction=interaction, allow_empty=True
+            )
+        return None
 
     def _webhook_interaction(self, call: _Call) -> FakeInteraction:
         """The interaction behind an interaction webhook; Discord's checks on it."""
