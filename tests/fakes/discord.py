@@ -657,9 +657,7 @@ class FakeInteraction:
 # --------------------------------------------------------------------------------------------
 
 _SPEC_ENV = "REACHOUT_DISCORD_OPENAPI"
-_DEFAULT_SPEC = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "discord-openapi.json"
-)
+_DEFAULT_SPEC = Path(__file__).resolve().parents[1] / "specs" / "discord-openapi.json"
 
 # Places where the spec disagrees with Discord's documentation (which Discord says wins) and
 # with what discord.py sends; each is patched in the loaded copy, with the reason.
@@ -715,8 +713,7 @@ def _pointer_set(document: Any, pointer: str, value: Any) -> None:
 def load_discord_openapi(path: str | None = None) -> dict[str, Any]:
     """Load Discord's OpenAPI document once per process, with :data:`SPEC_ERRATA` applied.
 
-    The file lives outside the repository (``../shared/specs``); set
-    ``REACHOUT_DISCORD_OPENAPI`` to point elsewhere.
+    The copy in ``tests/specs`` is used unless ``REACHOUT_DISCORD_OPENAPI`` names another.
     """
     location = Path(path or os.environ.get(_SPEC_ENV) or _DEFAULT_SPEC)
     if not location.is_file():
