@@ -36,7 +36,7 @@ from bot.models import (
 from bot.periods import day_bounds, local_date, month_bounds, week_bounds, week_start_date
 from bot.store import CohortBinding, LoggedAction, NewAction, Store
 from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak
-from bot.timezones import zone
+from bot.timezones import canonical_timezone, zone
 
 DAILY_CAP = 20
 """Most of one kind of action a member can log in a day; keeps the leaderboard honest."""
@@ -74,7 +74,12 @@ class Invocation:
     @property
     def timezone(self) -> str:
         """The member's own zone if set, else their platform profile's, else the cohort's."""
-        return self.member.timezone or self.origin.user_timezone or self.cohort.timezone
+        return (
+            self.member.timezone
+            or self.origin.user_timezone
+            or self.member.profile_timezone
+            or self.cohort.timezone
+        )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -187,9 +192,14 @@ class Engine:
         cohort = await self._cohort_for(workspace, origin, member, now)
         if member is None:
             member = await self.store.add_member(workspace.id, origin.user_id, name, cohort.id, now)
-        elif member.cohort_id != cohort.id or member.display_name != name:
+        reported = canonical_timezone(origin.user_timezone) if origin.user_timezone else None
+        profile_zone = reported or member.profile_timezone
+        current = (member.cohort_id, member.display_name, member.profile_timezone)
+        if current != (cohort.id, name, profile_zone):
             member = await self.store.save_member(
-                replace(member, cohort_id=cohort.id, display_name=name)
+                replace(
+                    member, cohort_id=cohort.id, display_name=name, profile_timezone=profile_zone
+                )
             )
         return Invocation(origin, workspace, cohort, member, now)
 

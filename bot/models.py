@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 
@@ -83,6 +83,12 @@ class Cohort:
     week_start: int
     email_goal: int
     interview_goal: int | None
+    kickoff_day: int = 0
+    kickoff_time: time = time(9, 0)
+    checkin_day: int | None = None
+    checkin_time: time = time(15, 0)
+    grace_hours: int = 6
+    schedule_from: datetime = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ class Member:
     allow_mentions: bool
     reminders_by_dm: bool
     created_at: datetime
+    profile_timezone: str | None = None
 
 
 @dataclass(frozen=True)

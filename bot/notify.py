@@ -49,6 +49,8 @@ class Notifier(Protocol):
         """Post a public message in a cohort's channel."""
         ...
 
-    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply, key: str) -> Delivery:
+    async def send_direct(
+        self, workspace_id: str, user_id: str, reply: Reply, key: str
+    ) -> Delivery:
         """Send a private message to one member (a DM)."""
         ...

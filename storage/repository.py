@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import aiosqlite
 
@@ -28,10 +28,11 @@ from storage.connection import Database, from_db, to_db
 
 _MEMBER_COLUMNS = (
     "id, workspace_id, user_id, display_name, cohort_id, email_goal, interview_goal, timezone, "
-    "show_on_leaderboard, allow_mentions, reminders_by_dm, created_at"
+    "show_on_leaderboard, allow_mentions, reminders_by_dm, created_at, profile_timezone"
 )
 _COHORT_COLUMNS = (
-    "id, workspace_id, channel_id, name, timezone, week_start, email_goal, interview_goal"
+    "id, workspace_id, channel_id, name, timezone, week_start, email_goal, interview_goal, "
+    "kickoff_day, kickoff_time, checkin_day, checkin_time, grace_hours, schedule_from"
 )
 _ACTION_COLUMNS = "id, member_id, cohort_id, contact_id, kind, count, note, occurred_at, undone_at"
 _CONTACT_COLUMNS = "id, member_id, name, organization, created_at"
@@ -57,6 +58,7 @@ def _member(row: sqlite3.Row) -> Member:
         allow_mentions=bool(row["allow_mentions"]),
         reminders_by_dm=bool(row["reminders_by_dm"]),
         created_at=from_db(row["created_at"]),
+        profile_timezone=row["profile_timezone"],
     )
 
 
@@ -70,6 +72,12 @@ def _cohort(row: sqlite3.Row) -> Cohort:
         week_start=row["week_start"],
         email_goal=row["email_goal"],
         interview_goal=row["interview_goal"],
+        kickoff_day=row["kickoff_day"],
+        kickoff_time=time.fromisoformat(row["kickoff_time"]),
+        checkin_day=row["checkin_day"],
+        checkin_time=time.fromisoformat(row["checkin_time"]),
+        grace_hours=row["grace_hours"],
+        schedule_from=from_db(row["schedule_from"]),
     )
 
 
@@ -201,7 +209,8 @@ class SqliteStore:
             rows = await conn.execute_fetchall(
                 "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, "
                 "interview_goal = ?, timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, "
-                f"reminders_by_dm = ? WHERE id = ? RETURNING {_MEMBER_COLUMNS}",
+                "reminders_by_dm = ?, profile_timezone = ? "
+                f"WHERE id = ? RETURNING {_MEMBER_COLUMNS}",
                 (
                     member.display_name,
                     member.cohort_id,
@@ -211,6 +220,7 @@ class SqliteStore:
                     int(member.show_on_leaderboard),
                     int(member.allow_mentions),
                     int(member.reminders_by_dm),
+                    member.profile_timezone,
                     member.id,
                 ),
             )
@@ -265,7 +275,7 @@ class SqliteStore:
             if binding.cohort_id is None:
                 rows = await conn.execute_fetchall(
                     "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
-                    "email_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    "email_goal, created_at, schedule_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                     f"RETURNING {_COHORT_COLUMNS}",
                     (
                         binding.workspace_id,
@@ -275,17 +285,21 @@ class SqliteStore:
                         binding.week_start,
                         binding.email_goal,
                         to_db(binding.at),
+                        to_db(binding.at),
                     ),
                 )
             else:
                 rows = await conn.execute_fetchall(
-                    "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ? "
+                    "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
+                    "schedule_from = CASE WHEN channel_id IS ? THEN schedule_from ELSE ? END "
                     f"WHERE id = ? RETURNING {_COHORT_COLUMNS}",
                     (
                         binding.channel_id,
                         binding.name,
                         binding.timezone,
                         binding.week_start,
+                        binding.channel_id,
+                        to_db(binding.at),
                         binding.cohort_id,
                     ),
                 )
@@ -303,7 +317,9 @@ class SqliteStore:
         async with self.db.write() as conn:
             rows = await conn.execute_fetchall(
                 "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
-                f"email_goal = ?, interview_goal = ? WHERE id = ? RETURNING {_COHORT_COLUMNS}",
+                "email_goal = ?, interview_goal = ?, kickoff_day = ?, kickoff_time = ?, "
+                "checkin_day = ?, checkin_time = ?, grace_hours = ?, schedule_from = ? "
+                f"WHERE id = ? RETURNING {_COHORT_COLUMNS}",
                 (
                     cohort.channel_id,
                     cohort.name,
@@ -311,6 +327,12 @@ class SqliteStore:
                     cohort.week_start,
                     cohort.email_goal,
                     cohort.interview_goal,
+                    cohort.kickoff_day,
+                    cohort.kickoff_time.strftime("%H:%M"),
+                    cohort.checkin_day,
+                    cohort.checkin_time.strftime("%H:%M"),
+                    cohort.grace_hours,
+                    to_db(cohort.schedule_from),
                     cohort.id,
                 ),
             )
