@@ -9,12 +9,17 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.engine import Origin
+from bot.notify import Delivery
 from bot.replies import Reply, render_text
 from bot.runtime import Runtime
+from bot.scheduler import Wakeups
 
 PLATFORM = "console"
 WORKSPACE_ID = "local"
@@ -51,6 +56,35 @@ def render(reply: Reply) -> str:
         lines.append(f"{show(item.name)}:")
         lines.extend(f"  {line}" for line in show(item.value).splitlines())
     return "\n".join(lines)
+
+
+class ConsoleNotifier:
+    """Scheduled nudges and reminders, printed in the terminal where the console runs.
+
+    Printing cannot be deduplicated after a crash, so there is no idempotency window.
+    """
+
+    platform = PLATFORM
+    idempotency_window: timedelta | None = None
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self._sent = 0
+
+    def _emit(self, heading: str, reply: Reply) -> Delivery:
+        self._sent += 1
+        self._write(f"{heading}\n{render(reply)}")
+        return Delivery(message_id=f"console-{self._sent}")
+
+    async def post_to_channel(
+        self, workspace_id: str, channel_id: str, reply: Reply, key: str
+    ) -> Delivery:
+        return self._emit(f"[posted in #{channel_id}]", replace(reply, private=True))
+
+    async def send_direct(
+        self, workspace_id: str, user_id: str, reply: Reply, key: str
+    ) -> Delivery:
+        return self._emit(f"[direct message to {user_id}]", reply)
 
 
 class ConsoleSession:
@@ -155,6 +189,20 @@ async def serve_console(
     await session.start()
     if interactive:
         emit(f"{BANNER}\nYou are {session.name}.\n")
+    runtime.deliveries.register(
+        ConsoleNotifier(lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"))
+    )
+    wakeups = Wakeups(runtime.deliveries)
+    wakeups.start()
+    try:
+        await _prompt(session, stdin, emit, interactive)
+    finally:
+        wakeups.stop()
+
+
+async def _prompt(
+    session: ConsoleSession, stdin: TextIO, emit: Callable[[str], None], interactive: bool
+) -> None:
     queue: asyncio.Queue[str] = asyncio.Queue()
     _start_reader(stdin, asyncio.get_running_loop(), queue)
     while True:

@@ -22,10 +22,13 @@ from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
 from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.deliveries import DeliveryService
 from bot.engine import Engine
 from bot.runtime import Runtime
+from bot.scheduler import Wakeups
 from bot.timezones import canonical_timezone
 from storage.connection import Database, open_database
+from storage.ledger import SqliteLedger
 from storage.migrations import SchemaTooNew, migrate, schema_version
 from storage.repository import SqliteStore
 
@@ -80,9 +83,21 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
     """Open and migrate the database and build the core on it; close everything on exit."""
     async with open_store(settings) as db:
         store = SqliteStore(db)
+        ledger = SqliteLedger(db)
         registry = build_registry()
         engine = Engine(store, clock or SystemClock(), settings.timezone)
-        yield Runtime(settings, engine.clock, store, engine, registry, Dispatcher(engine, registry))
+        deliveries = DeliveryService(engine, ledger, engine.clock)
+        engine.deliveries = deliveries
+        yield Runtime(
+            settings,
+            engine.clock,
+            store,
+            engine,
+            registry,
+            Dispatcher(engine, registry),
+            ledger,
+            deliveries,
+        )
 
 
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
@@ -168,7 +183,12 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     modules = [_platform(name) for name in wanted]
     async with open_runtime(settings) as runtime:
         log.info("starting %s", ", ".join(wanted))
-        await asyncio.gather(*(module.serve(runtime) for module in modules))
+        wakeups = Wakeups(runtime.deliveries)
+        wakeups.start()
+        try:
+            await asyncio.gather(*(module.serve(runtime) for module in modules))
+        finally:
+            wakeups.stop()
     return 0
 
 

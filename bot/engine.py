@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -37,6 +38,9 @@ from bot.periods import day_bounds, local_date, month_bounds, week_bounds, week_
 from bot.store import CohortBinding, LoggedAction, NewAction, Store
 from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak
 from bot.timezones import canonical_timezone, zone
+
+if TYPE_CHECKING:
+    from bot.deliveries import DeliveryService
 
 DAILY_CAP = 20
 """Most of one kind of action a member can log in a day; keeps the leaderboard honest."""
@@ -177,6 +181,8 @@ class Engine:
         self.store = store
         self.clock = clock
         self.default_timezone = default_timezone
+        self.deliveries: DeliveryService | None = None
+        """Set when scheduled messages are wired in; ``/cohort nudge-now`` sends through it."""
         self._cohort_creation = asyncio.Lock()
 
     # -- context ---------------------------------------------------------------------------
@@ -298,12 +304,19 @@ class Engine:
         return build_pipeline(entries, inv.tz, inv.now)
 
     async def streak(self, inv: Invocation) -> int:
-        tz = inv.tz
-        week_start = inv.cohort.week_start
-        since, _ = week_bounds(inv.now - timedelta(weeks=STREAK_LOOKBACK_WEEKS + 1), tz, week_start)
-        emails = await self.store.member_action_times(inv.member.id, EMAIL_KINDS, since)
-        pauses = await self.store.pauses(inv.member.id)
-        return current_streak(emails, pauses, inv.email_goal, tz, week_start, inv.now)
+        return await self.member_streak(inv.member, inv.cohort, inv.tz, inv.now)
+
+    async def member_streak(
+        self, member: Member, cohort: Cohort, tz: ZoneInfo, now: datetime
+    ) -> int:
+        """The member's weekly streak as of ``now``, weeks counted in ``tz``."""
+        since, _ = week_bounds(
+            now - timedelta(weeks=STREAK_LOOKBACK_WEEKS + 1), tz, cohort.week_start
+        )
+        emails = await self.store.member_action_times(member.id, EMAIL_KINDS, since)
+        pauses = await self.store.pauses(member.id)
+        goal = member.email_goal or cohort.email_goal
+        return current_streak(emails, pauses, goal, tz, cohort.week_start, now)
 
     async def progress(self, inv: Invocation) -> Progress:
         tz = inv.tz
@@ -477,6 +490,14 @@ class Engine:
         if interviews is not None:
             cohort = replace(cohort, interview_goal=interviews or None)
         return await self.store.save_cohort(cohort)
+
+    async def reschedule(self, inv: Invocation, changes: dict[str, object]) -> Cohort:
+        """Change the cohort's nudge schedule; nudges due before now are not sent."""
+        cohort = replace(inv.cohort, **changes, schedule_from=inv.now)  # type: ignore[arg-type]
+        saved = await self.store.save_cohort(cohort)
+        if self.deliveries is not None:
+            self.deliveries.schedule_changed()
+        return saved
 
     async def cohort_week(self, cohort: Cohort, instant: datetime) -> CohortWeek:
         """Totals and goal attainment for the cohort week containing ``instant``."""

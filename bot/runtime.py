@@ -8,7 +8,9 @@ from bot.clock import Clock
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
 from bot.config import Settings
+from bot.deliveries import DeliveryService
 from bot.engine import Engine
+from bot.ledger import Ledger
 from bot.store import Store
 
 
@@ -22,3 +24,5 @@ class Runtime:
     engine: Engine
     registry: Registry
     dispatcher: Dispatcher
+    ledger: Ledger
+    deliveries: DeliveryService

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -26,17 +27,23 @@ from bot.models import (
 from bot.store import CohortBinding, LoggedAction, NewAction
 from storage.connection import Database, from_db, to_db
 
-_MEMBER_COLUMNS = (
+MEMBER_COLUMNS = (
     "id, workspace_id, user_id, display_name, cohort_id, email_goal, interview_goal, timezone, "
     "show_on_leaderboard, allow_mentions, reminders_by_dm, created_at, profile_timezone"
 )
-_COHORT_COLUMNS = (
+COHORT_COLUMNS = (
     "id, workspace_id, channel_id, name, timezone, week_start, email_goal, interview_goal, "
     "kickoff_day, kickoff_time, checkin_day, checkin_time, grace_hours, schedule_from"
 )
-_ACTION_COLUMNS = "id, member_id, cohort_id, contact_id, kind, count, note, occurred_at, undone_at"
-_CONTACT_COLUMNS = "id, member_id, name, organization, created_at"
+ACTION_COLUMNS = "id, member_id, cohort_id, contact_id, kind, count, note, occurred_at, undone_at"
+CONTACT_COLUMNS = "id, member_id, name, organization, created_at"
 _ONE_DAY = timedelta(days=1)
+
+
+class Row(Protocol):
+    """A result row by column name: ``sqlite3.Row``, or a dict of a joined row's columns."""
+
+    def __getitem__(self, key: str) -> Any: ...
 
 
 def contact_key(name: str) -> str:
@@ -44,7 +51,7 @@ def contact_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _member(row: sqlite3.Row) -> Member:
+def member_from_row(row: Row) -> Member:
     return Member(
         id=row["id"],
         workspace_id=row["workspace_id"],
@@ -62,7 +69,7 @@ def _member(row: sqlite3.Row) -> Member:
     )
 
 
-def _cohort(row: sqlite3.Row) -> Cohort:
+def cohort_from_row(row: Row) -> Cohort:
     return Cohort(
         id=row["id"],
         workspace_id=row["workspace_id"],
@@ -81,7 +88,7 @@ def _cohort(row: sqlite3.Row) -> Cohort:
     )
 
 
-def _action(row: sqlite3.Row) -> Action:
+def action_from_row(row: Row) -> Action:
     undone = row["undone_at"]
     return Action(
         id=row["id"],
@@ -96,7 +103,7 @@ def _action(row: sqlite3.Row) -> Action:
     )
 
 
-def _contact(row: sqlite3.Row) -> Contact:
+def contact_from_row(row: Row) -> Contact:
     return Contact(
         id=row["id"],
         member_id=row["member_id"],
@@ -123,7 +130,7 @@ async def _upsert_contact(conn: aiosqlite.Connection, new: NewAction) -> tuple[C
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, name_key) DO UPDATE SET "
         "organization = CASE WHEN excluded.organization = '' THEN organization "
         "ELSE excluded.organization END "
-        f"RETURNING {_CONTACT_COLUMNS}, created_at = ? AS created",
+        f"RETURNING {CONTACT_COLUMNS}, created_at = ? AS created",
         (
             new.member_id,
             new.contact_name,
@@ -134,7 +141,7 @@ async def _upsert_contact(conn: aiosqlite.Connection, new: NewAction) -> tuple[C
         ),
     )
     row = next(iter(rows))
-    return _contact(row), bool(row["created"])
+    return contact_from_row(row), bool(row["created"])
 
 
 def _placeholders(values: Collection[object]) -> str:
@@ -173,17 +180,17 @@ class SqliteStore:
     async def find_member(self, workspace_id: int, user_id: str) -> Member | None:
         row = _one(
             await self._read(
-                f"SELECT {_MEMBER_COLUMNS} FROM members WHERE workspace_id = ? AND user_id = ?",
+                f"SELECT {MEMBER_COLUMNS} FROM members WHERE workspace_id = ? AND user_id = ?",
                 (workspace_id, user_id),
             )
         )
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
     async def get_member(self, member_id: int) -> Member | None:
         row = _one(
-            await self._read(f"SELECT {_MEMBER_COLUMNS} FROM members WHERE id = ?", (member_id,))
+            await self._read(f"SELECT {MEMBER_COLUMNS} FROM members WHERE id = ?", (member_id,))
         )
-        return _member(row) if row else None
+        return member_from_row(row) if row else None
 
     async def add_member(
         self,
@@ -199,10 +206,10 @@ class SqliteStore:
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) "
                 "DO UPDATE SET display_name = excluded.display_name, "
                 "cohort_id = coalesce(excluded.cohort_id, cohort_id) "
-                f"RETURNING {_MEMBER_COLUMNS}",
+                f"RETURNING {MEMBER_COLUMNS}",
                 (workspace_id, user_id, display_name, cohort_id, to_db(at)),
             )
-        return _member(next(iter(rows)))
+        return member_from_row(next(iter(rows)))
 
     async def save_member(self, member: Member) -> Member:
         async with self.db.write() as conn:
@@ -210,7 +217,7 @@ class SqliteStore:
                 "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, "
                 "interview_goal = ?, timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, "
                 "reminders_by_dm = ?, profile_timezone = ? "
-                f"WHERE id = ? RETURNING {_MEMBER_COLUMNS}",
+                f"WHERE id = ? RETURNING {MEMBER_COLUMNS}",
                 (
                     member.display_name,
                     member.cohort_id,
@@ -224,7 +231,7 @@ class SqliteStore:
                     member.id,
                 ),
             )
-        return _member(next(iter(rows)))
+        return member_from_row(next(iter(rows)))
 
     async def forget_member(self, member_id: int) -> None:
         async with self.db.write() as conn:
@@ -232,25 +239,25 @@ class SqliteStore:
 
     async def get_cohort(self, cohort_id: int) -> Cohort | None:
         row = _one(
-            await self._read(f"SELECT {_COHORT_COLUMNS} FROM cohorts WHERE id = ?", (cohort_id,))
+            await self._read(f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE id = ?", (cohort_id,))
         )
-        return _cohort(row) if row else None
+        return cohort_from_row(row) if row else None
 
     async def cohort_for_channel(self, workspace_id: int, channel_id: str) -> Cohort | None:
         row = _one(
             await self._read(
-                f"SELECT {_COHORT_COLUMNS} FROM cohorts WHERE workspace_id = ? AND channel_id = ?",
+                f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE workspace_id = ? AND channel_id = ?",
                 (workspace_id, channel_id),
             )
         )
-        return _cohort(row) if row else None
+        return cohort_from_row(row) if row else None
 
     async def workspace_cohorts(self, workspace_id: int) -> list[Cohort]:
         rows = await self._read(
-            f"SELECT {_COHORT_COLUMNS} FROM cohorts WHERE workspace_id = ? ORDER BY id",
+            f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE workspace_id = ? ORDER BY id",
             (workspace_id,),
         )
-        return [_cohort(row) for row in rows]
+        return [cohort_from_row(row) for row in rows]
 
     async def create_cohort(
         self,
@@ -265,10 +272,10 @@ class SqliteStore:
         async with self.db.write() as conn:
             rows = await conn.execute_fetchall(
                 "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
-                f"email_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_COHORT_COLUMNS}",
+                f"email_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {COHORT_COLUMNS}",
                 (workspace_id, channel_id, name, timezone, week_start, email_goal, to_db(at)),
             )
-        return _cohort(next(iter(rows)))
+        return cohort_from_row(next(iter(rows)))
 
     async def bind_cohort(self, binding: CohortBinding) -> Cohort:
         async with self.db.write() as conn:
@@ -276,7 +283,7 @@ class SqliteStore:
                 rows = await conn.execute_fetchall(
                     "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
                     "email_goal, created_at, schedule_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                    f"RETURNING {_COHORT_COLUMNS}",
+                    f"RETURNING {COHORT_COLUMNS}",
                     (
                         binding.workspace_id,
                         binding.channel_id,
@@ -292,7 +299,7 @@ class SqliteStore:
                 rows = await conn.execute_fetchall(
                     "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
                     "schedule_from = CASE WHEN channel_id IS ? THEN schedule_from ELSE ? END "
-                    f"WHERE id = ? RETURNING {_COHORT_COLUMNS}",
+                    f"WHERE id = ? RETURNING {COHORT_COLUMNS}",
                     (
                         binding.channel_id,
                         binding.name,
@@ -303,7 +310,7 @@ class SqliteStore:
                         binding.cohort_id,
                     ),
                 )
-            cohort = _cohort(next(iter(rows)))
+            cohort = cohort_from_row(next(iter(rows)))
             await conn.execute(
                 "INSERT OR IGNORE INTO organizers (cohort_id, member_id) VALUES (?, ?)",
                 (cohort.id, binding.organizer_id),
@@ -319,7 +326,7 @@ class SqliteStore:
                 "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
                 "email_goal = ?, interview_goal = ?, kickoff_day = ?, kickoff_time = ?, "
                 "checkin_day = ?, checkin_time = ?, grace_hours = ?, schedule_from = ? "
-                f"WHERE id = ? RETURNING {_COHORT_COLUMNS}",
+                f"WHERE id = ? RETURNING {COHORT_COLUMNS}",
                 (
                     cohort.channel_id,
                     cohort.name,
@@ -336,13 +343,13 @@ class SqliteStore:
                     cohort.id,
                 ),
             )
-        return _cohort(next(iter(rows)))
+        return cohort_from_row(next(iter(rows)))
 
     async def cohort_members(self, cohort_id: int) -> list[Member]:
         rows = await self._read(
-            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE cohort_id = ? ORDER BY id", (cohort_id,)
+            f"SELECT {MEMBER_COLUMNS} FROM members WHERE cohort_id = ? ORDER BY id", (cohort_id,)
         )
-        return [_member(row) for row in rows]
+        return [member_from_row(row) for row in rows]
 
     async def set_organizer(self, cohort_id: int, member_id: int, organizer: bool) -> bool:
         async with self.db.write() as conn:
@@ -362,12 +369,12 @@ class SqliteStore:
 
     async def organizers(self, cohort_id: int) -> list[Member]:
         rows = await self._read(
-            f"SELECT {', '.join('m.' + c for c in _MEMBER_COLUMNS.split(', '))} "
+            f"SELECT {', '.join('m.' + c for c in MEMBER_COLUMNS.split(', '))} "
             "FROM organizers o JOIN members m ON m.id = o.member_id "
             "WHERE o.cohort_id = ? ORDER BY m.display_name",
             (cohort_id,),
         )
-        return [_member(row) for row in rows]
+        return [member_from_row(row) for row in rows]
 
     async def is_organizer(self, cohort_id: int, member_id: int) -> bool:
         rows = await self._read(
@@ -386,7 +393,7 @@ class SqliteStore:
                     "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
                     "occurred_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT coalesce(sum(count), 0) "
                     "FROM actions WHERE member_id = ? AND kind = ? AND occurred_at >= ? "
-                    f"AND undone_at IS NULL) + ? <= ? RETURNING {_ACTION_COLUMNS}",
+                    f"AND undone_at IS NULL) + ? <= ? RETURNING {ACTION_COLUMNS}",
                     (
                         new.member_id,
                         new.cohort_id,
@@ -407,24 +414,24 @@ class SqliteStore:
                     raise _CapReached
         except _CapReached:
             return None
-        return LoggedAction(_action(row), contact, created)
+        return LoggedAction(action_from_row(row), contact, created)
 
     async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
         async with self.db.write() as conn:
             rows = await conn.execute_fetchall(
                 "UPDATE actions SET undone_at = ? WHERE id = (SELECT id FROM actions "
                 "WHERE member_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
-                f"RETURNING {_ACTION_COLUMNS}",
+                f"RETURNING {ACTION_COLUMNS}",
                 (to_db(at), member_id),
             )
         row = _one(rows)
-        return _action(row) if row else None
+        return action_from_row(row) if row else None
 
     async def get_contact(self, contact_id: int) -> Contact | None:
         row = _one(
-            await self._read(f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
+            await self._read(f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
         )
-        return _contact(row) if row else None
+        return contact_from_row(row) if row else None
 
     async def member_totals(
         self, member_id: int, since: datetime, until: datetime
@@ -448,33 +455,34 @@ class SqliteStore:
 
     async def member_contacts(self, member_id: int) -> list[ContactEntry]:
         contacts = await self._read(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",
             (member_id,),
         )
         actions = await self._read(
-            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE member_id = ? "
+            f"SELECT {ACTION_COLUMNS} FROM actions WHERE member_id = ? "
             "AND contact_id IS NOT NULL AND undone_at IS NULL ORDER BY occurred_at, id",
             (member_id,),
         )
         by_contact: dict[int, list[Action]] = {}
         for row in actions:
-            by_contact.setdefault(row["contact_id"], []).append(_action(row))
+            by_contact.setdefault(row["contact_id"], []).append(action_from_row(row))
         return [
-            ContactEntry(_contact(row), tuple(by_contact.get(row["id"], ()))) for row in contacts
+            ContactEntry(contact_from_row(row), tuple(by_contact.get(row["id"], ())))
+            for row in contacts
         ]
 
     async def member_history(self, member_id: int) -> list[Action]:
         rows = await self._read(
-            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE member_id = ? ORDER BY id", (member_id,)
+            f"SELECT {ACTION_COLUMNS} FROM actions WHERE member_id = ? ORDER BY id", (member_id,)
         )
-        return [_action(row) for row in rows]
+        return [action_from_row(row) for row in rows]
 
     async def all_member_contacts(self, member_id: int) -> list[Contact]:
         rows = await self._read(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",
             (member_id,),
         )
-        return [_contact(row) for row in rows]
+        return [contact_from_row(row) for row in rows]
 
     async def standings(
         self,
@@ -497,14 +505,14 @@ class SqliteStore:
                 f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
             )
             params = [cohort_id, to_db(since), to_db(until), *kind_values]
-        columns = ", ".join("m." + c for c in _MEMBER_COLUMNS.split(", "))
+        columns = ", ".join("m." + c for c in MEMBER_COLUMNS.split(", "))
         rows = await self._read(
             f"SELECT {columns}, t.total AS standing_total FROM ({totals}) t "
             "JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
             "ORDER BY t.total DESC, m.display_name",
             params,
         )
-        return [Standing(_member(row), row["standing_total"]) for row in rows]
+        return [Standing(member_from_row(row), row["standing_total"]) for row in rows]
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime
@@ -519,11 +527,11 @@ class SqliteStore:
 
     async def cohort_history(self, cohort_id: int) -> list[Action]:
         rows = await self._read(
-            f"SELECT {_ACTION_COLUMNS} FROM actions WHERE cohort_id = ? AND undone_at IS NULL "
+            f"SELECT {ACTION_COLUMNS} FROM actions WHERE cohort_id = ? AND undone_at IS NULL "
             "ORDER BY occurred_at",
             (cohort_id,),
         )
-        return [_action(row) for row in rows]
+        return [action_from_row(row) for row in rows]
 
     async def add_pause(self, member_id: int, start: date, end: date) -> Pause:
         async with self.db.write() as conn:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from dataclasses import replace
+from datetime import datetime, time, timedelta
 
 from bot.commands.registry import Args
 from bot.engine import Engine, Invocation
 from bot.errors import UserError
-from bot.models import ACTION_LABELS, ActionKind
+from bot.ledger import DeliveryStatus
+from bot.models import ACTION_LABELS, ActionKind, Cohort
+from bot.nudges import render_nudge
 from bot.periods import WEEKDAYS
 from bot.replies import Attachment, Field, Reply
+from bot.schedule import upcoming
 from bot.texts import plural, short_date
-from bot.timezones import canonical_timezone
+from bot.timezones import canonical_timezone, zone
 
-SCHEDULING_PENDING = (
-    "Scheduled nudges are not enabled in this version yet. Members can already log, "
-    "see `/progress` and the `/leaderboard`."
+NOT_RUNNING = (
+    "Scheduled messages aren't running in this process (they run with `reachout run` and "
+    "`reachout console`)."
 )
+_WALL_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
+PROBLEMS_SHOWN = 5
 
 
 def _timezone(args: Args) -> str | None:
@@ -44,8 +51,102 @@ async def setup(engine: Engine, inv: Invocation, args: Args) -> Reply:
     )
 
 
-async def scheduling_pending(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    return Reply(SCHEDULING_PENDING)
+def parse_wall_time(raw: str, name: str) -> time:
+    """``09:00``, ``9:30``, ``15:00``, ``9am``, ``3:30pm``."""
+    match = _WALL_TIME.match(raw.strip().casefold())
+    hour = minute = -1
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if match.group(3):
+            hour = -1 if not 1 <= hour <= 12 else hour % 12 + (12 if match.group(3) == "pm" else 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise UserError(f"`{name}` should be a time like `09:00` or `15:30` (24-hour), or `9am`.")
+    return time(hour, minute)
+
+
+def _when(instant: datetime, tz_name: str) -> str:
+    local = instant.astimezone(zone(tz_name))
+    return f"{short_date(local.date())} {local:%H:%M}"
+
+
+def _schedule_summary(cohort: Cohort) -> str:
+    kickoff = f"kickoff {WEEKDAYS[cohort.kickoff_day].capitalize()} {cohort.kickoff_time:%H:%M}"
+    if cohort.checkin_day is None:
+        checkin = "no midweek check-in"
+    else:
+        checkin = (
+            f"check-in {WEEKDAYS[cohort.checkin_day].capitalize()} {cohort.checkin_time:%H:%M}"
+        )
+    return f"{kickoff}, {checkin} ({cohort.timezone}; catch-up window {cohort.grace_hours} h)"
+
+
+async def schedule(engine: Engine, inv: Invocation, args: Args) -> Reply:
+    cohort = inv.cohort
+    changes: dict[str, object] = {}
+    if (day := args.text("kickoff_day")) is not None:
+        changes["kickoff_day"] = WEEKDAYS.index(day)
+    if (raw := args.text("kickoff_time")) is not None:
+        changes["kickoff_time"] = parse_wall_time(raw, "kickoff_time")
+    if (day := args.text("checkin_day")) is not None:
+        changes["checkin_day"] = None if day == "off" else WEEKDAYS.index(day)
+    if (raw := args.text("checkin_time")) is not None:
+        changes["checkin_time"] = parse_wall_time(raw, "checkin_time")
+        if cohort.checkin_day is None and "checkin_day" not in changes:
+            changes["checkin_day"] = 3
+    if (timezone := _timezone(args)) is not None:
+        changes["timezone"] = timezone
+    if (grace := args.integer("grace")) is not None:
+        changes["grace_hours"] = grace
+    if changes:
+        cohort = await engine.reschedule(inv, changes)
+    if cohort.channel_id is None:
+        return Reply(
+            f"Schedule: {_schedule_summary(cohort)}. Nudges start once the cohort has a "
+            "channel: run `/cohort setup` there."
+        )
+    times = "\n".join(
+        f"• {_when(o.due_at, cohort.timezone)} {o.kind.value}" for o in upcoming(cohort, inv.now, 3)
+    )
+    prefix = "Schedule saved" if changes else "Schedule"
+    return Reply(f"{prefix}: {_schedule_summary(cohort)}.\nNext:\n{times}")
+
+
+async def preview(engine: Engine, inv: Invocation, args: Args) -> Reply:
+    next_ones = upcoming(inv.cohort, inv.now, 1)
+    if not next_ones:
+        return Reply("Nothing is scheduled. Set a schedule with `/cohort schedule`.")
+    occurrence = next_ones[0]
+    nudge = await render_nudge(
+        engine, occurrence.kind, inv.cohort, occurrence.period, occurrence.due_at
+    )
+    when = _when(occurrence.due_at, inv.cohort.timezone)
+    return replace(
+        nudge,
+        private=True,
+        title=f"Preview, goes out {when}: {nudge.title}",
+        mentions=(),
+    )
+
+
+async def nudge_now(engine: Engine, inv: Invocation, args: Args) -> Reply:
+    service = engine.deliveries
+    if service is None:
+        raise UserError(NOT_RUNNING)
+    if inv.cohort.channel_id is None:
+        raise UserError("The cohort has no channel yet: run `/cohort setup` where nudges go.")
+    outcome = await service.post_now(inv.cohort, inv.workspace)
+    if outcome.record is not None:
+        record = outcome.record
+        when = _when(record.finished_at or record.claimed_at, inv.cohort.timezone)
+        return Reply(
+            f"This week's kickoff was already handled ({record.status.value}, {when}). "
+            "It never goes out twice; the next one follows the schedule."
+        )
+    if outcome.status is DeliveryStatus.SENT:
+        return Reply("Posted this week's kickoff. The scheduled one for this week won't follow.")
+    if outcome.status is DeliveryStatus.RETRYING:
+        return Reply(f"The platform is busy ({outcome.detail}); I'll retry it shortly.")
+    raise UserError(f"The kickoff could not be posted: {outcome.detail}.")
 
 
 async def goal(engine: Engine, inv: Invocation, args: Args) -> Reply:
@@ -84,6 +185,18 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
                 f"{week.met_goal} met their email goal.\n{_totals_line(week.totals)}",
             )
         )
+    if engine.deliveries is not None:
+        problems = await engine.deliveries.ledger.problems(
+            inv.cohort.id, inv.now - timedelta(weeks=4)
+        )
+        if problems:
+            lines = [
+                f"• {p.kind.value} due {_when(p.due_at, inv.cohort.timezone)}: {p.detail}"
+                for p in problems[:PROBLEMS_SHOWN]
+            ]
+            if len(problems) > PROBLEMS_SHOWN:
+                lines.append(f"…and {len(problems) - PROBLEMS_SHOWN} more")
+            fields.append(Field("Delivery problems (last 4 weeks)", "\n".join(lines)))
     return Reply(
         text="Numbers only: contact names stay private to each member.",
         title=f"📊 {inv.cohort.name}",

@@ -221,7 +221,7 @@ async def test_organizer_commands(console: Console) -> None:
     stats = await console.run("/cohort stats", as_name="Alex")
     assert "2 of 3 members logged; 1 met their email goal" in stats
     assert "outreach emails: 6" in stats
-    assert "not enabled in this version yet" in await console.run("/cohort schedule")
+    assert "kickoff Monday 09:00, no midweek check-in" in await console.run("/cohort schedule")
 
 
 async def test_cohort_export_is_csv_without_contact_names(console: Console, tmp_path: Path) -> None:

@@ -1,0 +1,376 @@
+"""The delivery service: decides what is due from the database, claims it, sends it once.
+
+The scheduler only wakes this service up. On each wake it looks at the ledger and the data:
+nudges whose time has come (within the cohort's grace window), follow-up reminders whose
+milestone has passed, and deliveries waiting for a retry. Each is claimed under a unique key
+in the ledger before it is sent and marked with the outcome after.
+
+A crash between claim and send leaves a ``claimed`` row behind. If the platform deduplicates
+on the key (``Notifier.idempotency_window``) and the claim is recent, the send is repeated
+and the platform drops any copy; otherwise the row is marked ``unconfirmed`` and never sent
+again, because posting twice to a whole cohort is worse than missing one nudge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.clock import Clock
+from bot.engine import Engine
+from bot.followups import Step
+from bot.ledger import (
+    Claim,
+    ClockCandidate,
+    DeliveryKind,
+    DeliveryRecord,
+    DeliveryStatus,
+    Ledger,
+)
+from bot.models import Cohort, Workspace
+from bot.notify import Delivery, Notifier, TransientDeliveryError
+from bot.nudges import member_zone, render_nudge
+from bot.periods import local_date
+from bot.reminders import Milestone, milestones, reminder_reply
+from bot.replies import Reply
+from bot.schedule import current_period, latest_due, nudge_key, upcoming
+from bot.timezones import zone
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (
+    timedelta(seconds=30),
+    timedelta(minutes=2),
+    timedelta(minutes=10),
+    timedelta(minutes=30),
+)
+"""Waits before retrying a transient failure; after the last one the delivery has failed."""
+
+SEND_TIMEOUT = 60.0
+CLOCK_WINDOW = timedelta(days=45)
+"""How far back a follow-up clock can still be running (7 + 7 business days, plus room)."""
+ORPHAN_AGE = timedelta(minutes=30)
+PLATFORM_CONCURRENCY = 10
+MISSED = "missed: reachout was not running at the time"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One delivery to make: where it goes, and how to say it when the time comes."""
+
+    claim: Claim
+    platform: str
+    workspace_id: str
+    target: str
+    direct: bool
+    grace: timedelta
+    render: Callable[[], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to a delivery attempted right now (for ``/cohort nudge-now``)."""
+
+    status: DeliveryStatus
+    detail: str = ""
+    record: DeliveryRecord | None = None
+
+
+class DeliveryService:
+    """Finds what is due and delivers it through the registered notifiers."""
+
+    def __init__(self, engine: Engine, ledger: Ledger, clock: Clock) -> None:
+        self.engine = engine
+        self.ledger = ledger
+        self.clock = clock
+        self.notifiers: dict[str, Notifier] = {}
+        self.next_due: datetime | None = None
+        self.on_change: Callable[[], None] | None = None
+        self._run_lock = asyncio.Lock()
+        self._in_flight: set[str] = set()
+        self._limits: dict[str, asyncio.Semaphore] = {}
+
+    def register(self, notifier: Notifier) -> None:
+        """Deliver for ``notifier.platform`` from now on."""
+        self.notifiers[notifier.platform] = notifier
+        self._limits[notifier.platform] = asyncio.Semaphore(PLATFORM_CONCURRENCY)
+
+    async def run_due(self) -> int:
+        """Deliver everything due now; returns how many deliveries were attempted."""
+        async with self._run_lock:
+            now = self.clock.now()
+            keys = await self.ledger.keys_since(now - CLOCK_WINDOW - timedelta(days=14))
+            open_rows = {
+                r.key: r
+                for r in await self.ledger.open_deliveries()
+                if r.key not in self._in_flight
+            }
+            retryable = {
+                key
+                for key, r in open_rows.items()
+                if r.status is DeliveryStatus.RETRYING
+                and r.next_attempt_at is not None
+                and r.next_attempt_at <= now
+            }
+            upcoming_times: list[datetime] = [
+                r.next_attempt_at
+                for r in open_rows.values()
+                if r.status is DeliveryStatus.RETRYING and r.next_attempt_at is not None
+            ]
+            jobs = await self._nudge_jobs(now, upcoming_times)
+            jobs += await self._reminder_jobs(now, upcoming_times)
+            runnable: list[Job] = []
+            for job in jobs:
+                key = job.claim.key
+                orphan = open_rows.get(key)
+                if orphan is not None and orphan.status is DeliveryStatus.CLAIMED:
+                    if not self._may_resend(orphan, job.platform, now):
+                        await self._give_up_unconfirmed(orphan, now)
+                        continue
+                elif key in keys and key not in retryable:
+                    continue
+                if now - job.claim.due_at > job.grace:
+                    await self._skip_or_fail(job, key in keys, now)
+                    continue
+                runnable.append(job)
+            await self._expire_orphans(open_rows, {j.claim.key for j in jobs}, now)
+            self.next_due = min((t for t in upcoming_times if t > now), default=None)
+            await asyncio.gather(
+                *(self._deliver(job, is_new=job.claim.key not in keys) for job in runnable)
+            )
+            return len(runnable)
+
+    async def _nudge_jobs(self, now: datetime, upcoming_times: list[datetime]) -> list[Job]:
+        jobs = []
+        for scheduled in await self.ledger.scheduled_cohorts():
+            cohort, workspace = scheduled.cohort, scheduled.workspace
+            if workspace.platform not in self.notifiers or cohort.channel_id is None:
+                continue
+            for occurrence in latest_due(cohort, now):
+                jobs.append(
+                    self._nudge_job(
+                        cohort, workspace, occurrence.kind, occurrence.period, occurrence.due_at
+                    )
+                )
+            upcoming_times.extend(o.due_at for o in upcoming(cohort, now, 1))
+        return jobs
+
+    def _nudge_job(
+        self,
+        cohort: Cohort,
+        workspace: Workspace,
+        kind: DeliveryKind,
+        period: date,
+        due_at: datetime,
+    ) -> Job:
+        assert cohort.channel_id is not None
+
+        async def render() -> Reply:
+            return await render_nudge(self.engine, kind, cohort, period, self.clock.now())
+
+        return Job(
+            Claim(nudge_key(kind, cohort.id, period), kind, cohort.id, None, due_at),
+            workspace.platform,
+            workspace.external_id,
+            cohort.channel_id,
+            False,
+            timedelta(hours=cohort.grace_hours),
+            render,
+        )
+
+    async def _reminder_jobs(self, now: datetime, upcoming_times: list[datetime]) -> list[Job]:
+        jobs = []
+        candidates = await self.ledger.clock_candidates(now - CLOCK_WINDOW)
+        for candidate in candidates:
+            if candidate.workspace.platform not in self.notifiers:
+                continue
+            tz = zone(member_zone(candidate.member, candidate.cohort))
+            steps = milestones(candidate.entry.actions, tz)
+            due = [m for m in steps if m.due_at <= now]
+            upcoming_times.extend(m.due_at for m in steps if m.due_at > now)
+            for milestone in due:
+                superseded = milestone is not due[-1]
+                jobs.append(self._reminder_job(candidate, milestone, superseded))
+        return jobs
+
+    def _reminder_job(
+        self, candidate: ClockCandidate, milestone: Milestone, superseded: bool
+    ) -> Job:
+        member, contact = candidate.member, candidate.entry.contact
+
+        async def render() -> Reply:
+            reason = await self._reminder_skip_reason(candidate, milestone, superseded)
+            if reason:
+                raise _Skip(reason)
+            return reminder_reply(contact, milestone.step)
+
+        return Job(
+            Claim(
+                milestone.key(member.id, contact.id),
+                DeliveryKind.REMINDER,
+                candidate.cohort.id,
+                member.id,
+                milestone.due_at,
+            ),
+            candidate.workspace.platform,
+            candidate.workspace.external_id,
+            member.user_id,
+            True,
+            timedelta(hours=candidate.cohort.grace_hours),
+            render,
+        )
+
+    async def _reminder_skip_reason(
+        self, candidate: ClockCandidate, milestone: Milestone, superseded: bool
+    ) -> str:
+        member, contact = candidate.member, candidate.entry.contact
+        if superseded:
+            return "superseded by a later step of the same contact"
+        if not member.reminders_by_dm:
+            return "the member turned DM reminders off"
+        today = local_date(self.clock.now(), zone(member_zone(member, candidate.cohort)))
+        if any(p.covers(today) for p in await self.engine.store.pauses(member.id)):
+            return "the member is paused"
+        if milestone.step is Step.SECOND_CONTACT and contact.organization:
+            anchor = next(a for a in candidate.entry.actions if a.id == milestone.anchor_id)
+            if await self.ledger.emailed_at_organization(
+                member.id, contact.organization, anchor.occurred_at, contact.id
+            ):
+                return "the member already wrote to someone else there"
+        return ""
+
+    def _may_resend(self, orphan: DeliveryRecord, platform: str, now: datetime) -> bool:
+        notifier = self.notifiers.get(platform)
+        window = notifier.idempotency_window if notifier else None
+        return window is not None and now - orphan.claimed_at <= window
+
+    async def _give_up_unconfirmed(self, orphan: DeliveryRecord, now: datetime) -> None:
+        log.warning(
+            "delivery %s was being sent when reachout stopped; not sending it again", orphan.key
+        )
+        await self.ledger.finish(
+            orphan.key,
+            DeliveryStatus.UNCONFIRMED,
+            now,
+            detail="interrupted by a restart; not repeated, to never post twice",
+        )
+
+    async def _expire_orphans(
+        self, open_rows: dict[str, DeliveryRecord], seen: set[str], now: datetime
+    ) -> None:
+        """Settle open rows that no current job covers, once they are old enough."""
+        for key, row in open_rows.items():
+            if key in seen or now - row.claimed_at <= ORPHAN_AGE:
+                continue
+            if row.status is DeliveryStatus.CLAIMED:
+                await self._give_up_unconfirmed(row, now)
+            elif row.next_attempt_at is not None and row.next_attempt_at <= now:
+                await self.ledger.finish(
+                    key, DeliveryStatus.FAILED, now, detail=f"gave up: {row.detail}"
+                )
+
+    async def _skip_or_fail(self, job: Job, known: bool, now: datetime) -> None:
+        if known:
+            await self.ledger.finish(
+                job.claim.key,
+                DeliveryStatus.FAILED,
+                now,
+                detail="gave up: still failing when the grace window ended",
+            )
+            return
+        if await self.ledger.record(job.claim, DeliveryStatus.SKIPPED, MISSED, now):
+            log.warning(
+                "skipped %s, due %s: %s", job.claim.key, job.claim.due_at.isoformat(), MISSED
+            )
+
+    async def _deliver(self, job: Job, *, is_new: bool) -> Outcome:
+        key = job.claim.key
+        notifier = self.notifiers[job.platform]
+        now = self.clock.now()
+        if is_new:
+            if not await self.ledger.claim(job.claim, now):
+                return Outcome(DeliveryStatus.SKIPPED, "already claimed")
+            attempts = 1
+        else:
+            attempts = await self.ledger.attempt(key)
+        self._in_flight.add(key)
+        try:
+            async with self._limits[job.platform]:
+                return await self._send(job, notifier, attempts)
+        finally:
+            self._in_flight.discard(key)
+
+    async def _send(self, job: Job, notifier: Notifier, attempts: int) -> Outcome:
+        key = job.claim.key
+        try:
+            reply = await job.render()
+            if job.direct:
+                send = notifier.send_direct(job.workspace_id, job.target, reply, key)
+            else:
+                send = notifier.post_to_channel(job.workspace_id, job.target, reply, key)
+            delivery: Delivery = await asyncio.wait_for(send, SEND_TIMEOUT)
+        except _Skip as skip:
+            await self.ledger.finish(
+                key, DeliveryStatus.SKIPPED, self.clock.now(), detail=str(skip)
+            )
+            return Outcome(DeliveryStatus.SKIPPED, str(skip))
+        except (TransientDeliveryError, TimeoutError) as problem:
+            return await self._transient(job, notifier, attempts, problem)
+        except Exception as problem:
+            log.exception("delivery %s failed", key)
+            detail = f"error: {type(problem).__name__}"
+            await self.ledger.finish(key, DeliveryStatus.FAILED, self.clock.now(), detail=detail)
+            return Outcome(DeliveryStatus.FAILED, detail)
+        now = self.clock.now()
+        if delivery.ok:
+            await self.ledger.finish(key, DeliveryStatus.SENT, now, message_id=delivery.message_id)
+            return Outcome(DeliveryStatus.SENT)
+        detail = delivery.permanent_failure or "refused"
+        log.warning("delivery %s refused by %s: %s", key, job.platform, detail)
+        await self.ledger.finish(key, DeliveryStatus.FAILED, now, detail=detail)
+        return Outcome(DeliveryStatus.FAILED, detail)
+
+    async def _transient(
+        self, job: Job, notifier: Notifier, attempts: int, problem: Exception
+    ) -> Outcome:
+        key = job.claim.key
+        now = self.clock.now()
+        detail = str(problem) or type(problem).__name__
+        if isinstance(problem, TimeoutError) and notifier.idempotency_window is None:
+            await self.ledger.finish(
+                key, DeliveryStatus.UNCONFIRMED, now, detail="timed out; may not have arrived"
+            )
+            return Outcome(DeliveryStatus.UNCONFIRMED, detail)
+        if attempts > len(RETRY_DELAYS):
+            await self.ledger.finish(
+                key, DeliveryStatus.FAILED, now, detail=f"gave up after {attempts} tries: {detail}"
+            )
+            return Outcome(DeliveryStatus.FAILED, detail)
+        next_attempt = now + RETRY_DELAYS[attempts - 1]
+        log.info("delivery %s will be retried at %s: %s", key, next_attempt.isoformat(), detail)
+        await self.ledger.retry_later(key, next_attempt, detail)
+        return Outcome(DeliveryStatus.RETRYING, detail)
+
+    def schedule_changed(self) -> None:
+        """Tell whoever wakes this service that what is due may have moved."""
+        if self.on_change is not None:
+            self.on_change()
+
+    async def post_now(self, cohort: Cohort, workspace: Workspace) -> Outcome:
+        """Send this week's kickoff now; it then counts as the week's kickoff."""
+        if workspace.platform not in self.notifiers:
+            return Outcome(DeliveryStatus.FAILED, "not connected to this platform right now")
+        now = self.clock.now()
+        period = current_period(cohort, now)
+        job = self._nudge_job(cohort, workspace, DeliveryKind.KICKOFF, period, now)
+        existing = await self.ledger.get(job.claim.key)
+        if existing is not None:
+            return Outcome(existing.status, "already", existing)
+        return await self._deliver(job, is_new=True)
+
+
+class _Skip(Exception):
+    """Raised while rendering a reminder that should not go out after all."""

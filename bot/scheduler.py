@@ -1,0 +1,73 @@
+"""Wake-ups: APScheduler 3.x only tells the delivery service to look at the database.
+
+The service decides what is due, so a run missed while the process was down, a DST change,
+or a job replaced at start cannot lose or repeat a nudge (DESIGN.md section 11). Two jobs
+wake it: a steady tick, and a one-off job at the next instant something is due.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.deliveries import DeliveryService
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60.0
+
+
+class Wakeups:
+    """Runs ``DeliveryService.run_due`` on a tick and at the next due instant."""
+
+    def __init__(self, service: DeliveryService, tick_seconds: float = TICK_SECONDS) -> None:
+        self.service = service
+        self.tick_seconds = tick_seconds
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        """Begin waking up, with a first look straight away (catches up after downtime)."""
+        self._scheduler.add_job(
+            self.wake,
+            "interval",
+            seconds=self.tick_seconds,
+            id="tick",
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
+        self._scheduler.start()
+        self.service.on_change = self.poke
+
+    def stop(self) -> None:
+        self.service.on_change = None
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def poke(self) -> None:
+        """Look again now, e.g. after an organizer changed the schedule."""
+        self._plan(datetime.now(UTC))
+
+    async def wake(self) -> None:
+        try:
+            sent = await self.service.run_due()
+        except Exception:
+            log.exception("looking for due nudges and reminders failed; will look again")
+        else:
+            if sent:
+                log.info("delivered %d nudges and reminders", sent)
+        if self.service.next_due is not None:
+            self._plan(self.service.next_due)
+
+    def _plan(self, when: datetime) -> None:
+        self._scheduler.add_job(
+            self.wake,
+            "date",
+            run_date=when,
+            id="next",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )

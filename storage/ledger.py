@@ -1,0 +1,225 @@
+"""``SqliteLedger``: the deliveries ledger (``bot.ledger.Ledger``) on SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.ledger import (
+    Claim,
+    ClockCandidate,
+    DeliveryKind,
+    DeliveryRecord,
+    DeliveryStatus,
+    ScheduledCohort,
+)
+from bot.models import Action, Contact, ContactEntry, Workspace
+from storage.connection import Database, from_db, to_db
+from storage.repository import (
+    ACTION_COLUMNS,
+    COHORT_COLUMNS,
+    CONTACT_COLUMNS,
+    MEMBER_COLUMNS,
+    action_from_row,
+    cohort_from_row,
+    contact_from_row,
+    member_from_row,
+)
+
+_DELIVERY_COLUMNS = (
+    "key, kind, cohort_id, member_id, due_at, status, attempts, claimed_at, next_attempt_at, "
+    "finished_at, message_id, detail"
+)
+
+
+def _prefixed(columns: str, alias: str, prefix: str) -> str:
+    return ", ".join(f"{alias}.{c} AS {prefix}{c}" for c in columns.split(", "))
+
+
+def _unprefixed(row: sqlite3.Row, prefix: str) -> dict[str, object]:
+    # sqlite3.Row iterates over values, so its column names come from keys().
+    return {k[len(prefix) :]: row[k] for k in row.keys() if k.startswith(prefix)}  # noqa: SIM118
+
+
+def _optional_time(text: str | None) -> datetime | None:
+    return from_db(text) if text else None
+
+
+def _delivery(row: sqlite3.Row) -> DeliveryRecord:
+    return DeliveryRecord(
+        key=row["key"],
+        kind=DeliveryKind(row["kind"]),
+        cohort_id=row["cohort_id"],
+        member_id=row["member_id"],
+        due_at=from_db(row["due_at"]),
+        status=DeliveryStatus(row["status"]),
+        attempts=row["attempts"],
+        claimed_at=from_db(row["claimed_at"]),
+        next_attempt_at=_optional_time(row["next_attempt_at"]),
+        finished_at=_optional_time(row["finished_at"]),
+        message_id=row["message_id"],
+        detail=row["detail"],
+    )
+
+
+class SqliteLedger:
+    """The ledger on the same database as the ``SqliteStore``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        return list(await self.db.reader.execute_fetchall(sql, params))
+
+    async def scheduled_cohorts(self) -> list[ScheduledCohort]:
+        rows = await self._read(
+            f"SELECT {_prefixed(COHORT_COLUMNS, 'c', 'c_')}, w.platform, w.external_id, "
+            "w.name AS workspace_name FROM cohorts c JOIN workspaces w ON w.id = c.workspace_id "
+            "WHERE c.channel_id IS NOT NULL ORDER BY c.id"
+        )
+        return [
+            ScheduledCohort(
+                cohort_from_row(_unprefixed(row, "c_")),
+                Workspace(
+                    row["c_workspace_id"],
+                    row["platform"],
+                    row["external_id"],
+                    row["workspace_name"],
+                ),
+            )
+            for row in rows
+        ]
+
+    async def clock_candidates(self, since: datetime) -> list[ClockCandidate]:
+        contacts = await self._read(
+            f"SELECT {_prefixed(CONTACT_COLUMNS, 'k', 'k_')}, "
+            f"{_prefixed(MEMBER_COLUMNS, 'm', 'm_')}, {_prefixed(COHORT_COLUMNS, 'c', 'c_')}, "
+            "w.platform, w.external_id, w.name AS workspace_name "
+            "FROM contacts k JOIN members m ON m.id = k.member_id "
+            "JOIN cohorts c ON c.id = m.cohort_id JOIN workspaces w ON w.id = m.workspace_id "
+            "WHERE k.id IN (SELECT contact_id FROM actions WHERE occurred_at >= ? "
+            "AND undone_at IS NULL AND contact_id IS NOT NULL "
+            "AND kind IN ('email_sent', 'follow_up_sent')) ORDER BY k.id",
+            (to_db(since),),
+        )
+        if not contacts:
+            return []
+        ids = [row["k_id"] for row in contacts]
+        actions: dict[int, list[Action]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = await self._read(
+                f"SELECT {ACTION_COLUMNS} FROM actions WHERE undone_at IS NULL "
+                f"AND contact_id IN ({', '.join('?' for _ in chunk)}) ORDER BY occurred_at, id",
+                tuple(chunk),
+            )
+            for row in rows:
+                actions.setdefault(row["contact_id"], []).append(action_from_row(row))
+        candidates = []
+        for row in contacts:
+            contact: Contact = contact_from_row(_unprefixed(row, "k_"))
+            candidates.append(
+                ClockCandidate(
+                    member=member_from_row(_unprefixed(row, "m_")),
+                    cohort=cohort_from_row(_unprefixed(row, "c_")),
+                    workspace=Workspace(
+                        row["m_workspace_id"],
+                        row["platform"],
+                        row["external_id"],
+                        row["workspace_name"],
+                    ),
+                    entry=ContactEntry(contact, tuple(actions.get(contact.id, ()))),
+                )
+            )
+        return candidates
+
+    async def emailed_at_organization(
+        self, member_id: int, organization: str, after: datetime, other_than: int
+    ) -> bool:
+        rows = await self._read(
+            "SELECT 1 FROM actions a JOIN contacts k ON k.id = a.contact_id "
+            "WHERE a.member_id = ? AND a.kind = 'email_sent' AND a.undone_at IS NULL "
+            "AND a.occurred_at > ? AND k.id != ? AND k.organization = ? COLLATE NOCASE LIMIT 1",
+            (member_id, to_db(after), other_than, organization),
+        )
+        return bool(rows)
+
+    async def keys_since(self, since: datetime) -> set[str]:
+        rows = await self._read("SELECT key FROM deliveries WHERE due_at >= ?", (to_db(since),))
+        return {row["key"] for row in rows}
+
+    async def claim(self, claim: Claim, at: datetime) -> bool:
+        return await self.record(claim, DeliveryStatus.CLAIMED, "", at)
+
+    async def record(self, claim: Claim, status: DeliveryStatus, detail: str, at: datetime) -> bool:
+        finished = None if status is DeliveryStatus.CLAIMED else to_db(at)
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "INSERT INTO deliveries (key, kind, cohort_id, member_id, due_at, status, "
+                "attempts, claimed_at, finished_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING RETURNING id",
+                (
+                    claim.key,
+                    claim.kind.value,
+                    claim.cohort_id,
+                    claim.member_id,
+                    to_db(claim.due_at),
+                    status.value,
+                    1 if status is DeliveryStatus.CLAIMED else 0,
+                    to_db(at),
+                    finished,
+                    detail,
+                ),
+            )
+        return bool(list(rows))
+
+    async def attempt(self, key: str) -> int:
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "UPDATE deliveries SET attempts = attempts + 1, status = 'claimed' "
+                "WHERE key = ? RETURNING attempts",
+                (key,),
+            )
+        return int(next(iter(rows))[0])
+
+    async def finish(
+        self,
+        key: str,
+        status: DeliveryStatus,
+        at: datetime,
+        message_id: str | None = None,
+        detail: str = "",
+    ) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE deliveries SET status = ?, finished_at = ?, message_id = ?, detail = ?, "
+                "next_attempt_at = NULL WHERE key = ?",
+                (status.value, to_db(at), message_id, detail, key),
+            )
+
+    async def retry_later(self, key: str, next_attempt_at: datetime, detail: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, detail = ? "
+                "WHERE key = ?",
+                (to_db(next_attempt_at), detail, key),
+            )
+
+    async def open_deliveries(self) -> list[DeliveryRecord]:
+        rows = await self._read(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
+            "WHERE status IN ('claimed', 'retrying') ORDER BY due_at"
+        )
+        return [_delivery(row) for row in rows]
+
+    async def get(self, key: str) -> DeliveryRecord | None:
+        rows = await self._read(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE key = ?", (key,))
+        return _delivery(rows[0]) if rows else None
+
+    async def problems(self, cohort_id: int, since: datetime) -> list[DeliveryRecord]:
+        rows = await self._read(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cohort_id = ? AND due_at >= ? "
+            "AND status IN ('failed', 'unconfirmed') ORDER BY due_at DESC",
+            (cohort_id, to_db(since)),
+        )
+        return [_delivery(row) for row in rows]
