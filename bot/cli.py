@@ -224,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as problem:
         print(f"reachout: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(settings)
+    configure_logging(settings, interactive=args.command == "console")
     try:
         return asyncio.run(_HANDLERS[args.command](settings, args))
     except CliError as problem:

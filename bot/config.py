@@ -146,10 +146,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, *, interactive: bool = False) -> None:
+    """Log to standard error; a terminal session only shows warnings unless asked for DEBUG."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(settings.secrets()))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
+    level = logging.getLevelName(settings.log_level)
+    if interactive and level > logging.DEBUG:
+        level = max(level, logging.WARNING)
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
