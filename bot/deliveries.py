@@ -77,13 +77,21 @@ class Outcome:
     status: DeliveryStatus
     detail: str = ""
     record: DeliveryRecord | None = None
+    retry_at: datetime | None = None
 
 
 class DeliveryService:
     """Finds what is due and delivers it through the registered notifiers."""
 
-    def __init__(self, engine: Engine, ledger: Ledger, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ledger: Ledger,
+        clock: Clock,
+        retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
+    ) -> None:
         self.engine = engine
+        self.retry_delays = retry_delays
         self.ledger = ledger
         self.clock = clock
         self.notifiers: dict[str, Notifier] = {}
@@ -137,10 +145,11 @@ class DeliveryService:
                     continue
                 runnable.append(job)
             await self._expire_orphans(open_rows, {j.claim.key for j in jobs}, now)
-            self.next_due = min((t for t in upcoming_times if t > now), default=None)
-            await asyncio.gather(
+            outcomes = await asyncio.gather(
                 *(self._deliver(job, is_new=job.claim.key not in keys) for job in runnable)
             )
+            upcoming_times.extend(o.retry_at for o in outcomes if o.retry_at is not None)
+            self.next_due = min((t for t in upcoming_times if t > now), default=None)
             return len(runnable)
 
     async def _nudge_jobs(self, now: datetime, upcoming_times: list[datetime]) -> list[Job]:
@@ -344,15 +353,15 @@ class DeliveryService:
                 key, DeliveryStatus.UNCONFIRMED, now, detail="timed out; may not have arrived"
             )
             return Outcome(DeliveryStatus.UNCONFIRMED, detail)
-        if attempts > len(RETRY_DELAYS):
+        if attempts > len(self.retry_delays):
             await self.ledger.finish(
                 key, DeliveryStatus.FAILED, now, detail=f"gave up after {attempts} tries: {detail}"
             )
             return Outcome(DeliveryStatus.FAILED, detail)
-        next_attempt = now + RETRY_DELAYS[attempts - 1]
+        next_attempt = now + self.retry_delays[attempts - 1]
         log.info("delivery %s will be retried at %s: %s", key, next_attempt.isoformat(), detail)
         await self.ledger.retry_later(key, next_attempt, detail)
-        return Outcome(DeliveryStatus.RETRYING, detail)
+        return Outcome(DeliveryStatus.RETRYING, detail, retry_at=next_attempt)
 
     def schedule_changed(self) -> None:
         """Tell whoever wakes this service that what is due may have moved."""

@@ -6,6 +6,7 @@ this one lets the delivery rules be tested without a platform, recording what wo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -33,6 +34,7 @@ class RecordingNotifier:
     closed_dms: set[str] = field(default_factory=set)
     transient_failures: int = 0
     attempts: int = 0
+    delivered: asyncio.Event = field(default_factory=asyncio.Event)
 
     def _deliver(self, target: str, direct: bool, reply: Reply, key: str) -> Delivery:
         self.attempts += 1
@@ -46,6 +48,7 @@ class RecordingNotifier:
                 if earlier.key == key:
                     return Delivery(message_id=f"m-{self.sent.index(earlier)}")
         self.sent.append(Sent(target, direct, reply, key))
+        self.delivered.set()
         return Delivery(message_id=f"m-{len(self.sent) - 1}")
 
     async def post_to_channel(
