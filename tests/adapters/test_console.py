@@ -298,3 +298,36 @@ async def test_leaving_and_reopening_keeps_everything(
         assert "Organizers of Local cohort: Alex" in (
             await session.run_line("/cohort organizers") or ""
         )
+
+
+async def test_cohort_schedule_shows_the_next_three_send_times(console: Console) -> None:
+    out = await console.run(
+        "/cohort schedule kickoff_day:friday kickoff_time:9am checkin_day:tuesday "
+        "checkin_time:15:30 grace:3"
+    )
+    assert "Schedule saved: kickoff Friday 09:00, check-in Tuesday 15:30" in out
+    assert "catch-up window 3 h" in out
+    assert "• Fri 27 Nov 09:00 kickoff\n• Tue 1 Dec 15:30 checkin\n• Fri 4 Dec 09:00 kickoff" in out
+    assert "no midweek check-in" in await console.run("/cohort schedule checkin_day:off")
+    refused = await console.run("/cohort schedule kickoff_time:25:00")
+    assert "a time like `09:00`" in refused
+
+
+async def test_cohort_preview_shows_the_next_nudge_privately(console: Console) -> None:
+    out = await console.run("/cohort preview")
+    assert out.startswith("== Preview, goes out Mon 30 Nov 09:00: ☀️ New week, Local cohort! ==")
+    assert "[posted" not in out
+
+
+async def test_nudge_now_posts_once_and_then_says_it_was_handled(console: Console) -> None:
+    from adapters.console import ConsoleNotifier
+
+    assert "not connected" in await console.run("/cohort nudge-now")
+    printed: list[str] = []
+    console.session.runtime.deliveries.register(ConsoleNotifier(printed.append))
+    assert "Posted this week's kickoff" in await console.run("/cohort nudge-now")
+    assert len(printed) == 1
+    assert printed[0].startswith("[posted in #console]\n== ☀️ New week, Local cohort! ==")
+    again = await console.run("/cohort nudge-now")
+    assert "already handled (sent" in again
+    assert len(printed) == 1
