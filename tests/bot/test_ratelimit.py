@@ -33,7 +33,7 @@ async def test_a_pacer_spaces_calls_to_its_rate_after_the_burst() -> None:
         stamps.append(clock.now)
     assert stamps[:5] == [0.0] * 5
     assert stamps[-1] == pytest.approx(100 / 50)
-    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    gaps = [b - a for a, b in itertools.pairwise(stamps[4:])]
     assert min(gaps) == pytest.approx(1 / 50)
 
 
