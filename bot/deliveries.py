@@ -37,6 +37,7 @@ from bot.periods import local_date
 from bot.reminders import Milestone, milestones, reminder_reply
 from bot.replies import Reply
 from bot.schedule import current_period, latest_due, nudge_key, upcoming
+from bot.texts import plural
 from bot.timezones import zone
 
 log = logging.getLogger(__name__)
@@ -100,17 +101,24 @@ class DeliveryService:
         self._run_lock = asyncio.Lock()
         self._in_flight: set[str] = set()
         self._limits: dict[str, asyncio.Semaphore] = {}
+        self._scan_version: int | None = None
+        self._quiet_version: int | None = None
+        self._skipped = 0
+        self._next_milestone: datetime | None = None
 
     def register(self, notifier: Notifier) -> None:
         """Deliver for ``notifier.platform`` from now on."""
         self.notifiers[notifier.platform] = notifier
         self._limits[notifier.platform] = asyncio.Semaphore(PLATFORM_CONCURRENCY)
+        self._scan_version = self._quiet_version = None
 
     async def run_due(self) -> int:
         """Deliver everything due now; returns how many deliveries were attempted."""
         async with self._run_lock:
             now = self.clock.now()
-            keys = await self.ledger.keys_since(now - CLOCK_WINDOW - timedelta(days=14))
+            version = await self.ledger.change_counter()
+            if self._nothing_to_do(version, now):
+                return 0
             open_rows = {
                 r.key: r
                 for r in await self.ledger.open_deliveries()
@@ -129,7 +137,8 @@ class DeliveryService:
                 if r.status is DeliveryStatus.RETRYING and r.next_attempt_at is not None
             ]
             jobs = await self._nudge_jobs(now, upcoming_times)
-            jobs += await self._reminder_jobs(now, upcoming_times)
+            jobs += await self._reminder_jobs(now, upcoming_times, open_rows)
+            keys = await self.ledger.existing([job.claim.key for job in jobs])
             runnable: list[Job] = []
             for job in jobs:
                 key = job.claim.key
@@ -144,13 +153,26 @@ class DeliveryService:
                     await self._skip_or_fail(job, key in keys, now)
                     continue
                 runnable.append(job)
+            if self._skipped:
+                log.warning(
+                    "%s due while reachout was not running, now past the grace window: "
+                    "skipped (see the deliveries table)",
+                    plural(self._skipped, "nudge or reminder was", "nudges or reminders were"),
+                )
+                self._skipped = 0
             await self._expire_orphans(open_rows, {j.claim.key for j in jobs}, now)
             outcomes = await asyncio.gather(
                 *(self._deliver(job, is_new=job.claim.key not in keys) for job in runnable)
             )
             upcoming_times.extend(o.retry_at for o in outcomes if o.retry_at is not None)
             self.next_due = min((t for t in upcoming_times if t > now), default=None)
+            self._quiet_version = None if open_rows or runnable else version
             return len(runnable)
+
+    def _nothing_to_do(self, version: int, now: datetime) -> bool:
+        """True while nothing was committed since a run that left nothing open, and the next
+        due instant has not come: the common idle wake, answered without reading anything."""
+        return version == self._quiet_version and (self.next_due is None or now < self.next_due)
 
     async def _nudge_jobs(self, now: datetime, upcoming_times: list[datetime]) -> list[Job]:
         jobs = []
@@ -190,19 +212,39 @@ class DeliveryService:
             render,
         )
 
-    async def _reminder_jobs(self, now: datetime, upcoming_times: list[datetime]) -> list[Job]:
+    async def _reminder_jobs(
+        self,
+        now: datetime,
+        upcoming_times: list[datetime],
+        open_rows: dict[str, DeliveryRecord],
+    ) -> list[Job]:
+        """Reminders due now. Reading every running clock is the costly part of a wake, so
+        it is skipped while the database is unchanged and no milestone has come due."""
+        version = await self.ledger.change_counter()
+        quiet = (
+            version == self._scan_version
+            and (self._next_milestone is None or now < self._next_milestone)
+            and not any(key.startswith("reminder:") for key in open_rows)
+        )
+        if quiet:
+            if self._next_milestone is not None:
+                upcoming_times.append(self._next_milestone)
+            return []
         jobs = []
-        candidates = await self.ledger.clock_candidates(now - CLOCK_WINDOW)
-        for candidate in candidates:
+        future: list[datetime] = []
+        for candidate in await self.ledger.clock_candidates(now - CLOCK_WINDOW):
             if candidate.workspace.platform not in self.notifiers:
                 continue
             tz = zone(member_zone(candidate.member, candidate.cohort))
             steps = milestones(candidate.entry.actions, tz)
             due = [m for m in steps if m.due_at <= now]
-            upcoming_times.extend(m.due_at for m in steps if m.due_at > now)
+            future.extend(m.due_at for m in steps if m.due_at > now)
             for milestone in due:
                 superseded = milestone is not due[-1]
                 jobs.append(self._reminder_job(candidate, milestone, superseded))
+        self._scan_version = version
+        self._next_milestone = min(future, default=None)
+        upcoming_times.extend(future)
         return jobs
 
     def _reminder_job(
@@ -291,9 +333,8 @@ class DeliveryService:
             )
             return
         if await self.ledger.record(job.claim, DeliveryStatus.SKIPPED, MISSED, now):
-            log.warning(
-                "skipped %s, due %s: %s", job.claim.key, job.claim.due_at.isoformat(), MISSED
-            )
+            self._skipped += 1
+            log.info("skipped %s, due %s: %s", job.claim.key, job.claim.due_at.isoformat(), MISSED)
 
     async def _deliver(self, job: Job, *, is_new: bool) -> Outcome:
         key = job.claim.key

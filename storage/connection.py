@@ -20,7 +20,8 @@ def to_db(instant: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """Parse ``to_db`` text; ``fromisoformat`` is many times faster than ``strptime``."""
+    return datetime.fromisoformat(text)
 
 
 async def _configure(conn: aiosqlite.Connection) -> None:

@@ -13,7 +13,7 @@ from bot.ledger import (
     DeliveryStatus,
     ScheduledCohort,
 )
-from bot.models import Action, Contact, ContactEntry, Workspace
+from bot.models import Action, Cohort, ContactEntry, Workspace
 from storage.connection import Database, from_db, to_db
 from storage.repository import (
     ACTION_COLUMNS,
@@ -39,6 +39,15 @@ def _prefixed(columns: str, alias: str, prefix: str) -> str:
 def _unprefixed(row: sqlite3.Row, prefix: str) -> dict[str, object]:
     # sqlite3.Row iterates over values, so its column names come from keys().
     return {k[len(prefix) :]: row[k] for k in row.keys() if k.startswith(prefix)}  # noqa: SIM118
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    """Id lists cut to stay well under SQLite's limit on bound parameters."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
+def _marks(values: list[int]) -> str:
+    return ", ".join("?" for _ in values)
 
 
 def _optional_time(text: str | None) -> datetime | None:
@@ -92,46 +101,60 @@ class SqliteLedger:
 
     async def clock_candidates(self, since: datetime) -> list[ClockCandidate]:
         contacts = await self._read(
-            f"SELECT {_prefixed(CONTACT_COLUMNS, 'k', 'k_')}, "
-            f"{_prefixed(MEMBER_COLUMNS, 'm', 'm_')}, {_prefixed(COHORT_COLUMNS, 'c', 'c_')}, "
-            "w.platform, w.external_id, w.name AS workspace_name "
-            "FROM contacts k JOIN members m ON m.id = k.member_id "
-            "JOIN cohorts c ON c.id = m.cohort_id JOIN workspaces w ON w.id = m.workspace_id "
-            "WHERE k.id IN (SELECT contact_id FROM actions WHERE occurred_at >= ? "
-            "AND undone_at IS NULL AND contact_id IS NOT NULL "
-            "AND kind IN ('email_sent', 'follow_up_sent')) ORDER BY k.id",
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN (SELECT contact_id FROM actions "
+            "WHERE occurred_at >= ? AND undone_at IS NULL AND contact_id IS NOT NULL "
+            "AND kind IN ('email_sent', 'follow_up_sent')) ORDER BY id",
             (to_db(since),),
         )
         if not contacts:
             return []
-        ids = [row["k_id"] for row in contacts]
         actions: dict[int, list[Action]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in _chunks([row["id"] for row in contacts]):
             rows = await self._read(
                 f"SELECT {ACTION_COLUMNS} FROM actions WHERE undone_at IS NULL "
-                f"AND contact_id IN ({', '.join('?' for _ in chunk)}) ORDER BY occurred_at, id",
+                f"AND contact_id IN ({_marks(chunk)}) ORDER BY occurred_at, id",
                 tuple(chunk),
             )
             for row in rows:
                 actions.setdefault(row["contact_id"], []).append(action_from_row(row))
+        members = {}
+        for chunk in _chunks(sorted({row["member_id"] for row in contacts})):
+            rows = await self._read(
+                f"SELECT {MEMBER_COLUMNS} FROM members WHERE id IN ({_marks(chunk)}) "
+                "AND cohort_id IS NOT NULL",
+                tuple(chunk),
+            )
+            members.update({row["id"]: member_from_row(row) for row in rows})
+        places = await self._cohorts_with_workspaces({m.cohort_id for m in members.values()})
         candidates = []
         for row in contacts:
-            contact: Contact = contact_from_row(_unprefixed(row, "k_"))
-            candidates.append(
-                ClockCandidate(
-                    member=member_from_row(_unprefixed(row, "m_")),
-                    cohort=cohort_from_row(_unprefixed(row, "c_")),
-                    workspace=Workspace(
-                        row["m_workspace_id"],
-                        row["platform"],
-                        row["external_id"],
-                        row["workspace_name"],
-                    ),
-                    entry=ContactEntry(contact, tuple(actions.get(contact.id, ()))),
-                )
-            )
+            member = members.get(row["member_id"])
+            if member is None or member.cohort_id not in places:
+                continue
+            cohort, workspace = places[member.cohort_id]
+            contact = contact_from_row(row)
+            entry = ContactEntry(contact, tuple(actions.get(contact.id, ())))
+            candidates.append(ClockCandidate(member, cohort, workspace, entry))
         return candidates
+
+    async def _cohorts_with_workspaces(
+        self, cohort_ids: set[int | None]
+    ) -> dict[int, tuple[Cohort, Workspace]]:
+        found = {}
+        for chunk in _chunks(sorted(i for i in cohort_ids if i is not None)):
+            rows = await self._read(
+                f"SELECT {_prefixed(COHORT_COLUMNS, 'c', 'c_')}, w.platform, w.external_id, "
+                "w.name AS workspace_name FROM cohorts c JOIN workspaces w "
+                f"ON w.id = c.workspace_id WHERE c.id IN ({_marks(chunk)})",
+                tuple(chunk),
+            )
+            for row in rows:
+                cohort = cohort_from_row(_unprefixed(row, "c_"))
+                workspace = Workspace(
+                    cohort.workspace_id, row["platform"], row["external_id"], row["workspace_name"]
+                )
+                found[cohort.id] = (cohort, workspace)
+        return found
 
     async def emailed_at_organization(
         self, member_id: int, organization: str, after: datetime, other_than: int
@@ -144,9 +167,21 @@ class SqliteLedger:
         )
         return bool(rows)
 
-    async def keys_since(self, since: datetime) -> set[str]:
-        rows = await self._read("SELECT key FROM deliveries WHERE due_at >= ?", (to_db(since),))
-        return {row["key"] for row in rows}
+    async def existing(self, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            rows = await self._read(
+                f"SELECT key FROM deliveries WHERE key IN ({', '.join('?' for _ in chunk)})",
+                tuple(chunk),
+            )
+            found.update(row["key"] for row in rows)
+        return found
+
+    async def change_counter(self) -> int:
+        """Changes whenever any other connection (our writer, another process) commits."""
+        rows = await self._read("PRAGMA data_version")
+        return int(rows[0][0])
 
     async def claim(self, claim: Claim, at: datetime) -> bool:
         return await self.record(claim, DeliveryStatus.CLAIMED, "", at)
