@@ -170,9 +170,17 @@ async def idle_cpu(folder: Path, cohorts: int, wakes: int) -> tuple[float, float
             await runtime.store.set_state("benchmark", str(n))  # any commit counts as a change
             await runtime.deliveries.run_due()
         changed = (time.process_time() - started) / wakes
-        clocks = len(await runtime.ledger.clock_candidates(clock.now() - timedelta(days=45)))
+        clocks = running_clocks(settings.database)
         assert len(platform.stamps) == sent_before
     return steady, changed, clocks
+
+
+def running_clocks(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM clock_checks").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def main() -> int:
@@ -208,7 +216,7 @@ def main() -> int:
             True,
         ),
         (
-            f"CPU per wake after a change (reads {clocks} running clocks)",
+            f"CPU per wake after a change ({clocks} running clocks)",
             f"{changed * 1000:.0f} ms = {changed / 60 * 100:.2f}% of a core at one wake a minute",
             True,
         ),

@@ -51,8 +51,8 @@ RETRY_DELAYS = (
 """Waits before retrying a transient failure; after the last one the delivery has failed."""
 
 SEND_TIMEOUT = 60.0
-CLOCK_WINDOW = timedelta(days=45)
-"""How far back a follow-up clock can still be running (7 + 7 business days, plus room)."""
+CLOCK_BATCH = 2000
+"""Most follow-up clocks looked at in one wake; the rest wait a second for the next."""
 ORPHAN_AGE = timedelta(minutes=30)
 PLATFORM_CONCURRENCY = 10
 MISSED = "missed: reachout was not running at the time"
@@ -69,6 +69,7 @@ class Job:
     direct: bool
     grace: timedelta
     render: Callable[[], Awaitable[Reply]]
+    contact_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,16 +102,14 @@ class DeliveryService:
         self._run_lock = asyncio.Lock()
         self._in_flight: set[str] = set()
         self._limits: dict[str, asyncio.Semaphore] = {}
-        self._scan_version: int | None = None
         self._quiet_version: int | None = None
         self._skipped = 0
-        self._next_milestone: datetime | None = None
 
     def register(self, notifier: Notifier) -> None:
         """Deliver for ``notifier.platform`` from now on."""
         self.notifiers[notifier.platform] = notifier
         self._limits[notifier.platform] = asyncio.Semaphore(PLATFORM_CONCURRENCY)
-        self._scan_version = self._quiet_version = None
+        self._quiet_version = None
 
     async def run_due(self) -> int:
         """Deliver everything due now; returns how many deliveries were attempted."""
@@ -137,7 +136,8 @@ class DeliveryService:
                 if r.status is DeliveryStatus.RETRYING and r.next_attempt_at is not None
             ]
             jobs = await self._nudge_jobs(now, upcoming_times)
-            jobs += await self._reminder_jobs(now, upcoming_times, open_rows)
+            reminders, checks = await self._reminder_jobs(now)
+            jobs += reminders
             keys = await self.ledger.existing([job.claim.key for job in jobs])
             runnable: list[Job] = []
             for job in jobs:
@@ -165,6 +165,9 @@ class DeliveryService:
                 *(self._deliver(job, is_new=job.claim.key not in keys) for job in runnable)
             )
             upcoming_times.extend(o.retry_at for o in outcomes if o.retry_at is not None)
+            await self._update_clock_checks(checks, runnable, outcomes)
+            if (next_check := await self.ledger.next_clock_check()) is not None:
+                upcoming_times.append(max(next_check, now + timedelta(seconds=1)))
             self.next_due = min((t for t in upcoming_times if t > now), default=None)
             self._quiet_version = None if open_rows or runnable else version
             return len(runnable)
@@ -212,40 +215,39 @@ class DeliveryService:
             render,
         )
 
-    async def _reminder_jobs(
-        self,
-        now: datetime,
-        upcoming_times: list[datetime],
-        open_rows: dict[str, DeliveryRecord],
-    ) -> list[Job]:
-        """Reminders due now. Reading every running clock is the costly part of a wake, so
-        it is skipped while the database is unchanged and no milestone has come due."""
-        version = await self.ledger.change_counter()
-        quiet = (
-            version == self._scan_version
-            and (self._next_milestone is None or now < self._next_milestone)
-            and not any(key.startswith("reminder:") for key in open_rows)
-        )
-        if quiet:
-            if self._next_milestone is not None:
-                upcoming_times.append(self._next_milestone)
-            return []
+    async def _reminder_jobs(self, now: datetime) -> tuple[list[Job], dict[int, datetime | None]]:
+        """Reminders due now, from the clocks due for a look, and when each needs the next.
+
+        Clocks of a platform that is not connected are looked at again in an hour."""
         jobs = []
-        future: list[datetime] = []
-        for candidate in await self.ledger.clock_candidates(now - CLOCK_WINDOW):
+        checks: dict[int, datetime | None] = {}
+        for candidate in await self.ledger.clocks_due(now, CLOCK_BATCH):
+            contact_id = candidate.entry.contact.id
             if candidate.workspace.platform not in self.notifiers:
+                checks[contact_id] = now + timedelta(hours=1)
                 continue
             tz = zone(member_zone(candidate.member, candidate.cohort))
             steps = milestones(candidate.entry.actions, tz)
             due = [m for m in steps if m.due_at <= now]
-            future.extend(m.due_at for m in steps if m.due_at > now)
+            checks[contact_id] = min((m.due_at for m in steps if m.due_at > now), default=None)
             for milestone in due:
                 superseded = milestone is not due[-1]
                 jobs.append(self._reminder_job(candidate, milestone, superseded))
-        self._scan_version = version
-        self._next_milestone = min(future, default=None)
-        upcoming_times.extend(future)
-        return jobs
+        return jobs, checks
+
+    async def _update_clock_checks(
+        self,
+        checks: dict[int, datetime | None],
+        runnable: list[Job],
+        outcomes: list[Outcome],
+    ) -> None:
+        """Record when each clock looked at needs its next look; a retry brings it forward."""
+        for job, outcome in zip(runnable, outcomes, strict=True):
+            if job.contact_id is not None and outcome.retry_at is not None:
+                current = checks.get(job.contact_id)
+                checks[job.contact_id] = min(outcome.retry_at, current or outcome.retry_at)
+        if checks:
+            await self.ledger.set_clock_checks(checks)
 
     def _reminder_job(
         self, candidate: ClockCandidate, milestone: Milestone, superseded: bool
@@ -272,6 +274,7 @@ class DeliveryService:
             True,
             timedelta(hours=candidate.cohort.grace_hours),
             render,
+            contact.id,
         )
 
     async def _reminder_skip_reason(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.ledger import (
     Claim,
@@ -99,12 +99,11 @@ class SqliteLedger:
             for row in rows
         ]
 
-    async def clock_candidates(self, since: datetime) -> list[ClockCandidate]:
+    async def clocks_due(self, now: datetime, limit: int) -> list[ClockCandidate]:
         contacts = await self._read(
-            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN (SELECT contact_id FROM actions "
-            "WHERE occurred_at >= ? AND undone_at IS NULL AND contact_id IS NOT NULL "
-            "AND kind IN ('email_sent', 'follow_up_sent')) ORDER BY id",
-            (to_db(since),),
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id IN (SELECT contact_id "
+            "FROM clock_checks WHERE check_at <= ? ORDER BY check_at LIMIT ?) ORDER BY id",
+            (to_db(now), limit),
         )
         if not contacts:
             return []
@@ -155,6 +154,24 @@ class SqliteLedger:
                 )
                 found[cohort.id] = (cohort, workspace)
         return found
+
+    async def next_clock_check(self) -> datetime | None:
+        rows = await self._read("SELECT min(check_at) FROM clock_checks")
+        value = rows[0][0]
+        if value is None:
+            return None
+        return from_db(value) if value != "0000" else datetime(1970, 1, 1, tzinfo=UTC)
+
+    async def set_clock_checks(self, checks: dict[int, datetime | None]) -> None:
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "DELETE FROM clock_checks WHERE contact_id = ?",
+                [(c,) for c, at in checks.items() if at is None],
+            )
+            await conn.executemany(
+                "UPDATE clock_checks SET check_at = ? WHERE contact_id = ?",
+                [(to_db(at), c) for c, at in checks.items() if at is not None],
+            )
 
     async def emailed_at_organization(
         self, member_id: int, organization: str, after: datetime, other_than: int

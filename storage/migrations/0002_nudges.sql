@@ -37,7 +37,50 @@ CREATE INDEX deliveries_open ON deliveries (status) WHERE status IN ('claimed', 
 CREATE INDEX deliveries_cohort ON deliveries (cohort_id, due_at);
 CREATE INDEX deliveries_member ON deliveries (member_id);
 
--- Contacts whose follow-up clock may be running: recent emails and follow-ups to someone.
-CREATE INDEX actions_clock ON actions (occurred_at, contact_id)
-    WHERE undone_at IS NULL AND contact_id IS NOT NULL
-    AND kind IN ('email_sent', 'follow_up_sent');
+-- When each contact's follow-up clock next needs a look: set by triggers whenever something
+-- that moves a clock changes (a logged action, an undo, a time zone), and by the delivery
+-- service to the next reminder it found. A wake reads only the clocks due for a look.
+CREATE TABLE clock_checks (
+    contact_id INTEGER PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE,
+    member_id  INTEGER NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+    check_at   TEXT NOT NULL
+);
+CREATE INDEX clock_checks_due ON clock_checks (check_at);
+CREATE INDEX clock_checks_member ON clock_checks (member_id);
+
+INSERT INTO clock_checks (contact_id, member_id, check_at)
+SELECT contact_id, member_id, min(occurred_at) FROM actions
+WHERE contact_id IS NOT NULL AND undone_at IS NULL
+AND occurred_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-45 days')
+GROUP BY contact_id;
+
+CREATE TRIGGER actions_check_clock AFTER INSERT ON actions
+WHEN NEW.contact_id IS NOT NULL
+BEGIN
+    INSERT INTO clock_checks (contact_id, member_id, check_at)
+    VALUES (NEW.contact_id, NEW.member_id, NEW.occurred_at)
+    ON CONFLICT (contact_id) DO UPDATE SET check_at = min(check_at, excluded.check_at);
+END;
+
+CREATE TRIGGER actions_undo_checks_clock AFTER UPDATE OF undone_at ON actions
+WHEN NEW.contact_id IS NOT NULL AND NEW.undone_at IS NOT NULL
+BEGIN
+    INSERT INTO clock_checks (contact_id, member_id, check_at)
+    VALUES (NEW.contact_id, NEW.member_id, NEW.undone_at)
+    ON CONFLICT (contact_id) DO UPDATE SET check_at = min(check_at, excluded.check_at);
+END;
+
+CREATE TRIGGER members_zone_checks_clocks AFTER UPDATE OF timezone, profile_timezone, cohort_id
+ON members
+WHEN OLD.timezone IS NOT NEW.timezone OR OLD.profile_timezone IS NOT NEW.profile_timezone
+    OR OLD.cohort_id IS NOT NEW.cohort_id
+BEGIN
+    UPDATE clock_checks SET check_at = '0000' WHERE member_id = NEW.id;
+END;
+
+CREATE TRIGGER cohorts_zone_checks_clocks AFTER UPDATE OF timezone ON cohorts
+WHEN OLD.timezone IS NOT NEW.timezone
+BEGIN
+    UPDATE clock_checks SET check_at = '0000'
+    WHERE member_id IN (SELECT id FROM members WHERE cohort_id = NEW.id);
+END;

@@ -409,3 +409,29 @@ async def test_an_idempotent_platform_gets_the_interrupted_send_again_with_the_s
     record = await runtime.ledger.get(key)
     assert record is not None
     assert (record.status, record.attempts) == (DeliveryStatus.SENT, 2)
+
+
+async def test_a_new_time_zone_moves_pending_reminders_to_the_new_morning(
+    runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
+) -> None:
+    inv = await setup_member_with_contact(runtime, clock)
+    await runtime.deliveries.run_due()
+    new_york_morning = datetime(2026, 12, 1, 14, tzinfo=UTC)
+    assert await runtime.ledger.next_clock_check() == new_york_morning
+    await runtime.engine.update_settings(inv, replace(inv.member, timezone="Europe/Berlin"))
+    await runtime.deliveries.run_due()
+    assert await runtime.ledger.next_clock_check() == datetime(2026, 12, 1, 8, tzinfo=UTC)
+    clock.set(datetime(2026, 12, 1, 8, tzinfo=UTC))
+    await runtime.deliveries.run_due()
+    assert [d.key.split(":")[3] for d in notifier.direct_messages()] == ["second_contact"]
+
+
+async def test_a_wake_reads_only_the_clocks_due_for_a_look(
+    runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
+) -> None:
+    await setup_member_with_contact(runtime, clock)
+    await runtime.deliveries.run_due()
+    assert await runtime.ledger.clocks_due(clock.now(), 100) == []
+    clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
+    due = await runtime.ledger.clocks_due(clock.now(), 100)
+    assert [c.entry.contact.name for c in due] == ["Jane Doe"]
