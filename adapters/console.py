@@ -193,11 +193,11 @@ async def serve_console(
         ConsoleNotifier(lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"))
     )
     wakeups = Wakeups(runtime.deliveries)
-    wakeups.start()
+    await wakeups.start()
     try:
         await _prompt(session, stdin, emit, interactive)
     finally:
-        wakeups.stop()
+        await wakeups.stop()
 
 
 async def _prompt(

@@ -184,11 +184,11 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     async with open_runtime(settings) as runtime:
         log.info("starting %s", ", ".join(wanted))
         wakeups = Wakeups(runtime.deliveries)
-        wakeups.start()
+        await wakeups.start()
         try:
             await asyncio.gather(*(module.serve(runtime) for module in modules))
         finally:
-            wakeups.stop()
+            await wakeups.stop()
     return 0
 
 

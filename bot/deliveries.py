@@ -104,16 +104,20 @@ class DeliveryService:
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._quiet_version: int | None = None
         self._skipped = 0
+        self._closed = False
 
     def register(self, notifier: Notifier) -> None:
         """Deliver for ``notifier.platform`` from now on."""
         self.notifiers[notifier.platform] = notifier
         self._limits[notifier.platform] = asyncio.Semaphore(PLATFORM_CONCURRENCY)
         self._quiet_version = None
+        self.schedule_changed()
 
     async def run_due(self) -> int:
         """Deliver everything due now; returns how many deliveries were attempted."""
         async with self._run_lock:
+            if self._closed:
+                return 0
             now = self.clock.now()
             version = await self.ledger.change_counter()
             if self._nothing_to_do(version, now):
@@ -359,7 +363,14 @@ class DeliveryService:
     async def _send(self, job: Job, notifier: Notifier, attempts: int) -> Outcome:
         key = job.claim.key
         try:
-            reply = await job.render()
+            try:
+                reply = await job.render()
+            except asyncio.CancelledError:
+                # Stopped before anything was sent: leave it for the next start to send.
+                await asyncio.shield(
+                    self.ledger.retry_later(key, self.clock.now(), "interrupted before sending")
+                )
+                raise
             if job.direct:
                 send = notifier.send_direct(job.workspace_id, job.target, reply, key)
             else:
@@ -419,10 +430,23 @@ class DeliveryService:
         now = self.clock.now()
         period = current_period(cohort, now)
         job = self._nudge_job(cohort, workspace, DeliveryKind.KICKOFF, period, now)
-        existing = await self.ledger.get(job.claim.key)
-        if existing is not None:
-            return Outcome(existing.status, "already", existing)
-        return await self._deliver(job, is_new=True)
+        key = job.claim.key
+        if await self.ledger.claim(job.claim, now) or await self.ledger.reclaim(key, now):
+            self._in_flight.add(key)
+            try:
+                async with self._limits[job.platform]:
+                    return await self._send(job, self.notifiers[job.platform], attempts=1)
+            finally:
+                self._in_flight.discard(key)
+        existing = await self.ledger.get(key)
+        assert existing is not None
+        return Outcome(existing.status, "already", existing)
+
+    async def close(self) -> None:
+        """Stop delivering; a run in progress finishes first, so none is cut short."""
+        self._closed = True
+        async with self._run_lock:
+            return
 
 
 class _Skip(Exception):

@@ -105,6 +105,8 @@ class Ledger(Protocol):
 
     async def attempt(self, key: str) -> int: ...
 
+    async def reclaim(self, key: str, at: datetime) -> bool: ...
+
     async def finish(
         self,
         key: str,

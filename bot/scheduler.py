@@ -27,24 +27,30 @@ class Wakeups:
         self.tick_seconds = tick_seconds
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
-    def start(self) -> None:
-        """Begin waking up, with a first look straight away (catches up after downtime)."""
+    async def start(self) -> None:
+        """Look once now (catching up after downtime), then keep waking up.
+
+        Platforms that connect later trigger their own look when their notifier registers.
+        """
         self._scheduler.add_job(
             self.wake,
             "interval",
             seconds=self.tick_seconds,
             id="tick",
-            next_run_time=datetime.now(UTC),
             coalesce=True,
             max_instances=1,
             misfire_grace_time=None,
         )
         self._scheduler.start()
         self.service.on_change = self.poke
+        await self.wake()
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """Stop waking up; a run already in progress finishes first."""
         self.service.on_change = None
         if self._scheduler.running:
+            self._scheduler.pause()
+            await self.service.close()
             self._scheduler.shutdown(wait=False)
 
     def poke(self) -> None:

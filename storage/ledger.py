@@ -234,6 +234,17 @@ class SqliteLedger:
             )
         return int(next(iter(rows))[0])
 
+    async def reclaim(self, key: str, at: datetime) -> bool:
+        """Claim again a delivery that was skipped, failed or unconfirmed (``nudge-now``)."""
+        async with self.db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "UPDATE deliveries SET status = 'claimed', attempts = attempts + 1, "
+                "claimed_at = ?, finished_at = NULL, detail = '' WHERE key = ? "
+                "AND status IN ('skipped', 'failed', 'unconfirmed') RETURNING id",
+                (to_db(at), key),
+            )
+        return bool(list(rows))
+
     async def finish(
         self,
         key: str,

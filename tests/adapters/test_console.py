@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.cli import open_runtime
@@ -331,3 +332,21 @@ async def test_nudge_now_posts_once_and_then_says_it_was_handled(console: Consol
     again = await console.run("/cohort nudge-now")
     assert "already handled (sent" in again
     assert len(printed) == 1
+
+
+async def test_the_console_catches_up_a_kickoff_missed_while_it_was_closed(
+    settings: Settings, clock: ManualClock, tmp_path: Path
+) -> None:
+    from adapters.console import ConsoleSession, serve_console
+
+    async with open_runtime(settings, clock) as runtime:
+        await ConsoleSession(runtime, "Alex", export_dir=tmp_path).start()
+    clock.set(datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # Monday 11:00: kickoff was at 09:00
+    outputs = []
+    for _ in range(2):
+        out = io.StringIO()
+        async with open_runtime(settings, clock) as runtime:
+            await serve_console(runtime, "Alex", None, stdin=io.StringIO(""), stdout=out)
+        outputs.append(out.getvalue())
+    assert outputs[0].count("New week, Local cohort!") == 1
+    assert "New week" not in outputs[1]

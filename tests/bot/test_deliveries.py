@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -435,3 +436,51 @@ async def test_a_wake_reads_only_the_clocks_due_for_a_look(
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
     due = await runtime.ledger.clocks_due(clock.now(), 100)
     assert [c.entry.contact.name for c in due] == ["Jane Doe"]
+
+
+async def test_nudge_now_can_post_a_kickoff_that_was_skipped_but_never_one_that_was_sent(
+    runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
+) -> None:
+    inv, cohort = await cohort_with_schedule(runtime)
+    clock.set(MONDAY_0900_NY + timedelta(days=2))
+    await runtime.deliveries.run_due()
+    skipped = await runtime.ledger.get("kickoff:1:2026-11-30")
+    assert skipped is not None
+    assert skipped.status is DeliveryStatus.SKIPPED
+    assert (await runtime.deliveries.post_now(cohort, inv.workspace)).status is (
+        DeliveryStatus.SENT
+    )
+    again = await runtime.deliveries.post_now(cohort, inv.workspace)
+    assert again.record is not None
+    assert again.record.status is DeliveryStatus.SENT
+    assert len(notifier.channel_posts()) == 1
+
+
+async def test_a_delivery_cancelled_before_sending_is_left_for_the_next_start(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    await cohort_with_schedule(runtime)
+    clock.set(MONDAY_0900_NY)
+    blocker, rendering = asyncio.Event(), asyncio.Event()
+    notifier = RecordingNotifier()
+    runtime.deliveries.register(notifier)
+    original = runtime.engine.cohort_week
+
+    async def slow_cohort_week(*args: object) -> object:
+        rendering.set()
+        await blocker.wait()
+        return await original(*args)  # type: ignore[arg-type]
+
+    runtime.engine.cohort_week = slow_cohort_week  # type: ignore[method-assign,assignment]
+    run = asyncio.create_task(runtime.deliveries.run_due())
+    await rendering.wait()  # claimed, and composing the kickoff: nothing sent yet
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    record = await runtime.ledger.get("kickoff:1:2026-11-30")
+    assert record is not None
+    assert record.status is DeliveryStatus.RETRYING
+    runtime.engine.cohort_week = original  # type: ignore[method-assign]
+    clock.advance(timedelta(seconds=1))
+    await runtime.deliveries.run_due()
+    assert len(notifier.channel_posts()) == 1

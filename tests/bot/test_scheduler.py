@@ -50,13 +50,13 @@ async def test_a_kickoff_failing_once_is_retried_at_its_retry_time_not_the_next_
     notifier = RecordingNotifier(transient_failures=1)
     service.register(notifier)
     wakeups = Wakeups(service, tick_seconds=3600)
-    wakeups.start()
+    await wakeups.start()
     try:
         async with asyncio.timeout(10):
             await notifier.delivered.wait()
         assert await service.run_due() == 0  # waits for the wake in progress; nothing left
     finally:
-        wakeups.stop()
+        await wakeups.stop()
     assert notifier.attempts == 2
     [post] = notifier.sent
     record = await runtime.ledger.get(post.key)
