@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -152,6 +152,29 @@ class CohortWeek:
 
 
 BOARD_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a cohort's nudges go out, in its own time zone."""
+
+    kickoff_day: int
+    kickoff_time: time
+    checkin_day: int | None
+    checkin_time: time
+    timezone: str
+    grace_hours: int
+
+    @classmethod
+    def of(cls, cohort: Cohort) -> Schedule:
+        return cls(
+            cohort.kickoff_day,
+            cohort.kickoff_time,
+            cohort.checkin_day,
+            cohort.checkin_time,
+            cohort.timezone,
+            cohort.grace_hours,
+        )
 
 
 def clean_display_name(name: str) -> str:
@@ -491,9 +514,18 @@ class Engine:
             cohort = replace(cohort, interview_goal=interviews or None)
         return await self.store.save_cohort(cohort)
 
-    async def reschedule(self, inv: Invocation, changes: dict[str, object]) -> Cohort:
+    async def reschedule(self, inv: Invocation, schedule: Schedule) -> Cohort:
         """Change the cohort's nudge schedule; nudges due before now are not sent."""
-        cohort = replace(inv.cohort, **changes, schedule_from=inv.now)  # type: ignore[arg-type]
+        cohort = replace(
+            inv.cohort,
+            kickoff_day=schedule.kickoff_day,
+            kickoff_time=schedule.kickoff_time,
+            checkin_day=schedule.checkin_day,
+            checkin_time=schedule.checkin_time,
+            timezone=schedule.timezone,
+            grace_hours=schedule.grace_hours,
+            schedule_from=inv.now,
+        )
         saved = await self.store.save_cohort(cohort)
         if self.deliveries is not None:
             self.deliveries.schedule_changed()

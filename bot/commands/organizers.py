@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from bot.commands.registry import Args
-from bot.engine import Engine, Invocation
+from bot.engine import Engine, Invocation, Schedule
 from bot.errors import UserError
 from bot.ledger import DeliveryStatus
 from bot.models import ACTION_LABELS, ActionKind, Cohort
@@ -82,23 +82,23 @@ def _schedule_summary(cohort: Cohort) -> str:
 
 async def schedule(engine: Engine, inv: Invocation, args: Args) -> Reply:
     cohort = inv.cohort
-    changes: dict[str, object] = {}
+    wanted = current = Schedule.of(cohort)
     if (day := args.text("kickoff_day")) is not None:
-        changes["kickoff_day"] = WEEKDAYS.index(day)
+        wanted = replace(wanted, kickoff_day=WEEKDAYS.index(day))
     if (raw := args.text("kickoff_time")) is not None:
-        changes["kickoff_time"] = parse_wall_time(raw, "kickoff_time")
-    if (day := args.text("checkin_day")) is not None:
-        changes["checkin_day"] = None if day == "off" else WEEKDAYS.index(day)
+        wanted = replace(wanted, kickoff_time=parse_wall_time(raw, "kickoff_time"))
     if (raw := args.text("checkin_time")) is not None:
-        changes["checkin_time"] = parse_wall_time(raw, "checkin_time")
-        if cohort.checkin_day is None and "checkin_day" not in changes:
-            changes["checkin_day"] = 3
+        checkin_time = parse_wall_time(raw, "checkin_time")
+        wanted = replace(wanted, checkin_day=wanted.checkin_day or 3, checkin_time=checkin_time)
+    if (day := args.text("checkin_day")) is not None:
+        wanted = replace(wanted, checkin_day=None if day == "off" else WEEKDAYS.index(day))
     if (timezone := _timezone(args)) is not None:
-        changes["timezone"] = timezone
+        wanted = replace(wanted, timezone=timezone)
     if (grace := args.integer("grace")) is not None:
-        changes["grace_hours"] = grace
+        wanted = replace(wanted, grace_hours=grace)
+    changes = wanted != current
     if changes:
-        cohort = await engine.reschedule(inv, changes)
+        cohort = await engine.reschedule(inv, wanted)
     if cohort.channel_id is None:
         return Reply(
             f"Schedule: {_schedule_summary(cohort)}. Nudges start once the cohort has a "

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import ManualClock
-from bot.engine import Invocation, Origin
+from bot.engine import Invocation, Origin, Schedule
 from bot.ledger import Claim, DeliveryKind, DeliveryStatus
 from bot.models import ActionKind, Cohort
 from bot.runtime import Runtime
@@ -31,7 +31,8 @@ async def cohort_with_schedule(
     inv = await runtime.engine.resolve(organizer_origin())
     await runtime.engine.setup_cohort(inv, "Cohort", timezone, 0)
     inv = await runtime.engine.resolve(organizer_origin())
-    cohort = await runtime.engine.reschedule(inv, changes) if changes else inv.cohort
+    schedule = replace(Schedule.of(inv.cohort), **changes)  # type: ignore[arg-type]
+    cohort = await runtime.engine.reschedule(inv, schedule) if changes else inv.cohort
     return await runtime.engine.resolve(organizer_origin()), cohort
 
 
@@ -193,7 +194,8 @@ async def test_a_year_of_kickoffs_across_dst_is_exactly_one_a_week_at_local_time
             inv = await engine.resolve(organizer_origin(channel=channel))
             cohort, _ = await engine.setup_cohort(inv, channel, name, 0)
             inv = await engine.resolve(organizer_origin(channel=channel))
-            cohorts.append(await engine.reschedule(inv, {"kickoff_day": 6, "kickoff_time": wall}))
+            schedule = replace(Schedule.of(inv.cohort), kickoff_day=6, kickoff_time=wall)
+            cohorts.append(await engine.reschedule(inv, schedule))
     end = datetime(2027, 1, 1, tzinfo=UTC)
     checkpoints = sorted(
         {datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(0, 365 * 24, 5)}
