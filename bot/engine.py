@@ -472,6 +472,20 @@ class Engine:
                 for a in history
             ],
             "pauses": [{"from": p.start.isoformat(), "until": p.end.isoformat()} for p in pauses],
+            "reminders": [
+                {
+                    "key": r.key,
+                    "due_at": r.due_at.isoformat(),
+                    "status": r.status.value,
+                    "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                    "detail": r.detail,
+                }
+                for r in (
+                    await self.deliveries.ledger.member_deliveries(member.id)
+                    if self.deliveries
+                    else []
+                )
+            ],
         }
 
     async def forget(self, inv: Invocation) -> None:

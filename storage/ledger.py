@@ -286,3 +286,10 @@ class SqliteLedger:
             (cohort_id, to_db(since)),
         )
         return [_delivery(row) for row in rows]
+
+    async def member_deliveries(self, member_id: int) -> list[DeliveryRecord]:
+        rows = await self._read(
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE member_id = ? ORDER BY due_at",
+            (member_id,),
+        )
+        return [_delivery(row) for row in rows]

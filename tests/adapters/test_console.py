@@ -192,6 +192,7 @@ async def test_mydata_export_writes_everything_about_the_member(
         ("email_sent", 2, True),
     ]
     assert document["actions"][0]["note"] == "met at ICML"
+    assert document["reminders"] == []
     assert "Someone" not in path.read_text(encoding="utf-8")
 
 

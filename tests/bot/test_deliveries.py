@@ -486,3 +486,15 @@ async def test_a_delivery_cancelled_before_sending_is_left_for_the_next_start(
     clock.advance(timedelta(seconds=1))
     await runtime.deliveries.run_due()
     assert len(notifier.channel_posts()) == 1
+
+
+async def test_a_members_export_includes_the_reminders_sent_to_them(
+    runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
+) -> None:
+    inv = await setup_member_with_contact(runtime, clock)
+    clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
+    await runtime.deliveries.run_due()
+    document = await runtime.engine.export(await runtime.engine.resolve(inv.origin))
+    assert [(r["status"], r["key"].split(":")[3]) for r in document["reminders"]] == [
+        ("sent", "second_contact")
+    ]
