@@ -1,0 +1,357 @@
+"""A realistic reachout database of any size, built fast.
+
+The schema, indexes and triggers come from the real migrations; the rows go in with plain
+``sqlite3`` in big transactions, because a million rows through the engine would take far
+longer than the benchmark itself. ``member_totals`` is filled with one ``GROUP BY`` instead of
+a trigger firing per row, and the result is what the trigger would have produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from itertools import accumulate
+from pathlib import Path
+
+from bot.engine import Origin
+from bot.models import ActionKind
+from storage.connection import open_database, to_db
+from storage.migrations import migrate
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How big a database to build."""
+
+    members: int
+    cohorts: int
+    actions: int
+
+
+FULL = Scale(members=10_000, cohorts=100, actions=1_000_000)
+QUICK = Scale(members=1_000, cohorts=10, actions=100_000)
+
+NOW = datetime(2025, 11, 19, 15, 30, tzinfo=UTC)
+"""The benchmark's fixed "now", a Wednesday: weeks and months are part-way through."""
+
+HISTORY_DAYS = 730
+NAMED_SHARE = 0.30
+"""Share of actions logged against a named contact; the rest are unnamed ``/sent`` logs."""
+UNDONE_SHARE = 0.02
+
+_DAY_US = 86_400_000_000
+_ORIGIN = datetime.combine((NOW - timedelta(days=HISTORY_DAYS)).date(), datetime.min.time(), UTC)
+_NOW_US = (NOW - _ORIGIN) // timedelta(microseconds=1)
+
+# Forty names each read better as text than as forty quoted strings.
+_FIRST = (  # noqa: SIM905
+    "Aisha Ben Carmen Dmitri Elena Farid Grace Hiro Ines Jonas Kofi Lena Mateo Nadia Omar Priya "
+    "Quinn Rosa Sven Tara Umar Vera Wen Ximena Yusuf Zoe Amara Bruno Chloe Diego Esther Felix "
+    "Gita Hugo Ivy Jamal Keiko Liam Maya Noor"
+).split()
+_LAST = (  # noqa: SIM905
+    "Abbott Baker Chen Dubois Eriksen Fischer Garcia Haddad Ito Jensen Kowalski Lopez Mensah "
+    "Novak Okafor Patel Quispe Rossi Sato Tanaka Ueda Varga Wang Xu Yilmaz Zhang Ahmed Brown "
+    "Costa Davies Evans Fraser Gupta Hughes Iyer Jones Kim Lee Moreau Nguyen"
+).split()
+_ORGS = (
+    "Acme Labs",
+    "Globex",
+    "Initech",
+    "Umbrella Bio",
+    "Stark Analytics",
+    "Wayne Health",
+    "Hooli",
+    "Pied Piper",
+    "Vandelay Industries",
+    "Soylent",
+    "Tyrell Robotics",
+    "Cyberdyne",
+    "Wonka Foods",
+    "Gringotts Capital",
+    "Oscorp",
+    "the county health department",
+    "a consulting firm",
+    "a climate startup",
+)
+_NOTES = (
+    "alum, met at a conference",
+    "found on LinkedIn",
+    "introduced by my advisor",
+    "asked about their move from academia",
+    "short and sweet",
+)
+_ZONES = (
+    "America/New_York",
+    "Europe/London",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Europe/Berlin",
+    "Australia/Sydney",
+    "America/Chicago",
+    "UTC",
+)
+
+
+@dataclass(frozen=True)
+class BenchMember:
+    """A member in the database, with what an adapter would know about them."""
+
+    id: int
+    cohort_id: int
+    platform: str
+    workspace_id: str
+    workspace_name: str
+    channel_id: str
+    user_id: str
+    display_name: str
+    contacts: tuple[str, ...]
+
+    def origin(self) -> Origin:
+        """The member typing a command in their cohort's channel."""
+        return Origin(
+            platform=self.platform,
+            workspace_id=self.workspace_id,
+            workspace_name=self.workspace_name,
+            channel_id=self.channel_id,
+            user_id=self.user_id,
+            user_name=self.display_name,
+        )
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The members of a built database and how long building it took."""
+
+    members: list[BenchMember]
+    build_seconds: float
+
+
+def build_database(path: Path, scale: Scale, seed: int) -> Dataset:
+    """Create, migrate and fill the database at ``path``, timing the whole build."""
+    started = time.perf_counter()
+    asyncio.run(_create_schema(path))
+    rng = random.Random(seed)
+    rows = _Rows(scale, rng)
+    _bulk_load(path, rows)
+    return Dataset(rows.bench_members, time.perf_counter() - started)
+
+
+async def _create_schema(path: Path) -> None:
+    async with open_database(path) as db:
+        await migrate(db)
+
+
+class _Rows:
+    """Every row of the database, generated from one seeded random source.
+
+    Times are integer microseconds since midnight UTC two years before ``NOW`` and become
+    ``to_db`` text through a per-day prefix cache, which is twice as fast as ``to_db``.
+    """
+
+    def __init__(self, scale: Scale, rng: random.Random) -> None:
+        self.rng = rng
+        self._day_prefix = [
+            to_db(_ORIGIN + timedelta(days=day))[:11] for day in range(HISTORY_DAYS + 2)
+        ]
+        self.workspaces: list[tuple[object, ...]] = []
+        self.cohorts: list[tuple[object, ...]] = []
+        self.members: list[tuple[object, ...]] = []
+        self.contacts: list[tuple[object, ...]] = []
+        self.actions: list[tuple[object, ...]] = []
+        self.bench_members: list[BenchMember] = []
+        self._people: list[BenchMember] = []
+        self._joined: list[int] = []
+        self._activity: list[float] = []
+        self._cohort_of: list[int] = []
+        self._make_people(scale)
+        self._make_actions(scale)
+
+    def stamp(self, us: int) -> str:
+        day, rest = divmod(us, _DAY_US)
+        seconds, micro = divmod(rest, 1_000_000)
+        hours, seconds = divmod(seconds, 3600)
+        minutes, seconds = divmod(seconds, 60)
+        return f"{self._day_prefix[day]}{hours:02d}:{minutes:02d}:{seconds:02d}.{micro:06d}Z"
+
+    def _make_people(self, scale: Scale) -> None:
+        rng = self.rng
+        start = self.stamp(0)
+        n_workspaces = max(1, scale.cohorts // 2)
+        places: list[tuple[str, str, str]] = []
+        for w in range(n_workspaces):
+            platform = "discord" if w % 2 == 0 else "slack"
+            external = f"{900000000000000000 + w}" if platform == "discord" else f"T{w:08X}"
+            places.append((platform, external, f"Grad Careers {w + 1}"))
+            self.workspaces.append((w + 1, *places[w], start))
+        channels = []
+        for c in range(scale.cohorts):
+            w = c * n_workspaces // scale.cohorts
+            channels.append(f"{800000000000000000 + c}" if w % 2 == 0 else f"C{c:08X}")
+            self.cohorts.append(
+                (c + 1, w + 1, channels[c], f"Cohort {c + 1}", _ZONES[c % len(_ZONES)],
+                 6 if c % 5 == 4 else 0, 5 if c % 4 == 3 else 3, 2 if c % 3 == 2 else None, start)
+            )  # fmt: skip
+        for m in range(scale.members):
+            c = m * scale.cohorts // scale.members
+            w = c * n_workspaces // scale.cohorts
+            joined = rng.randrange(int(_NOW_US * 0.75))
+            self._joined.append(joined)
+            # Lognormal effort: most members log a little, a few log a lot.
+            self._activity.append(rng.lognormvariate(0, 1) * (_NOW_US - joined))
+            self._cohort_of.append(c + 1)
+            user = f"{700000000000000000 + m}" if w % 2 == 0 else f"U{m:08X}"
+            name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+            self.members.append(
+                (m + 1, w + 1, user, name, c + 1, 5 if rng.random() < 0.1 else None, None,
+                 rng.choice(_ZONES) if rng.random() < 0.2 else None,
+                 0 if rng.random() < 0.1 else 1, 1 if rng.random() < 0.3 else 0, 1,
+                 self.stamp(joined))
+            )  # fmt: skip
+            self._people.append(BenchMember(m + 1, c + 1, *places[w], channels[c], user, name, ()))
+
+    def _pick_members(self, k: int) -> list[int]:
+        """``k`` member indexes, each chosen in proportion to how active the member is."""
+        return self.rng.choices(
+            range(len(self.members)), cum_weights=list(accumulate(self._activity)), k=k
+        )
+
+    def _make_actions(self, scale: Scale) -> None:
+        """Named contact threads for ~30% of actions, unnamed emails for the rest, by time."""
+        named_target = round(scale.actions * NAMED_SHARE)
+        events: list[tuple[int, int, int | None, str, int]] = []
+        names: list[list[str]] = [[] for _ in self.members]
+        while len(events) < named_target:
+            for m in self._pick_members(1000):
+                self._thread(m, names[m], events)
+                if len(events) >= named_target:
+                    break
+        del events[named_target:]  # the latest steps of the last contact's story
+        rng = self.rng
+        for m in self._pick_members(scale.actions - named_target):
+            joined = self._joined[m]
+            count = rng.choices((1, 2, 3), (85, 10, 5))[0]
+            events.append((joined + rng.randrange(_NOW_US - joined), m, None, "email_sent", count))
+        events.sort()
+        for action_id, (at, m, contact_id, kind, count) in enumerate(events, start=1):
+            undone = None
+            if rng.random() < UNDONE_SHARE:
+                undone = self.stamp(min(at + rng.randrange(10, 600) * 1_000_000, _NOW_US))
+            note = rng.choice(_NOTES) if rng.random() < 0.1 else ""
+            self.actions.append(
+                (action_id, m + 1, self._cohort_of[m], contact_id, kind, count, note,
+                 self.stamp(at), undone)
+            )  # fmt: skip
+        self.bench_members = [
+            replace(person, contacts=tuple(names[m])) for m, person in enumerate(self._people)
+        ]
+
+    def _thread(
+        self, m: int, names: list[str], events: list[tuple[int, int, int | None, str, int]]
+    ) -> None:
+        """One contact's story: an email, maybe a follow-up, a reply, an interview, thanks."""
+        rng = self.rng
+        joined = self._joined[m]
+        first = joined + rng.randrange(_NOW_US - joined)
+        name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+        if name in names:
+            name = f"{name} {len(names) + 1}"
+        names.append(name)
+        contact_id = len(self.contacts) + 1
+        org = rng.choice(_ORGS) if rng.random() < 0.8 else ""
+        key = " ".join(name.split()).casefold()
+        self.contacts.append((contact_id, m + 1, name, key, org, self.stamp(first)))
+        steps = [(first, ActionKind.EMAIL_SENT)]
+        reply = first + _days(rng, 1, 14) if rng.random() < 0.35 else None
+        follow_up = first + _days(rng, 7, 12)
+        if rng.random() < 0.5 and (reply is None or reply > follow_up):
+            steps.append((follow_up, ActionKind.FOLLOW_UP_SENT))
+        if reply is not None:
+            steps.append((reply, ActionKind.REPLY_RECEIVED))
+            if rng.random() < 0.6:
+                scheduled = reply + _days(rng, 0.1, 3)
+                steps.append((scheduled, ActionKind.INTERVIEW_SCHEDULED))
+                if rng.random() < 0.9:
+                    done = scheduled + _days(rng, 2, 14)
+                    steps.append((done, ActionKind.INTERVIEW_DONE))
+                    if rng.random() < 0.8:
+                        steps.append((done + _days(rng, 0.05, 2), ActionKind.THANK_YOU_SENT))
+        for at, kind in sorted(steps):
+            if at >= _NOW_US:
+                break
+            events.append((at, m, contact_id, kind.value, 1))
+
+
+def _days(rng: random.Random, low: float, high: float) -> int:
+    return int(rng.uniform(low, high) * _DAY_US)
+
+
+def _bulk_load(path: Path, rows: _Rows) -> None:
+    """Insert every row in one transaction with the action indexes and triggers set aside.
+
+    Rebuilding an index once is much faster than updating it a million times; the indexes
+    and triggers are recreated from their own stored SQL, so the schema ends up unchanged.
+    """
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("PRAGMA cache_size = -262144")
+        schema_before = _schema(conn)
+        deferred = conn.execute(
+            "SELECT name, type, sql FROM sqlite_master WHERE tbl_name = 'actions' "
+            "AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name"
+        ).fetchall()
+        conn.execute("BEGIN")
+        for name, kind, _ in deferred:
+            conn.execute(f"DROP {kind.upper()} {name}")
+        conn.executemany(
+            "INSERT INTO workspaces (id, platform, external_id, name, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows.workspaces,
+        )
+        conn.executemany(
+            "INSERT INTO cohorts (id, workspace_id, channel_id, name, timezone, week_start, "
+            "email_goal, interview_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.cohorts,
+        )
+        conn.executemany(
+            "INSERT INTO members (id, workspace_id, user_id, display_name, cohort_id, email_goal, "
+            "interview_goal, timezone, show_on_leaderboard, allow_mentions, reminders_by_dm, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.members,
+        )
+        conn.executemany(
+            "INSERT INTO contacts (id, member_id, name, name_key, organization, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows.contacts,
+        )
+        conn.executemany(
+            "INSERT INTO actions (id, member_id, cohort_id, contact_id, kind, count, note, "
+            "occurred_at, undone_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows.actions,
+        )
+        for _, _, sql in deferred:
+            conn.execute(sql)
+        # What actions_add_to_totals would have written, one row per cohort, member and kind.
+        conn.execute(
+            "INSERT INTO member_totals (cohort_id, member_id, kind, total) "
+            "SELECT cohort_id, member_id, kind, sum(count) FROM actions "
+            "WHERE cohort_id IS NOT NULL AND undone_at IS NULL GROUP BY cohort_id, member_id, kind"
+        )
+        conn.execute("COMMIT")
+        if _schema(conn) != schema_before:
+            raise RuntimeError("the bulk load changed the schema")
+        conn.execute("PRAGMA journal_mode = WAL")
+    finally:
+        conn.close()
+
+
+def _schema(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    return conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"
+    ).fetchall()

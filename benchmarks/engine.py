@@ -1,0 +1,393 @@
+"""``python -m benchmarks.engine [--quick] [--db PATH] [--keep]``: the engine on a big database.
+
+Builds a database of 10,000 members in 100 cohorts with 1,000,000 actions, then measures
+through the real ``Engine`` and ``SqliteStore``:
+
+- ``log_action`` throughput, sequential and with 50 concurrent callers, as a ratio against raw
+  aiosqlite single-row INSERT+COMMIT into the same database in the same run;
+- p50 and p99 latency of the leaderboard (week, month, all time), progress and contacts.
+
+Figures are judged against a baseline measured in the same run because the machines this runs
+on are noisy. Prints a Markdown table and exits 1 if a target is missed, so it works as a check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+
+from benchmarks._dataset import FULL, NOW, QUICK, BenchMember, Dataset, Scale, build_database
+from bot.clock import ManualClock
+from bot.engine import Engine, Invocation
+from bot.models import ActionKind, Metric, Period
+from storage.connection import BUSY_TIMEOUT_MS, open_database, to_db
+from storage.repository import SqliteStore
+
+SEED = 20251119
+CALLERS = 50
+
+BUILD_LIMIT_S = 60.0
+THROUGHPUT_FLOOR = 0.5
+"""Logging through the engine must reach at least half the raw INSERT+COMMIT rate."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How big a database, and how much work to time on it."""
+
+    scale: Scale
+    logs: int
+    rounds: int
+    samples: int
+    warmup: int
+
+
+FULL_PLAN = Plan(FULL, logs=2_000, rounds=5, samples=1_000, warmup=100)
+QUICK_PLAN = Plan(QUICK, logs=500, rounds=3, samples=200, warmup=50)
+
+Read = Callable[[Engine, Invocation], Awaitable[object]]
+
+READS: dict[str, tuple[Read, float | None]] = {
+    "leaderboard week": (lambda e, i: e.leaderboard(i, Period.WEEK, Metric.INTERVIEWS), 20.0),
+    "leaderboard month": (lambda e, i: e.leaderboard(i, Period.MONTH, Metric.INTERVIEWS), 20.0),
+    "leaderboard all": (lambda e, i: e.leaderboard(i, Period.ALL, Metric.INTERVIEWS), 50.0),
+    "progress": (lambda e, i: e.progress(i), 10.0),
+    "contacts": (lambda e, i: e.pipeline(i), None),
+}
+"""Each timed read with its p99 target in milliseconds (None: measured, no target)."""
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Logs per second of one kind, per round, and its per-round ratio to the baseline."""
+
+    per_second: float
+    ratio: float
+
+
+@dataclass(frozen=True)
+class Latency:
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(frozen=True)
+class Results:
+    baseline_per_second: float
+    sequential: Throughput
+    concurrent: Throughput
+    latencies: dict[str, Latency]
+
+
+class _Logger:
+    """Makes ``engine.log`` calls the way members would: ~1 in 3 names a contact.
+
+    Logs go round-robin over every member, so nobody nears the daily cap; half of the named
+    logs reuse one of the member's contacts (an update), half add a new one.
+    """
+
+    def __init__(self, engine: Engine, people: Sequence[tuple[BenchMember, Invocation]]):
+        self._engine = engine
+        self._people = people
+        self._count = 0
+
+    async def log_next(self) -> None:
+        i = self._count
+        self._count += 1
+        person, inv = self._people[i % len(self._people)]
+        if i % 3:
+            await self._engine.log(inv, ActionKind.EMAIL_SENT)
+        elif i % 6 == 0 and person.contacts:
+            contact = person.contacts[i % len(person.contacts)]
+            await self._engine.log(inv, ActionKind.EMAIL_SENT, contact=contact)
+        else:
+            await self._engine.log(
+                inv, ActionKind.EMAIL_SENT, contact=f"Bench Contact {i}", organization="Acme Labs"
+            )
+
+
+async def measure(path: Path, dataset: Dataset, plan: Plan) -> Results:
+    """Time reads on the database as built, then logs (which add rows to it)."""
+    rng = random.Random(SEED)
+    async with open_database(path) as db:
+        engine = Engine(SqliteStore(db), ManualClock(NOW), "UTC")
+        people = []
+        for person in dataset.members:
+            inv = await engine.resolve(person.origin())
+            if inv.member.id != person.id or inv.cohort.id != person.cohort_id:
+                raise RuntimeError(f"resolve did not find member {person.id} as built")
+            people.append((person, inv))
+        rng.shuffle(people)
+        invocations = [inv for _, inv in people]
+        latencies = {
+            name: await _latency(engine, read, invocations, rng, plan)
+            for name, (read, _) in READS.items()
+        }
+        baseline, sequential, concurrent = await _throughput(path, engine, people, plan)
+    return Results(
+        baseline_per_second=statistics.median(baseline),
+        sequential=_relative(sequential, baseline),
+        concurrent=_relative(concurrent, baseline),
+        latencies=latencies,
+    )
+
+
+def _relative(rates: list[float], baseline: list[float]) -> Throughput:
+    """The median rate, and the median of each round's ratio to that round's baseline.
+
+    Pairing each round with the baseline measured next to it cancels slow drifts in the
+    machine's speed (other tenants, thermal limits) that a ratio of overall medians would not.
+    """
+    ratios = [ours / raw for ours, raw in zip(rates, baseline, strict=True)]
+    return Throughput(statistics.median(rates), statistics.median(ratios))
+
+
+async def _latency(
+    engine: Engine, read: Read, invocations: list[Invocation], rng: random.Random, plan: Plan
+) -> Latency:
+    for _ in range(plan.warmup):
+        await read(engine, rng.choice(invocations))
+    timings = []
+    for _ in range(plan.samples):
+        inv = rng.choice(invocations)
+        start = time.perf_counter_ns()
+        await read(engine, inv)
+        timings.append(time.perf_counter_ns() - start)
+    return Latency(_percentile(timings, 50) / 1e6, _percentile(timings, 99) / 1e6)
+
+
+def _percentile(values: list[int], p: int) -> float:
+    """Nearest-rank percentile: a value that was actually observed."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+async def _throughput(
+    path: Path, engine: Engine, people: Sequence[tuple[BenchMember, Invocation]], plan: Plan
+) -> tuple[list[float], list[float], list[float]]:
+    """Rounds of raw baseline, sequential and concurrent logging, each ``plan.logs`` rows."""
+    logger = _Logger(engine, people)
+    raw = await aiosqlite.connect(path, isolation_level="IMMEDIATE")
+    try:
+        # The same settings the bot's own connections use, so only the code path differs.
+        for pragma in (
+            f"busy_timeout = {BUSY_TIMEOUT_MS}",
+            "foreign_keys = ON",
+            "synchronous = NORMAL",
+        ):
+            await raw.execute_fetchall(f"PRAGMA {pragma}")
+        rows = [(inv.member.id, inv.cohort.id) for _, inv in people]
+        await _raw_inserts(raw, rows, plan.warmup)
+        for _ in range(plan.warmup):
+            await logger.log_next()
+        baseline, sequential, concurrent = [], [], []
+        for _ in range(plan.rounds):
+            baseline.append(plan.logs / await _raw_inserts(raw, rows, plan.logs))
+            sequential.append(plan.logs / await _timed(_sequential(logger, plan.logs)))
+            concurrent.append(plan.logs / await _timed(_concurrent(logger, plan.logs)))
+    finally:
+        await raw.close()
+    return baseline, sequential, concurrent
+
+
+async def _raw_inserts(conn: aiosqlite.Connection, rows: list[tuple[int, int]], n: int) -> float:
+    """Seconds for ``n`` single-row INSERT+COMMITs of unnamed emails: the baseline."""
+    occurred_at = to_db(NOW)
+    start = time.perf_counter_ns()
+    for i in range(n):
+        member_id, cohort_id = rows[i % len(rows)]
+        await conn.execute(
+            "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
+            "occurred_at) VALUES (?, ?, NULL, 'email_sent', 1, '', ?)",
+            (member_id, cohort_id, occurred_at),
+        )
+        await conn.commit()
+    return (time.perf_counter_ns() - start) / 1e9
+
+
+async def _timed(work: Awaitable[None]) -> float:
+    start = time.perf_counter_ns()
+    await work
+    return (time.perf_counter_ns() - start) / 1e9
+
+
+async def _sequential(logger: _Logger, n: int) -> None:
+    for _ in range(n):
+        await logger.log_next()
+
+
+async def _concurrent(logger: _Logger, n: int) -> None:
+    """``CALLERS`` tasks sharing the one engine, as a busy bot's command handlers would."""
+    remaining = n
+
+    async def caller() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await logger.log_next()
+
+    await asyncio.gather(*(caller() for _ in range(CALLERS)))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the printed table; ``passed`` is None where there is no target."""
+
+    measure: str
+    figure: str
+    versus_baseline: str
+    target: str
+    passed: bool | None
+
+
+def report(scale: Scale, dataset: Dataset, results: Results) -> list[Line]:
+    """The table: every figure, its ratio to the same-run baseline, and its target."""
+    insert_ms = 1000 / results.baseline_per_second
+    lines = [
+        Line(
+            f"build: {scale.members:,} members, {scale.cohorts} cohorts, {scale.actions:,} actions",
+            f"{dataset.build_seconds:.1f} s",
+            "",
+            f"< {BUILD_LIMIT_S:.0f} s",
+            dataset.build_seconds < BUILD_LIMIT_S,
+        ),
+        Line(
+            "log: raw aiosqlite INSERT+COMMIT (baseline)",
+            f"{results.baseline_per_second:,.0f}/s",
+            "1.00x",
+            "",
+            None,
+        ),
+    ]
+    for name, throughput in (
+        ("log_action, sequential", results.sequential),
+        (f"log_action, {CALLERS} concurrent callers", results.concurrent),
+    ):
+        lines.append(
+            Line(
+                name,
+                f"{throughput.per_second:,.0f}/s",
+                f"{throughput.ratio:.2f}x",
+                f">= {THROUGHPUT_FLOOR:.2f}x",
+                throughput.ratio >= THROUGHPUT_FLOOR,
+            )
+        )
+    for name, (_, limit_ms) in READS.items():
+        latency = results.latencies[name]
+        lines.append(
+            Line(
+                f"{name}, p50 / p99",
+                f"{latency.p50_ms:.2f} / {latency.p99_ms:.2f} ms",
+                f"{latency.p50_ms / insert_ms:.1f} / {latency.p99_ms / insert_ms:.1f} inserts",
+                "" if limit_ms is None else f"p99 <= {limit_ms:.0f} ms",
+                None if limit_ms is None else latency.p99_ms <= limit_ms,
+            )
+        )
+    return lines
+
+
+def render(lines: list[Line]) -> str:
+    """A Markdown table, readable in a terminal and ready to paste into docs/benchmarks.md."""
+    header = ("measure", "result", "vs baseline", "target", "")
+    cells = [header] + [
+        (
+            line.measure,
+            line.figure,
+            line.versus_baseline,
+            line.target,
+            "" if line.passed is None else "PASS" if line.passed else "FAIL",
+        )
+        for line in lines
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    aligns = ("<", ">", ">", "<", "<")
+
+    def row(values: Sequence[str]) -> str:
+        padded = (f"{v:{a}{w}}" for v, a, w in zip(values, aligns, widths, strict=True))
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "|"
+        + "|".join(
+            ("-" * (w + 1) + ":" if a == ">" else "-" * (w + 2))
+            for a, w in zip(aligns, widths, strict=True)
+        )
+        + "|"
+    )
+    return "\n".join([row(cells[0]), rule, *(row(c) for c in cells[1:])])
+
+
+def machine() -> str:
+    """What the figures were measured on, for docs/benchmarks.md."""
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for text in cpuinfo.read_text().splitlines():
+            if text.startswith("model name"):
+                cpu = text.split(":", 1)[1].strip()
+                break
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, aiosqlite {aiosqlite.__version__}; "
+        f"{datetime.now(UTC):%Y-%m-%d}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.engine", description=__doc__)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a small run ({QUICK.members:,} members, {QUICK.actions:,} actions) to develop with",
+    )
+    parser.add_argument("--db", type=Path, help="build the database here (must not exist)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args(argv)
+    plan = QUICK_PLAN if args.quick else FULL_PLAN
+    if args.db is not None:
+        if args.db.exists():
+            parser.error(f"--db: {args.db} already exists; the benchmark builds a new database")
+        path, folder = args.db, None
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="reachout-bench-"))
+        path = folder / "engine.db"
+    try:
+        print(f"machine: {machine()}", flush=True)
+        dataset = build_database(path, plan.scale, SEED)
+        print(f"built {path} in {dataset.build_seconds:.1f} s; measuring...", flush=True)
+        lines = report(plan.scale, dataset, asyncio.run(measure(path, dataset, plan)))
+    finally:
+        if args.keep:
+            print(f"database kept at {path}")
+        elif folder is not None:
+            shutil.rmtree(folder)
+        else:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+    print(render(lines))
+    failed = [line.measure for line in lines if line.passed is False]
+    if failed:
+        print(f"FAILED: {'; '.join(failed)}")
+        return 1
+    print("all targets met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
