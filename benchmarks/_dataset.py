@@ -169,6 +169,7 @@ class _Rows:
         self._activity: list[float] = []
         self._cohort_of: list[int] = []
         self._make_people(scale)
+        self._cum_activity = list(accumulate(self._activity))
         self._make_actions(scale)
 
     def stamp(self, us: int) -> str:
@@ -216,9 +217,7 @@ class _Rows:
 
     def _pick_members(self, k: int) -> list[int]:
         """``k`` member indexes, each chosen in proportion to how active the member is."""
-        return self.rng.choices(
-            range(len(self.members)), cum_weights=list(accumulate(self._activity)), k=k
-        )
+        return self.rng.choices(range(len(self.members)), cum_weights=self._cum_activity, k=k)
 
     def _make_actions(self, scale: Scale) -> None:
         """Named contact threads for ~30% of actions, unnamed emails for the rest, by time."""
