@@ -42,6 +42,9 @@ from bot.timezones import canonical_timezone, zone
 if TYPE_CHECKING:
     from bot.deliveries import DeliveryService
 
+STREAK_READS = (8, 26, STREAK_LOOKBACK_WEEKS)
+"""Weeks of emails read in turn to find a streak's start."""
+
 DAILY_CAP = 20
 """Most of one kind of action a member can log in a day; keeps the leaderboard honest."""
 
@@ -332,22 +335,32 @@ class Engine:
     async def member_streak(
         self, member: Member, cohort: Cohort, tz: ZoneInfo, now: datetime
     ) -> int:
-        """The member's weekly streak as of ``now``, weeks counted in ``tz``."""
-        since, _ = week_bounds(
-            now - timedelta(weeks=STREAK_LOOKBACK_WEEKS + 1), tz, cohort.week_start
-        )
-        emails = await self.store.member_action_times(member.id, EMAIL_KINDS, since)
+        """The member's weekly streak as of ``now``, weeks counted in ``tz``.
+
+        Most streaks are short, so a few weeks are read first and more only if needed.
+        """
         pauses = await self.store.pauses(member.id)
         goal = member.email_goal or cohort.email_goal
-        return current_streak(emails, pauses, goal, tz, cohort.week_start, now)
+        for lookback in STREAK_READS:
+            since, _ = week_bounds(now - timedelta(weeks=lookback + 1), tz, cohort.week_start)
+            emails = await self.store.member_action_times(member.id, EMAIL_KINDS, since)
+            streak = current_streak(emails, pauses, goal, tz, cohort.week_start, now, lookback)
+            if streak.complete:
+                break
+        return streak.weeks
 
     async def progress(self, inv: Invocation) -> Progress:
         tz = inv.tz
         week_since, week_until = week_bounds(inv.now, tz, inv.cohort.week_start)
-        week = await self.store.member_totals(inv.member.id, week_since, week_until)
         month_since, month_until = month_bounds(inv.now, tz)
-        month = await self.store.member_totals(inv.member.id, month_since, month_until)
-        items = await self.pipeline(inv)
+        # Independent reads, queued together so their round trips overlap.
+        week, month, items, streak, pause = await asyncio.gather(
+            self.store.member_totals(inv.member.id, week_since, week_until),
+            self.store.member_totals(inv.member.id, month_since, month_until),
+            self.pipeline(inv),
+            self.streak(inv),
+            self.current_pause(inv),
+        )
         return Progress(
             week_first_day=local_date(week_since, tz),
             week_counts=week,
@@ -355,10 +368,10 @@ class Engine:
             email_goal=inv.email_goal,
             interviews_this_month=month.get(ActionKind.INTERVIEW_DONE, 0),
             interview_goal=inv.interview_goal,
-            streak=await self.streak(inv),
+            streak=streak,
             stages=Counter(item.next.stage for item in items),
             due=[item for item in items if item.next.is_due],
-            pause=await self.current_pause(inv),
+            pause=pause,
         )
 
     async def leaderboard(self, inv: Invocation, period: Period, metric: Metric) -> Board:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,14 @@ def week_is_paused(first_day: date, pauses: Sequence[Pause]) -> bool:
     return any(p.start <= last_day and p.end >= first_day for p in pauses)
 
 
+@dataclass(frozen=True)
+class Streak:
+    """A streak in weeks; ``complete`` unless the look-back ran out before it ended."""
+
+    weeks: int
+    complete: bool
+
+
 def current_streak(
     emails: Sequence[tuple[datetime, int]],
     pauses: Sequence[Pause],
@@ -40,17 +49,18 @@ def current_streak(
     tz: ZoneInfo,
     week_start: int,
     now: datetime,
-) -> int:
-    """The member's streak in weeks as of ``now``."""
+    lookback_weeks: int = STREAK_LOOKBACK_WEEKS,
+) -> Streak:
+    """The member's streak as of ``now``, looking back at most ``lookback_weeks``."""
     counts = weekly_counts(emails, tz, week_start)
     this_week = week_start_date(local_date(now, tz), week_start)
     streak = 1 if counts[this_week] >= goal and not week_is_paused(this_week, pauses) else 0
     week = this_week
-    for _ in range(STREAK_LOOKBACK_WEEKS):
+    for _ in range(lookback_weeks):
         week -= timedelta(days=7)
         if week_is_paused(week, pauses):
             continue
         if counts[week] < goal:
-            break
+            return Streak(streak, complete=True)
         streak += 1
-    return streak
+    return Streak(streak, complete=False)

@@ -459,8 +459,9 @@ class SqliteStore:
             (member_id,),
         )
         actions = await self._read(
-            f"SELECT {ACTION_COLUMNS} FROM actions WHERE member_id = ? "
-            "AND contact_id IS NOT NULL AND undone_at IS NULL ORDER BY occurred_at, id",
+            f"SELECT {ACTION_COLUMNS} FROM actions WHERE contact_id IN "
+            "(SELECT id FROM contacts WHERE member_id = ?) AND undone_at IS NULL "
+            "ORDER BY occurred_at, id",
             (member_id,),
         )
         by_contact: dict[int, list[Action]] = {}

@@ -199,3 +199,15 @@ async def test_display_names_lose_control_characters(runtime: Runtime) -> None:
         Origin("discord", "G", "Guild", "C", "u", "Evil\x00Name\x1f\n", False)
     )
     assert inv.member.display_name == "Evil Name"
+
+
+async def test_a_long_streak_is_counted_past_the_first_weeks_read(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    engine = runtime.engine
+    start = clock.now()
+    for weeks_ago in range(1, 41):
+        clock.set(start - timedelta(weeks=weeks_ago))
+        await engine.log(await engine.resolve(origin("steady")), ActionKind.EMAIL_SENT, count=3)
+    clock.set(start)
+    assert await engine.streak(await engine.resolve(origin("steady"))) == 40
