@@ -280,7 +280,7 @@ class Engine:
         note: str = "",
     ) -> LoggedAction:
         """Record an action; refuses politely past the daily cap."""
-        day_start, _ = day_bounds(inv.now, inv.tz)
+        day_start, day_end = day_bounds(inv.now, inv.tz)
         logged = await self.store.log_action(
             NewAction(
                 member_id=inv.member.id,
@@ -293,6 +293,7 @@ class Engine:
                 organization=organization,
                 day_start=day_start,
                 daily_cap=DAILY_CAP,
+                day_end=day_end,
             )
         )
         if logged is None:

@@ -40,6 +40,7 @@ class NewAction:
     organization: str | None
     day_start: datetime
     daily_cap: int
+    day_end: datetime
 
 
 @dataclass(frozen=True)

@@ -393,7 +393,8 @@ class SqliteStore:
                     "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
                     "occurred_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT coalesce(sum(count), 0) "
                     "FROM actions WHERE member_id = ? AND kind = ? AND occurred_at >= ? "
-                    f"AND undone_at IS NULL) + ? <= ? RETURNING {ACTION_COLUMNS}",
+                    "AND occurred_at < ? AND undone_at IS NULL) + ? <= ? "
+                    f"RETURNING {ACTION_COLUMNS}",
                     (
                         new.member_id,
                         new.cohort_id,
@@ -405,6 +406,7 @@ class SqliteStore:
                         new.member_id,
                         new.kind.value,
                         to_db(new.day_start),
+                        to_db(new.day_end),
                         new.count,
                         new.daily_cap,
                     ),

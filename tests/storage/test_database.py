@@ -16,6 +16,7 @@ from storage.migrations import SchemaTooNew, available_migrations, migrate, sche
 from storage.repository import SqliteStore
 
 NOW = datetime(2026, 11, 26, 15, tzinfo=UTC)
+LATER = datetime(2026, 11, 27, 5, tzinfo=UTC)
 
 
 async def test_the_database_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
@@ -98,7 +99,17 @@ async def test_a_capped_log_does_not_create_its_contact(tmp_path: Path) -> None:
 
         def new(count: int, contact: str | None) -> NewAction:
             return NewAction(
-                member.id, cohort.id, ActionKind.EMAIL_SENT, count, "", NOW, contact, None, NOW, 20
+                member.id,
+                cohort.id,
+                ActionKind.EMAIL_SENT,
+                count,
+                "",
+                NOW,
+                contact,
+                None,
+                NOW,
+                20,
+                LATER,
             )
 
         assert await store.log_action(new(20, None)) is not None
@@ -120,7 +131,17 @@ async def test_concurrent_writes_are_serialised_and_all_kept(tmp_path: Path) -> 
             *(
                 store.log_action(
                     NewAction(
-                        m.id, cohort.id, ActionKind.EMAIL_SENT, 1, "", NOW, f"c{k}", "O", NOW, 20
+                        m.id,
+                        cohort.id,
+                        ActionKind.EMAIL_SENT,
+                        1,
+                        "",
+                        NOW,
+                        f"c{k}",
+                        "O",
+                        NOW,
+                        20,
+                        LATER,
                     )
                 )
                 for m in members
