@@ -74,7 +74,12 @@ async def settings(engine: Engine, inv: Invocation, args: Args) -> Reply:
     if changed:
         inv = await engine.update_settings(inv, member)
     member = inv.member
-    zone_note = "" if member.timezone else " (the cohort's)"
+    if member.timezone:
+        zone_note = ""
+    elif inv.origin.user_timezone:
+        zone_note = " (from your profile)"
+    else:
+        zone_note = " (the cohort's)"
     fields = (
         Field("Named on the leaderboard", _yes_no(member.show_on_leaderboard)),
         Field("Named in check-ins", _yes_no(member.allow_mentions)),
