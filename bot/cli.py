@@ -15,12 +15,14 @@ import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Protocol
 
 from bot import __version__
 from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
+from bot.commands.registry import Registry
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.deliveries import DeliveryService
 from bot.engine import Engine
@@ -50,6 +52,12 @@ class ConsoleModule(Protocol):
     """What ``reachout console`` needs from the console adapter."""
 
     async def serve_console(self, runtime: Runtime, name: str, timezone: str | None) -> None: ...
+
+
+class SlackModule(Protocol):
+    """What ``reachout slack manifest`` needs from the Slack adapter."""
+
+    def manifest_yaml(self, registry: Registry, http_url: str | None) -> str: ...
 
 
 class CliError(Exception):
@@ -161,13 +169,17 @@ def configured_platforms(settings: Settings) -> list[str]:
     return wanted
 
 
-def _platform(name: str) -> PlatformModule:
+def _adapter(name: str) -> ModuleType:
     try:
-        module: PlatformModule = importlib.import_module(PLATFORMS[name])
+        return importlib.import_module(PLATFORMS[name])
     except ModuleNotFoundError as missing:
         if missing.name != PLATFORMS[name]:
             raise
         raise CliError(f"{name} support is not part of this version of reachout yet") from None
+
+
+def _platform(name: str) -> PlatformModule:
+    module: PlatformModule = _adapter(name)
     return module
 
 
@@ -192,6 +204,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _slack(settings: Settings, args: argparse.Namespace) -> int:
+    if args.slack_command != "manifest":
+        raise CliError("usage: reachout slack manifest [--http URL]")
+    slack: SlackModule = _adapter("slack")
+    print(slack.manifest_yaml(build_registry(), args.http), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reachout",
@@ -207,10 +227,26 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date")
     backup = commands.add_parser("backup", help="copy the database safely, even while running")
     backup.add_argument("path", metavar="PATH", help="the new backup file")
+    slack = commands.add_parser("slack", help="Slack set-up helpers")
+    slack_commands = slack.add_subparsers(dest="slack_command", metavar="COMMAND")
+    manifest = slack_commands.add_parser(
+        "manifest", help="print the Slack app manifest (YAML) for Create New App > From a manifest"
+    )
+    manifest.add_argument(
+        "--http",
+        metavar="URL",
+        help="the bot's public https URL, for HTTP mode (default: Socket Mode)",
+    )
     return parser
 
 
-_HANDLERS = {"console": _console, "run": _run, "migrate": _migrate, "backup": _backup}
+_HANDLERS = {
+    "console": _console,
+    "run": _run,
+    "migrate": _migrate,
+    "backup": _backup,
+    "slack": _slack,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -230,5 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as problem:
         print(f"reachout: {problem}", file=sys.stderr)
         return problem.status
+    except ConfigError as problem:
+        print(f"reachout: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
