@@ -1,0 +1,93 @@
+"""A ``Reply`` as a Slack message: Block Kit plus a plain-text fallback, safely escaped.
+
+Everything a reply says is escaped for mrkdwn (``&``, ``<``, ``>``), so text a member typed
+can never turn into ``<!channel>``, ``<!here>``, ``<!everyone>``, a user-group or a user
+mention. The only mentions rendered are the users the reply lists in ``mentions``. Text
+objects are ``verbatim`` so Slack does not auto-parse anything either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.replies import Reply, render_text
+
+SECTION_LIMIT = 3000
+"""Slack's limit for the text of one section block."""
+
+FALLBACK_LIMIT = 3000
+"""Notifications show far less; a long fallback only costs bandwidth."""
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters as entities; ``&`` first so nothing is escaped twice."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(text: str, reply: Reply) -> str:
+    """Escaped text in which only the reply's listed users become ``<@U…>`` mentions."""
+    names = {m.user_id: m.display_name for m in reply.mentions}
+    return render_text(text, names, escape=escape, mention=lambda user_id, _name: f"<@{user_id}>")
+
+
+def sections(text: str) -> list[Block]:
+    """Section blocks for already-rendered mrkdwn, split on lines to fit Slack's limit."""
+    blocks: list[Block] = []
+    for chunk in _chunks(text, SECTION_LIMIT):
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": chunk, "verbatim": True}}
+        )
+    return blocks
+
+
+def reply_blocks(reply: Reply) -> list[Block]:
+    """The reply's title, text and fields as sections; titles and field names in bold."""
+    blocks: list[Block] = []
+    head = [f"*{mrkdwn(reply.title, reply)}*"] if reply.title else []
+    if reply.text:
+        head.append(mrkdwn(reply.text, reply))
+    if head:
+        blocks.extend(sections("\n".join(head)))
+    for field in reply.fields:
+        blocks.extend(sections(f"*{mrkdwn(field.name, reply)}*\n{mrkdwn(field.value, reply)}"))
+    return blocks
+
+
+def fallback_text(reply: Reply) -> str:
+    """The ``text`` Slack shows in notifications and to clients that cannot draw blocks."""
+    parts = [p for p in (reply.title, reply.text) if p]
+    if not parts:
+        parts = [f"{f.name}: {f.value}" for f in reply.fields[:1]] or ["reachout"]
+    text = mrkdwn("\n".join(parts), reply)
+    return text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """``text`` and ``blocks`` for ``chat.postMessage``, an ack, or a ``response_url`` post."""
+    return {"text": fallback_text(reply), "blocks": reply_blocks(reply)}
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """Pieces of at most ``limit`` characters, cut at line ends where possible."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            cut = line.rfind(" ", 0, limit)  # entities and mentions hold no spaces
+            cut = cut if cut > 0 else limit
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        pieces.append(current)
+    return [p for p in pieces if p.strip()] or ["…"]

@@ -1,0 +1,105 @@
+"""How Slack reaches the bot: a Socket Mode WebSocket, or an aiohttp server for HTTP mode."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+
+from adapters.slack.config import EVENTS_PATH, HEALTH_PATH
+from adapters.slack.notifier import failure_of
+from bot.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_SECONDS = 5.0
+
+
+class Listener(Protocol):
+    """A running connection to Slack, in one mode or the other."""
+
+    url: str | None
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class HttpListener:
+    """Slack's requests at ``/slack/events`` (signature checked by bolt), ``GET /healthz``."""
+
+    def __init__(self, app: AsyncApp, host: str, port: int) -> None:
+        self._app = app
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self.url: str | None = None
+
+    async def start(self) -> None:
+        web_app = self._app.web_app(path=EVENTS_PATH, port=self._port)
+        web_app.router.add_get(HEALTH_PATH, _health)
+        runner = web.AppRunner(
+            web_app,
+            handle_signals=False,
+            access_log=None,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
+        )
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except OSError as error:
+            await runner.cleanup()
+            raise ConfigError(
+                "REACHOUT_HTTP_PORT",
+                f"cannot listen on {self._host}:{self._port} ({error.strerror or error}); "
+                "choose another REACHOUT_HTTP_PORT or REACHOUT_HTTP_HOST",
+            ) from None
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        shown = f"[{host}]" if ":" in str(host) else str(host)
+        self.url = f"http://{shown}:{port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+async def _health(request: web.Request) -> web.Response:
+    """For load balancers and uptime checks: the process is up and serving."""
+    return web.json_response({"ok": True})
+
+
+class SocketListener:
+    """An outgoing WebSocket opened with the app-level token; no public URL needed."""
+
+    url: str | None = None
+
+    def __init__(self, app: AsyncApp, app_token: str) -> None:
+        self._app = app
+        self._app_token = app_token
+        self._handler: AsyncSocketModeHandler | None = None
+
+    async def start(self) -> None:
+        """Check the app token first: slack-sdk would otherwise retry a bad one forever."""
+        handler = AsyncSocketModeHandler(self._app, app_token=self._app_token)
+        try:
+            handler.client.wss_uri = await handler.client.issue_new_wss_url()
+        except SlackApiError as error:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise ConfigError(
+                "SLACK_APP_TOKEN",
+                f"Slack refused it ({failure_of(error)}); create an app-level token with the "
+                "connections:write scope under Basic Information",
+            ) from None
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        self._handler = handler
+
+    async def stop(self) -> None:
+        if self._handler is not None:
+            await self._handler.close_async()  # type: ignore[no-untyped-call]
+            self._handler = None

@@ -1,0 +1,136 @@
+"""Starting and stopping Slack: settings checked, token verified, then Socket Mode or HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import Identity, SlackAdapter
+from adapters.slack.commands import ACK_BUDGET_SECONDS
+from adapters.slack.config import EVENTS_PATH, Mode, SlackConfig, load_config
+from adapters.slack.notifier import failure_of
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.server import HttpListener, Listener, SocketListener
+from bot.config import ConfigError
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+WEB_API_TIMEOUT_SECONDS = 15
+RATE_LIMIT_RETRIES = 3
+"""How many 429s in a row one call waits out (``Retry-After``) before giving up."""
+
+_TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+
+
+@dataclass(frozen=True)
+class SlackService:
+    """A running Slack adapter: its bolt app, notifier and, in HTTP mode, its address."""
+
+    adapter: SlackAdapter
+    mode: Mode
+    url: str | None
+
+
+def web_client(config: SlackConfig, session: aiohttp.ClientSession) -> AsyncWebClient:
+    """The Web API client: one connection pool, 429s waited out, brief outages retried."""
+    return AsyncWebClient(
+        token=config.bot_token.value,
+        base_url=config.api_base_url,
+        session=session,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            AsyncServerErrorRetryHandler(),
+        ],
+    )
+
+
+async def identify(client: AsyncWebClient, config: SlackConfig) -> Identity:
+    """``auth.test``: proves the token before we listen, and names the workspace and bot."""
+    try:
+        response = await client.auth_test()
+    except SlackApiError as error:
+        reason = failure_of(error)
+        hint = (
+            "; copy the Bot User OAuth Token again from OAuth & Permissions"
+            if reason in _TOKEN_ERRORS
+            else ""
+        )
+        raise ConfigError("SLACK_BOT_TOKEN", f"Slack refused it ({reason}){hint}") from None
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise ConfigError(
+            "SLACK_API_BASE_URL",
+            f"cannot reach Slack's Web API at {config.api_base_url} ({type(error).__name__})",
+        ) from None
+    return Identity(
+        team_id=str(response["team_id"]),
+        team_name=str(response.get("team") or response["team_id"]),
+        bot_user_id=str(response.get("user_id") or ""),
+        bot_id=str(response.get("bot_id") or ""),
+        bot_name=str(response.get("user") or "reachout"),
+    )
+
+
+@asynccontextmanager
+async def running(
+    runtime: Runtime,
+    *,
+    pacer: ChannelPacer | None = None,
+    budget: float = ACK_BUDGET_SECONDS,
+) -> AsyncIterator[SlackService]:
+    """Slack served while the block runs; follow-ups finished and connections closed after.
+
+    Args:
+        runtime: the core, whose settings hold the Slack settings.
+        pacer: spacing of channel posts (Slack's one per second by default).
+        budget: seconds a command may run before its ack goes without the reply.
+    """
+    config = load_config(runtime.settings)
+    async with aiohttp.ClientSession() as session:
+        client = web_client(config, session)
+        identity = await identify(client, config)
+        signing_secret = config.signing_secret.value if config.signing_secret else None
+        adapter = SlackAdapter(
+            runtime,
+            client,
+            identity,
+            signing_secret=None if config.mode is Mode.SOCKET else signing_secret,
+            budget=budget,
+            pacer=pacer,
+        )
+        listener: Listener
+        if config.mode is Mode.SOCKET:
+            assert config.app_token is not None
+            listener = SocketListener(adapter.app, config.app_token.value)
+        else:
+            listener = HttpListener(adapter.app, config.http_host, config.http_port)
+        await listener.start()
+        where = f"at {listener.url}{EVENTS_PATH}" if listener.url else "in Socket Mode"
+        log.info("Slack: serving team %s as @%s %s", identity.team_id, identity.bot_name, where)
+        try:
+            yield SlackService(adapter, config.mode, listener.url)
+        finally:
+            await listener.stop()
+            await adapter.close()
+
+
+async def serve(runtime: Runtime) -> None:
+    """Serve Slack until cancelled; bad settings raise ``ConfigError`` before connecting."""
+    async with running(runtime):
+        await asyncio.Event().wait()
