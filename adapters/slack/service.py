@@ -67,12 +67,16 @@ async def identify(client: AsyncWebClient, config: SlackConfig) -> Identity:
         response = await client.auth_test()
     except SlackApiError as error:
         reason = failure_of(error)
-        hint = (
-            "; copy the Bot User OAuth Token again from OAuth & Permissions"
-            if reason in _TOKEN_ERRORS
-            else ""
-        )
-        raise ConfigError("SLACK_BOT_TOKEN", f"Slack refused it ({reason}){hint}") from None
+        if reason in _TOKEN_ERRORS:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN",
+                f"Slack refused it ({reason}); copy the Bot User OAuth Token again from "
+                "OAuth & Permissions",
+            ) from None
+        raise ConfigError(
+            "SLACK_API_BASE_URL",
+            f"the Web API at {config.api_base_url} answered auth.test with {reason}",
+        ) from None
     except (aiohttp.ClientError, TimeoutError) as error:
         raise ConfigError(
             "SLACK_API_BASE_URL",

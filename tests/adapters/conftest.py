@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest_asyncio
 
 from adapters.slack import SlackService, running
 from adapters.slack.pacing import ChannelPacer
-from bot.cli import open_runtime
+from bot.cli import main, open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime
@@ -33,6 +34,16 @@ TEST_POST_INTERVAL = 0.05
 """Channel pacing in tests: the real one-second spacing, scaled down."""
 
 MODES = ("http", "socket")
+CLEARED_SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_BASE_URL",
+    "REACHOUT_HTTP_HOST",
+    "REACHOUT_HTTP_PORT",
+    "REACHOUT_DATABASE",
+    "DISCORD_TOKEN",
+)
 
 
 @dataclass(frozen=True)
@@ -169,6 +180,21 @@ def _http_ack(delivery: Any) -> Ack:
     else:
         payload = {"text": delivery.text}
     return Ack(payload, delivery.elapsed)
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[list[str]], int]:
+    """``reachout`` itself, run from a folder without a .env, SLACK_* settings cleared.
+
+    ``main`` configures the root logger; the monkeypatch puts pytest's back afterwards.
+    """
+    for name in CLEARED_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
+    return main
 
 
 @pytest.fixture(params=MODES)

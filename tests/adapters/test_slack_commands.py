@@ -249,3 +249,20 @@ async def test_a_command_that_overruns_the_ack_budget_is_acked_then_answered(
     assert ack.text == "Working on it…"
     assert "Logged an outreach email to Jane Doe" in shown(post.body)
     assert post.body["response_type"] == "ephemeral"
+
+
+async def test_a_rate_limited_channel_post_is_waited_out_and_lands_once(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.command("/sent", "count:1")
+    slack_bot.fake.rate_limit_next("chat.postMessage", retry_after=1)
+
+    ack = await slack_bot.command("/leaderboard", "metric:emails share:yes")
+    await slack_bot.settled()
+
+    limited, retried = slack_bot.fake.calls.named("chat.postMessage")
+    assert ack.elapsed < ACK_DEADLINE
+    assert limited.status == 429
+    assert retried.at - limited.at >= 1.0
+    assert len(slack_bot.fake.messages[COHORT_CHANNEL_ID]) == 1
+    assert slack_bot.fake.response_posts == []

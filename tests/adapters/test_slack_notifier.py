@@ -1,0 +1,199 @@
+"""SlackNotifier: channel posts and DMs for scheduled messages, against the fake Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.config import Mode, SlackConfig
+from adapters.slack.notifier import SlackNotifier
+from adapters.slack.pacing import ChannelPacer
+from adapters.slack.service import web_client
+from bot.config import Secret
+from bot.notify import Notifier, TransientDeliveryError
+from bot.replies import Attachment, Field, Mention, Reply, mention
+from tests.adapters.conftest import shown
+from tests.fakes.slack import COHORT_CHANNEL_ID, DEFAULT_TEAM_ID, MEMBER_ID, FakeSlack
+
+INTERVAL = 0.2
+KICKOFF = Reply(
+    "Last week the cohort sent 14 emails. One short email today keeps the streak alive.",
+    private=False,
+    title="Weekly kickoff",
+    fields=(Field("Interviews", "3 done"),),
+)
+
+
+def client_for(fake: FakeSlack, session: aiohttp.ClientSession, base: str = "") -> AsyncWebClient:
+    config = SlackConfig(
+        bot_token=Secret(fake.bot_token),
+        mode=Mode.SOCKET,
+        app_token=Secret(fake.app_token),
+        signing_secret=None,
+        api_base_url=base or fake.api_base,
+    )
+    return web_client(config, session)
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake_slack:
+        yield fake_slack
+
+
+@pytest_asyncio.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+def notifier(fake: FakeSlack, session: aiohttp.ClientSession) -> SlackNotifier:
+    return SlackNotifier(client_for(fake, session), ChannelPacer(interval=INTERVAL))
+
+
+async def test_a_channel_post_has_blocks_and_a_plain_text_fallback(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    speaker: Notifier = notifier
+
+    delivery = await speaker.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+
+    [message] = fake.messages[COHORT_CHANNEL_ID]
+    assert delivery.ok
+    assert delivery.message_id == f"{COHORT_CHANNEL_ID}:{message['ts']}"
+    assert message["text"].startswith("Weekly kickoff\nLast week the cohort sent 14 emails.")
+    assert "*Interviews*\n3 done" in shown(message)
+    assert fake.block_errors == []
+
+
+async def test_a_direct_message_opens_the_dm_first(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    reminder = Reply("Jane Doe (Acme): send one short, friendly follow-up today.")
+
+    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, reminder)
+
+    assert fake.calls.methods() == ["conversations.open", "chat.postMessage"]
+    dm = fake.calls.last("chat.postMessage").params["channel"]
+    assert dm.startswith("D")
+    assert delivery.message_id == f"{dm}:{fake.messages[dm][0]['ts']}"
+    assert "friendly follow-up" in fake.messages[dm][0]["text"]
+
+
+async def test_a_file_goes_to_the_dm_with_the_reply_as_its_comment(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    export = Reply(
+        "Here is your data.", attachment=Attachment("data.json", b'{"a": 1}', "application/json")
+    )
+
+    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, export)
+
+    [upload] = fake.files.values()
+    assert upload["content"] == b'{"a": 1}'
+    assert delivery.message_id == f"{upload['channels'][0]}:{upload['id']}"
+
+
+async def test_only_the_users_a_message_lists_are_mentioned(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    reply = Reply(
+        f"Shout-out to {mention('U0MEMBER01')} and {mention('U0SNEAKY01')} <!here>!",
+        private=False,
+        mentions=(Mention("U0MEMBER01", "ada"),),
+    )
+
+    await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, reply)
+
+    [message] = fake.messages[COHORT_CHANNEL_ID]
+    assert message["text"] == "Shout-out to <@U0MEMBER01> and U0SNEAKY01 &lt;!here&gt;!"
+    assert json.dumps(message).count("<@") == 2  # the fallback and the block, both U0MEMBER01
+
+
+@pytest.mark.parametrize(
+    "error", ["channel_not_found", "is_archived", "account_inactive", "token_revoked"]
+)
+async def test_errors_that_can_never_succeed_are_permanent_failures(
+    fake: FakeSlack, notifier: SlackNotifier, error: str
+) -> None:
+    fake.fail_next("chat.postMessage", error=error)
+
+    delivery = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+
+    assert not delivery.ok
+    assert delivery.permanent_failure == error
+
+
+async def test_a_channel_without_the_bot_and_a_revoked_token_fail_for_good(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    fake.add_channel("C0NOBOT001", "quiet", bot_is_member=False)
+
+    not_member = await notifier.post_to_channel(DEFAULT_TEAM_ID, "C0NOBOT001", KICKOFF)
+    missing_user = await notifier.send_direct(DEFAULT_TEAM_ID, "U0NOBODY01", KICKOFF)
+    fake.revoke_token(fake.bot_token)
+    revoked = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+
+    assert not_member.permanent_failure == "not_in_channel"
+    assert missing_user.permanent_failure == "user_not_found"
+    assert revoked.permanent_failure == "invalid_auth"
+
+
+async def test_errors_that_may_pass_are_raised_as_transient(
+    fake: FakeSlack, notifier: SlackNotifier, session: aiohttp.ClientSession
+) -> None:
+    fake.fail_next("chat.postMessage", error="internal_error")
+    with pytest.raises(TransientDeliveryError, match="internal_error"):
+        await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+
+    fake.fail_next("conversations.open", error="service_unavailable")
+    with pytest.raises(TransientDeliveryError, match="service_unavailable"):
+        await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, KICKOFF)
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    unreachable = SlackNotifier(client_for(fake, session, f"http://127.0.0.1:{closed_port}/api/"))
+    with pytest.raises(TransientDeliveryError):
+        await unreachable.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+
+
+async def test_a_429_is_waited_out_and_retried(fake: FakeSlack, notifier: SlackNotifier) -> None:
+    fake.rate_limit_next("chat.postMessage", retry_after=1)
+
+    delivery = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+
+    limited, retried = fake.calls.named("chat.postMessage")
+    assert (limited.status, limited.error) == (429, "ratelimited")
+    assert retried.ok
+    assert retried.at - limited.at >= 1.0
+    assert delivery.ok
+    assert len(fake.messages[COHORT_CHANNEL_ID]) == 1
+
+
+async def test_posts_to_one_channel_are_spaced_and_other_channels_are_not_held_up(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    fake.add_channel("C0SECOND01", "second")
+
+    await asyncio.gather(
+        *(notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF) for _ in range(3)),
+        notifier.post_to_channel(DEFAULT_TEAM_ID, "C0SECOND01", KICKOFF),
+    )
+
+    calls = fake.calls.named("chat.postMessage")
+    first = [c.at for c in calls if c.params["channel"] == COHORT_CHANNEL_ID]
+    [second] = [c.at for c in calls if c.params["channel"] == "C0SECOND01"]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(first)]
+    assert len(gaps) == 2
+    assert min(gaps) >= INTERVAL * 0.95
+    assert second - first[0] < INTERVAL
