@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from slack_bolt.app.async_app import AsyncApp
@@ -72,6 +73,18 @@ def _without_token(client: AsyncWebClient) -> AsyncWebClient:
     )
 
 
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """Hide bolt's start-up warnings about SLACK_BOT_TOKEN, which it reads from the
+    environment by itself; reachout passes the token through ``authorize`` instead."""
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 class SlackAdapter:
     """Everything behind one bot token: the bolt app, the notifier and follow-up work."""
 
@@ -94,20 +107,21 @@ class SlackAdapter:
             runtime, self.origins, self.notifier, self.tasks, identity.bot_name, budget
         )
         home = AppHome(runtime, self.origins, client, self.notifier, self.tasks, budget)
-        self.app = AsyncApp(
-            name="reachout",
-            logger=logging.getLogger("adapters.slack.bolt"),
-            client=_without_token(client),
-            signing_secret=signing_secret or "",
-            request_verification_enabled=signing_secret is not None,
-            authorize=single_token(client, identity),
-            process_before_response=True,
-        )
+        bolt_log = logging.getLogger("adapters.slack.bolt")
+        with _quiet(bolt_log):
+            self.app = AsyncApp(
+                name="reachout",
+                logger=bolt_log,
+                client=_without_token(client),
+                signing_secret=signing_secret or "",
+                request_verification_enabled=signing_secret is not None,
+                authorize=single_token(client, identity),
+                process_before_response=True,
+            )
         self.app.command(ANY_COMMAND)(commands.handle)
         self.app.event("app_home_opened")(home.opened)
         self.app.action(LOG_EMAIL_ACTION)(home.log_email_clicked)
         self.app.view(LOG_EMAIL_VIEW)(home.log_email_submitted)
-        self.home = home
 
     async def settled(self) -> None:
         """Wait for every follow-up (posts, files, Home refreshes) to finish."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -199,13 +200,15 @@ async def test_serve_runs_until_cancelled_and_closes_its_connection(
     assert "Your week from" in str(ack.payload["blocks"])
 
 
-def test_the_adapter_builds_and_registers_its_listeners_without_connecting(
-    runtime: Runtime,
+def test_the_adapter_builds_quietly_without_connecting(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", DEFAULT_BOT_TOKEN)  # bolt reads it by itself
     client = AsyncWebClient(token=DEFAULT_BOT_TOKEN, base_url="http://127.0.0.1:9/api/")
     identity = Identity("T0REACHOUT", "Test", "U0BOT", "B0BOT", "reachout")
 
-    adapter = SlackAdapter(runtime, client, identity, signing_secret=SIGNING_SECRET)
+    with caplog.at_level(logging.DEBUG):
+        adapter = SlackAdapter(runtime, client, identity, signing_secret=SIGNING_SECRET)
 
     assert adapter.app.client.token is None  # bolt gets the token per request, from authorize
-    assert adapter.notifier.platform == "slack"
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
