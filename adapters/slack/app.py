@@ -21,9 +21,9 @@ from adapters.slack.commands import ACK_BUDGET_SECONDS, SlashCommands
 from adapters.slack.home import AppHome
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.origins import Origins, ProfileDirectory
-from adapters.slack.pacing import ChannelPacer
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.views import LOG_EMAIL_ACTION, LOG_EMAIL_VIEW
+from bot.ratelimit import KeyedPacer
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class SlackAdapter:
         *,
         signing_secret: str | None,
         budget: float = ACK_BUDGET_SECONDS,
-        pacer: ChannelPacer | None = None,
+        pacer: KeyedPacer | None = None,
     ) -> None:
         self.identity = identity
         self.client = client

@@ -1,38 +1,39 @@
 """Delivery to Slack for scheduled messages and public replies: channel posts and DMs.
 
-Implements ``bot.notify.Notifier``. Slack errors that can never succeed (the channel is gone,
-the bot was removed, the token revoked) come back as ``Delivery(permanent_failure=...)``;
-ones that may pass (network trouble, 5xx, rate limits still hit after retrying) are raised
-as ``TransientDeliveryError`` so the caller retries later.
+Implements ``bot.notify.Notifier``. Slack has no idempotency key for ``chat.postMessage``,
+so ``idempotency_window`` is None and a failure is transient only when the message certainly
+did not go out: Slack refused it before doing anything (rate limited, unavailable), or no
+connection was made. An outcome that might hide a posted message (a 5xx, a dropped
+connection mid-request) is reported as a permanent failure, because posting twice is worse
+than missing one. Errors that can never succeed (channel gone, bot removed, token revoked)
+are permanent too, named by Slack's error code.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.pacing import ChannelPacer
 from adapters.slack.render import fallback_text, message
 from bot.notify import Delivery, TransientDeliveryError
+from bot.ratelimit import KeyedPacer
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = frozenset(
-    {
-        "ratelimited",
-        "internal_error",
-        "fatal_error",
-        "service_unavailable",
-        "request_timeout",
-        "team_added_to_org",
-    }
+POSTS_PER_SECOND_PER_CHANNEL = 1.0
+REFUSED_UNDONE = frozenset(
+    {"ratelimited", "service_unavailable", "request_timeout", "team_added_to_org"}
 )
-"""Slack error codes worth retrying; every other error code is permanent for this message."""
+"""Slack error codes that mean nothing was done, so trying again later is safe."""
+
+MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
+"""Slack says part of the operation may have succeeded before these errors."""
 
 
 def failure_of(error: SlackApiError) -> str:
@@ -41,52 +42,68 @@ def failure_of(error: SlackApiError) -> str:
     return str(code) if code else f"http_{error.response.status_code}"
 
 
-def is_transient(error: SlackApiError) -> bool:
-    return failure_of(error) in TRANSIENT_ERRORS or error.response.status_code >= 500
+def channel_pacer() -> KeyedPacer:
+    """Slack's guidance for ``chat.postMessage``: about one message a second per channel."""
+    return KeyedPacer(rate=POSTS_PER_SECOND_PER_CHANNEL)
 
 
 class SlackNotifier:
     """Posts replies with the bot token, paced per channel; 429s are waited out by the client."""
 
     platform = "slack"
+    idempotency_window: timedelta | None = None
 
-    def __init__(self, client: AsyncWebClient, pacer: ChannelPacer | None = None) -> None:
+    def __init__(self, client: AsyncWebClient, pacer: KeyedPacer | None = None) -> None:
         self._client = client
-        self._pacer = pacer or ChannelPacer()
+        self._pacer = pacer or channel_pacer()
 
-    async def post_to_channel(self, workspace_id: str, channel_id: str, reply: Reply) -> Delivery:
+    async def post_to_channel(
+        self, workspace_id: str, channel_id: str, reply: Reply, key: str = ""
+    ) -> Delivery:
         """A public message in a cohort's channel (the bot must be a member of it)."""
         return await self._deliver(workspace_id, channel_id, reply)
 
-    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply) -> Delivery:
+    async def send_direct(
+        self, workspace_id: str, user_id: str, reply: Reply, key: str = ""
+    ) -> Delivery:
         """A message, or a file, in the bot's DM with the user (``conversations.open``)."""
         try:
             opened = await self._client.conversations_open(users=user_id)
         except SlackApiError as error:
-            return self._failed(error, workspace_id, f"DM with {user_id}")
+            reason = failure_of(error)
+            if reason in REFUSED_UNDONE | MAYBE_DONE or error.response.status_code >= 500:
+                raise TransientDeliveryError(f"conversations.open: {reason}") from error
+            return self._failed(reason, workspace_id, f"DM with {user_id}")
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientDeliveryError(f"conversations.open: {error!r}") from error
         channel_id = str(opened["channel"]["id"])
         return await self._deliver(workspace_id, channel_id, reply)
 
     async def _deliver(self, workspace_id: str, channel_id: str, reply: Reply) -> Delivery:
+        await self._pacer.wait(channel_id)
         try:
-            async with self._pacer.turn(channel_id):
-                if reply.attachment is not None:
-                    item = await self._upload(channel_id, reply)
-                else:
-                    response = await self._client.chat_postMessage(
-                        channel=channel_id,
-                        link_names=False,
-                        unfurl_links=False,
-                        unfurl_media=False,
-                        **message(reply),
-                    )
-                    item = str(response["ts"])
+            if reply.attachment is not None:
+                item = await self._upload(channel_id, reply)
+            else:
+                response = await self._client.chat_postMessage(
+                    channel=channel_id,
+                    link_names=False,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **message(reply),
+                )
+                item = str(response["ts"])
         except SlackApiError as error:
-            return self._failed(error, workspace_id, channel_id)
+            reason = failure_of(error)
+            if reason in REFUSED_UNDONE:
+                raise TransientDeliveryError(f"{channel_id}: {reason}") from error
+            if reason in MAYBE_DONE or error.response.status_code >= 500:
+                reason = f"unconfirmed ({reason})"
+            return self._failed(reason, workspace_id, channel_id)
+        except aiohttp.ClientConnectorError as error:
+            raise TransientDeliveryError(f"{channel_id}: {error!r}") from error
         except (aiohttp.ClientError, TimeoutError) as error:
-            raise TransientDeliveryError(f"posting to {channel_id}: {error!r}") from error
+            return self._failed(f"unconfirmed ({type(error).__name__})", workspace_id, channel_id)
         return Delivery(message_id=f"{channel_id}:{item}")
 
     async def _upload(self, channel_id: str, reply: Reply) -> str:
@@ -101,10 +118,7 @@ class SlackNotifier:
         )
         return str(response["file"]["id"])
 
-    def _failed(self, error: SlackApiError, workspace_id: str, where: str) -> Delivery:
-        reason = failure_of(error)
-        if is_transient(error):
-            raise TransientDeliveryError(f"{where} in team {workspace_id}: {reason}") from error
+    def _failed(self, reason: str, workspace_id: str, where: str) -> Delivery:
         log.warning(
             "Slack delivery to %s in team %s failed for good: %s", where, workspace_id, reason
         )

@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,9 +20,9 @@ from adapters.slack.app import Identity, SlackAdapter
 from adapters.slack.commands import ACK_BUDGET_SECONDS
 from adapters.slack.config import EVENTS_PATH, Mode, SlackConfig, load_config
 from adapters.slack.notifier import failure_of
-from adapters.slack.pacing import ChannelPacer
 from adapters.slack.server import HttpListener, Listener, SocketListener
 from bot.config import ConfigError
+from bot.ratelimit import KeyedPacer
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -47,16 +46,19 @@ class SlackService:
 
 
 def web_client(config: SlackConfig, session: aiohttp.ClientSession) -> AsyncWebClient:
-    """The Web API client: one connection pool, 429s waited out, brief outages retried."""
+    """The Web API client: one connection pool, 429s waited out.
+
+    Only retries that cannot post a message twice: a 429 (Slack did nothing) and a
+    connection that never opened. A 5xx or a connection lost mid-request is not retried.
+    """
     return AsyncWebClient(
         token=config.bot_token.value,
         base_url=config.api_base_url,
         session=session,
         timeout=WEB_API_TIMEOUT_SECONDS,
         retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
+            AsyncConnectionErrorRetryHandler(error_types=[aiohttp.ClientConnectorError]),
             AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            AsyncServerErrorRetryHandler(),
         ],
     )
 
@@ -95,14 +97,16 @@ async def identify(client: AsyncWebClient, config: SlackConfig) -> Identity:
 async def running(
     runtime: Runtime,
     *,
-    pacer: ChannelPacer | None = None,
+    pacer: KeyedPacer | None = None,
     budget: float = ACK_BUDGET_SECONDS,
 ) -> AsyncIterator[SlackService]:
     """Slack served while the block runs; follow-ups finished and connections closed after.
 
+    Scheduled nudges and reminders for Slack go out through this adapter's notifier.
+
     Args:
         runtime: the core, whose settings hold the Slack settings.
-        pacer: spacing of channel posts (Slack's one per second by default).
+        pacer: spacing of channel posts (Slack's one a second per channel by default).
         budget: seconds a command may run before its ack goes without the reply.
     """
     config = load_config(runtime.settings)
@@ -125,6 +129,7 @@ async def running(
         else:
             listener = HttpListener(adapter.app, config.http_host, config.http_port)
         await listener.start()
+        runtime.deliveries.register(adapter.notifier)
         where = f"at {listener.url}{EVENTS_PATH}" if listener.url else "in Socket Mode"
         log.info("Slack: serving team %s as @%s %s", identity.team_id, identity.bot_name, where)
         try:

@@ -21,10 +21,10 @@ import pytest
 import pytest_asyncio
 
 from adapters.slack import SlackService, running
-from adapters.slack.pacing import ChannelPacer
 from bot.cli import main, open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
+from bot.ratelimit import KeyedPacer
 from bot.runtime import Runtime
 from tests.conftest import TIMEZONE
 from tests.fakes.slack import COHORT_CHANNEL_ID, MEMBER_ID, FakeSlack, SlackSender
@@ -224,7 +224,7 @@ async def slack_bot(
     fake: FakeSlack, slack_settings: Settings, clock: ManualClock, ack_budget: float
 ) -> AsyncIterator[SlackBot]:
     before = asyncio.all_tasks()
-    pacer = ChannelPacer(interval=TEST_POST_INTERVAL)
+    pacer = KeyedPacer(rate=1 / TEST_POST_INTERVAL)
     async with (
         open_runtime(slack_settings, clock) as runtime,
         running(runtime, pacer=pacer, budget=ack_budget) as service,

@@ -32,14 +32,14 @@ EVERY_COMMAND = [
     ("/help", "sent", MEMBER_ID, "/sent [contact] [org:text]"),
     ("/mydata", "forget", MEMBER_ID, "permanently erases everything"),
     ("/cohort", 'setup name:"PhD careers"', ORGANIZER_ID, "Cohort “PhD careers” set up"),
-    ("/cohort", "schedule", ORGANIZER_ID, "Scheduled nudges are not enabled"),
+    ("/cohort", "schedule", ORGANIZER_ID, "Schedule: kickoff Monday 09:00"),
     ("/cohort", "goal emails:5", ORGANIZER_ID, "Cohort defaults set: 5 emails a week"),
-    ("/cohort", "preview", ORGANIZER_ID, "Scheduled nudges are not enabled"),
-    ("/cohort", "nudge-now", ORGANIZER_ID, "Scheduled nudges are not enabled"),
+    ("/cohort", "preview", ORGANIZER_ID, "*Preview, goes out Mon 30 Nov 09:00"),
     ("/cohort", "organizers", ORGANIZER_ID, "Organizers of PhD careers: Grace"),
 ]
 SLOW_COMMANDS = [
     ("/cohort", "stats", ORGANIZER_ID, "This week (from Mon 23 Nov)"),
+    ("/cohort", "nudge-now", ORGANIZER_ID, "Posted this week's kickoff."),
     ("/mydata", "export", MEMBER_ID, "Here is everything reachout stores about you"),
     ("/cohort", "export", ORGANIZER_ID, "Weekly counts per member as CSV"),
 ]
@@ -72,6 +72,8 @@ async def test_slow_commands_ack_at_once_and_answer_through_the_response_url(
         assert post.accepted
         assert post.body["response_type"] == "ephemeral"
         assert expected in shown(post.body)
+    [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]  # /cohort nudge-now, via the notifier
+    assert validate_blocks(kickoff["blocks"]) == []
 
 
 async def test_an_export_arrives_as_a_file_in_the_members_dm(slack_bot: SlackBot) -> None:

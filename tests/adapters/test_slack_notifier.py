@@ -15,10 +15,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import Mode, SlackConfig
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.pacing import ChannelPacer
 from adapters.slack.service import web_client
 from bot.config import Secret
 from bot.notify import Notifier, TransientDeliveryError
+from bot.ratelimit import KeyedPacer
 from bot.replies import Attachment, Field, Mention, Reply, mention
 from tests.adapters.conftest import shown
 from tests.fakes.slack import COHORT_CHANNEL_ID, DEFAULT_TEAM_ID, MEMBER_ID, FakeSlack
@@ -57,7 +57,7 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 def notifier(fake: FakeSlack, session: aiohttp.ClientSession) -> SlackNotifier:
-    return SlackNotifier(client_for(fake, session), ChannelPacer(interval=INTERVAL))
+    return SlackNotifier(client_for(fake, session), KeyedPacer(rate=1 / INTERVAL))
 
 
 async def test_a_channel_post_has_blocks_and_a_plain_text_fallback(
@@ -65,7 +65,7 @@ async def test_a_channel_post_has_blocks_and_a_plain_text_fallback(
 ) -> None:
     speaker: Notifier = notifier
 
-    delivery = await speaker.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+    delivery = await speaker.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "kickoff")
 
     [message] = fake.messages[COHORT_CHANNEL_ID]
     assert delivery.ok
@@ -80,7 +80,7 @@ async def test_a_direct_message_opens_the_dm_first(
 ) -> None:
     reminder = Reply("Jane Doe (Acme): send one short, friendly follow-up today.")
 
-    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, reminder)
+    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, reminder, "reminder")
 
     assert fake.calls.methods() == ["conversations.open", "chat.postMessage"]
     dm = fake.calls.last("chat.postMessage").params["channel"]
@@ -96,7 +96,7 @@ async def test_a_file_goes_to_the_dm_with_the_reply_as_its_comment(
         "Here is your data.", attachment=Attachment("data.json", b'{"a": 1}', "application/json")
     )
 
-    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, export)
+    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, export, "export")
 
     [upload] = fake.files.values()
     assert upload["content"] == b'{"a": 1}'
@@ -112,7 +112,7 @@ async def test_only_the_users_a_message_lists_are_mentioned(
         mentions=(Mention("U0MEMBER01", "ada"),),
     )
 
-    await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, reply)
+    await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, reply, "shout-out")
 
     [message] = fake.messages[COHORT_CHANNEL_ID]
     assert message["text"] == "Shout-out to <@U0MEMBER01> and U0SNEAKY01 &lt;!here&gt;!"
@@ -127,7 +127,9 @@ async def test_errors_that_can_never_succeed_are_permanent_failures(
 ) -> None:
     fake.fail_next("chat.postMessage", error=error)
 
-    delivery = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+    delivery = await notifier.post_to_channel(
+        DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "kickoff"
+    )
 
     assert not delivery.ok
     assert delivery.permanent_failure == error
@@ -138,39 +140,53 @@ async def test_a_channel_without_the_bot_and_a_revoked_token_fail_for_good(
 ) -> None:
     fake.add_channel("C0NOBOT001", "quiet", bot_is_member=False)
 
-    not_member = await notifier.post_to_channel(DEFAULT_TEAM_ID, "C0NOBOT001", KICKOFF)
-    missing_user = await notifier.send_direct(DEFAULT_TEAM_ID, "U0NOBODY01", KICKOFF)
+    not_member = await notifier.post_to_channel(DEFAULT_TEAM_ID, "C0NOBOT001", KICKOFF, "kickoff")
+    missing_user = await notifier.send_direct(DEFAULT_TEAM_ID, "U0NOBODY01", KICKOFF, "kickoff")
     fake.revoke_token(fake.bot_token)
-    revoked = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+    revoked = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "kickoff")
 
     assert not_member.permanent_failure == "not_in_channel"
     assert missing_user.permanent_failure == "user_not_found"
     assert revoked.permanent_failure == "invalid_auth"
 
 
-async def test_errors_that_may_pass_are_raised_as_transient(
+async def test_a_failure_is_transient_only_when_nothing_can_have_been_posted(
     fake: FakeSlack, notifier: SlackNotifier, session: aiohttp.ClientSession
 ) -> None:
-    fake.fail_next("chat.postMessage", error="internal_error")
-    with pytest.raises(TransientDeliveryError, match="internal_error"):
-        await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
-
-    fake.fail_next("conversations.open", error="service_unavailable")
+    fake.fail_next("chat.postMessage", error="service_unavailable")
     with pytest.raises(TransientDeliveryError, match="service_unavailable"):
-        await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, KICKOFF)
+        await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "k1")
 
-    with socket.socket() as probe:  # a port nobody listens on
+    fake.fail_next("conversations.open", error="internal_error")  # opening a DM posts nothing
+    with pytest.raises(TransientDeliveryError, match="internal_error"):
+        await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, KICKOFF, "k2")
+
+    with socket.socket() as probe:  # a port nobody listens on: no connection, nothing sent
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     unreachable = SlackNotifier(client_for(fake, session, f"http://127.0.0.1:{closed_port}/api/"))
     with pytest.raises(TransientDeliveryError):
-        await unreachable.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+        await unreachable.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "k3")
+    assert fake.messages == {}
+
+
+async def test_a_post_slack_may_have_half_done_is_never_retried(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    fake.fail_next("chat.postMessage", error="internal_error")
+
+    delivery = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "k1")
+
+    assert delivery.permanent_failure == "unconfirmed (internal_error)"
+    assert len(fake.calls.named("chat.postMessage")) == 1
 
 
 async def test_a_429_is_waited_out_and_retried(fake: FakeSlack, notifier: SlackNotifier) -> None:
     fake.rate_limit_next("chat.postMessage", retry_after=1)
 
-    delivery = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF)
+    delivery = await notifier.post_to_channel(
+        DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "kickoff"
+    )
 
     limited, retried = fake.calls.named("chat.postMessage")
     assert (limited.status, limited.error) == (429, "ratelimited")
@@ -186,8 +202,11 @@ async def test_posts_to_one_channel_are_spaced_and_other_channels_are_not_held_u
     fake.add_channel("C0SECOND01", "second")
 
     await asyncio.gather(
-        *(notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF) for _ in range(3)),
-        notifier.post_to_channel(DEFAULT_TEAM_ID, "C0SECOND01", KICKOFF),
+        *(
+            notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, KICKOFF, "kickoff")
+            for _ in range(3)
+        ),
+        notifier.post_to_channel(DEFAULT_TEAM_ID, "C0SECOND01", KICKOFF, "kickoff"),
     )
 
     calls = fake.calls.named("chat.postMessage")
