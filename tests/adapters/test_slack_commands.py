@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.clock import ManualClock
 from tests.adapters.conftest import SlackBot, shown
 from tests.fakes.slack import COHORT_CHANNEL_ID, MEMBER_ID, ORGANIZER_ID
 from tests.fakes.slack_blocks import validate_blocks
@@ -268,3 +270,24 @@ async def test_a_rate_limited_channel_post_is_waited_out_and_lands_once(
     assert retried.at - limited.at >= 1.0
     assert len(slack_bot.fake.messages[COHORT_CHANNEL_ID]) == 1
     assert slack_bot.fake.response_posts == []
+
+
+async def test_scheduled_kickoffs_and_reminders_go_out_through_slack(
+    slack_bot: SlackBot, clock: ManualClock
+) -> None:
+    await slack_bot.command("/cohort", "setup", user_id=ORGANIZER_ID)
+    await slack_bot.command("/sent", "Jane Doe org:Acme")  # Thursday 26 Nov
+
+    clock.set(datetime(2026, 11, 30, 14, 5, tzinfo=UTC))  # Monday 09:05 in New York
+    await slack_bot.runtime.deliveries.run_due()
+    clock.set(datetime(2026, 12, 1, 9, 5, tzinfo=UTC))  # Tuesday 09:05 in ada's London
+    await slack_bot.runtime.deliveries.run_due()
+
+    [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]
+    assert "New week, Reachout Test Cohort!" in kickoff["text"]
+    assert validate_blocks(kickoff["blocks"]) == []
+    [opened] = slack_bot.fake.calls.named("conversations.open")
+    assert opened.params["users"] == MEMBER_ID
+    dm = slack_bot.fake.calls.last("chat.postMessage").params["channel"]
+    [reminder] = slack_bot.fake.messages[dm]
+    assert "Jane Doe (Acme)" in shown(reminder)
