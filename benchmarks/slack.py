@@ -5,8 +5,8 @@ Runs the real ``reachout run`` in a subprocess against the fake Slack from ``tes
 commands with a fixed number in flight and reports p50/p99 ack latency and how many went
 unacknowledged within Slack's 3 seconds. Everything stays on loopback and stops by itself.
 
-    python benchmarks/slack.py                       # both modes, 1,000 commands, 50 in flight
-    python benchmarks/slack.py --mode http --requests 200
+    python -m benchmarks.slack                       # both modes, 1,000 commands, 50 in flight
+    python -m benchmarks.slack --mode http --requests 200
 """
 
 from __future__ import annotations
@@ -30,11 +30,10 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bot.engine import DAILY_CAP
+from tests.fakes.slack import FakeSlack, SlackSender
 
-from bot.engine import DAILY_CAP  # noqa: E402
-from tests.fakes.slack import FakeSlack, SlackSender  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SIGNING_SECRET = "benchmark-signing-secret-0123456789"
 ACK_DEADLINE = 3.0
