@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.clock import ManualClock
-from tests.adapters.conftest import SlackBot, shown
+from tests.adapters.conftest import SIGNING_SECRET, SlackBot, shown
 from tests.fakes.slack import COHORT_CHANNEL_ID, MEMBER_ID, ORGANIZER_ID
 from tests.fakes.slack_blocks import validate_blocks
 
@@ -291,3 +291,16 @@ async def test_scheduled_kickoffs_and_reminders_go_out_through_slack(
     dm = slack_bot.fake.calls.last("chat.postMessage").params["channel"]
     [reminder] = slack_bot.fake.messages[dm]
     assert "Jane Doe (Acme)" in shown(reminder)
+
+
+async def test_no_token_or_secret_reaches_the_log_even_at_debug_level(
+    slack_bot: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        await slack_bot.command("/sent", "Jane Doe")
+        await slack_bot.event(slack_bot.fake.app_home_opened(MEMBER_ID))
+        await slack_bot.settled()
+
+    assert "Logged an outreach email" in caplog.text  # the log did see the traffic
+    for secret in (slack_bot.fake.bot_token, slack_bot.fake.app_token, SIGNING_SECRET):
+        assert secret not in caplog.text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 import pytest
 
@@ -24,10 +26,12 @@ async def test_a_forged_or_stale_request_is_refused_and_changes_nothing(
     calls = len(slack_bot.fake.calls)
     assert slack_bot.sender is not None
 
+    forgery: dict[str, Any] = {tamper: True}
+
     command = await slack_bot.sender.slash_command(
-        slack_bot.fake.slash_command("/sent", "count:3"), **{tamper: True}
+        slack_bot.fake.slash_command("/sent", "count:3"), **forgery
     )
-    event = await slack_bot.sender.event(slack_bot.fake.app_home_opened(), **{tamper: True})
+    event = await slack_bot.sender.event(slack_bot.fake.app_home_opened(), **forgery)
     await slack_bot.settled()
 
     assert (command.status, command.json()) == (401, {"error": "invalid request"})
