@@ -41,7 +41,6 @@ class SlackService:
     """A running Slack adapter: its bolt app, notifier and, in HTTP mode, its address."""
 
     adapter: SlackAdapter
-    mode: Mode
     url: str | None
 
 
@@ -133,7 +132,7 @@ async def running(
         where = f"at {listener.url}{EVENTS_PATH}" if listener.url else "in Socket Mode"
         log.info("Slack: serving team %s as @%s %s", identity.team_id, identity.bot_name, where)
         try:
-            yield SlackService(adapter, config.mode, listener.url)
+            yield SlackService(adapter, listener.url)
         finally:
             await listener.stop()
             await adapter.close()

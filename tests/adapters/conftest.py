@@ -109,10 +109,6 @@ class SlackBot:
         self.service = service
         self.sender = sender
 
-    @property
-    def mode(self) -> str:
-        return "http" if self.sender is not None else "socket"
-
     async def command(
         self,
         command: str,
