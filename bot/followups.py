@@ -161,32 +161,42 @@ def build_pipeline(
     entries: Sequence[ContactEntry], tz: ZoneInfo, now: datetime
 ) -> list[PipelineItem]:
     """Every contact with live actions and its next step: due first, then soonest, then latest."""
-    first_emails: dict[int, list[tuple[str, datetime]]] = {}
-    for entry in entries:
-        org = entry.contact.organization.casefold()
-        for action in entry.actions:
-            if org and action.kind is ActionKind.EMAIL_SENT:
-                first_emails.setdefault(entry.contact.id, []).append((org, action.occurred_at))
+    latest_by_org = _latest_emails_by_organization(entries)
     items = []
     for entry in entries:
         if not entry.actions:
             continue
         org = entry.contact.organization.casefold()
         written_after = _latest_email(entry.actions)
-        second = (
-            bool(org)
-            and written_after is not None
-            and any(
-                other_org == org and sent > written_after
-                for other_id, sent_list in first_emails.items()
-                if other_id != entry.contact.id
-                for other_org, sent in sent_list
-            )
-        )
+        second = False
+        if org and written_after is not None:
+            others = [
+                sent
+                for contact_id, sent in latest_by_org.get(org, ())
+                if contact_id != entry.contact.id
+            ]
+            second = bool(others) and others[0] > written_after
         step = next_step(entry.actions, tz, now, second_contact_written=second)
         items.append(PipelineItem(entry.contact, step, entry.actions[-1].occurred_at))
     items.sort(key=_pipeline_order)
     return items
+
+
+def _latest_emails_by_organization(
+    entries: Sequence[ContactEntry],
+) -> dict[str, list[tuple[int, datetime]]]:
+    """Per organisation, the two contacts most recently emailed (enough to find, for any
+    contact, the latest email to someone else there)."""
+    latest: dict[str, list[tuple[int, datetime]]] = {}
+    for entry in entries:
+        org = entry.contact.organization.casefold()
+        sent = _latest_email(entry.actions)
+        if org and sent is not None:
+            ranked = sorted(
+                [*latest.get(org, []), (entry.contact.id, sent)], key=lambda p: p[1], reverse=True
+            )
+            latest[org] = ranked[:2]
+    return latest
 
 
 def _latest_email(actions: Sequence[Action]) -> datetime | None:

@@ -13,19 +13,30 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.models import Pause
-from bot.periods import local_date, week_start_date
+from bot.periods import local_date, start_of_day, week_start_date
 
 STREAK_LOOKBACK_WEEKS = 104
 """How far back a streak is counted; two years of weeks is plenty to celebrate."""
 
 
 def weekly_counts(
-    emails: Sequence[tuple[datetime, int]], tz: ZoneInfo, week_start: int
+    emails: Sequence[tuple[datetime, int]], firsts: Sequence[date], tz: ZoneInfo
 ) -> Counter[date]:
-    """Emails per local week, keyed by the week's first day."""
+    """Emails per local week, keyed by the week's first day, for the weeks starting on
+    ``firsts`` (ascending; the last week runs on). ``emails`` must be in time order.
+
+    Comparing instants against each week's start is much cheaper than converting every
+    email's instant to a local date, which matters for members with long histories.
+    """
+    bounds = [start_of_day(first, tz) for first in firsts]
     counts: Counter[date] = Counter()
+    week = 0
     for instant, count in emails:
-        counts[week_start_date(local_date(instant, tz), week_start)] += count
+        if instant < bounds[0]:
+            continue
+        while week + 1 < len(bounds) and instant >= bounds[week + 1]:
+            week += 1
+        counts[firsts[week]] += count
     return counts
 
 
@@ -52,8 +63,9 @@ def current_streak(
     lookback_weeks: int = STREAK_LOOKBACK_WEEKS,
 ) -> Streak:
     """The member's streak as of ``now``, looking back at most ``lookback_weeks``."""
-    counts = weekly_counts(emails, tz, week_start)
     this_week = week_start_date(local_date(now, tz), week_start)
+    firsts = [this_week - timedelta(weeks=n) for n in range(lookback_weeks, -1, -1)]
+    counts = weekly_counts(emails, firsts, tz)
     streak = 1 if counts[this_week] >= goal and not week_is_paused(this_week, pauses) else 0
     week = this_week
     for _ in range(lookback_weeks):
