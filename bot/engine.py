@@ -42,7 +42,7 @@ from bot.timezones import canonical_timezone, zone
 if TYPE_CHECKING:
     from bot.deliveries import DeliveryService
 
-STREAK_READS = (8, 26, STREAK_LOOKBACK_WEEKS)
+STREAK_READS = (8, STREAK_LOOKBACK_WEEKS)
 """Weeks of emails read in turn to find a streak's start."""
 
 DAILY_CAP = 20
@@ -217,11 +217,17 @@ class Engine:
         """Find or create the workspace, cohort and member behind an origin."""
         now = self.clock.now()
         name = clean_display_name(origin.user_name)
-        workspace = await self.store.ensure_workspace(
-            origin.platform, origin.workspace_id, clean_display_name(origin.workspace_name), now
+        found = await self.store.lookup(
+            origin.platform, origin.workspace_id, origin.user_id, origin.channel_id
         )
-        member = await self.store.find_member(workspace.id, origin.user_id)
-        cohort = await self._cohort_for(workspace, origin, member, now)
+        workspace_name = clean_display_name(origin.workspace_name)
+        workspace = found.workspace
+        if workspace is None or (origin.workspace_name and workspace.name != workspace_name):
+            workspace = await self.store.ensure_workspace(
+                origin.platform, origin.workspace_id, workspace_name, now
+            )
+        member = found.member
+        cohort = found.cohort or await self._cohort_for(workspace, origin, member, now)
         if member is None:
             member = await self.store.add_member(workspace.id, origin.user_id, name, cohort.id, now)
         reported = canonical_timezone(origin.user_timezone) if origin.user_timezone else None

@@ -7,6 +7,7 @@ dates, and local wall times are turned back into instants with ``local_to_utc``.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -17,8 +18,9 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
+@lru_cache(maxsize=65536)
 def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
-    """The instant a local wall time happens.
+    """The instant a local wall time happens (cached: week starts and mornings repeat).
 
     A wall time in the repeated autumn hour resolves to its first occurrence; one in the skipped
     spring hour resolves to the first valid instant after it (the moment the clocks jump).

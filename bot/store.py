@@ -67,8 +67,22 @@ class CohortBinding:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What already exists for a command's origin: the workspace, the member, and the cohort
+    of the channel (if bound) or else the member's."""
+
+    workspace: Workspace | None
+    member: Member | None
+    cohort: Cohort | None
+
+
 class Store(Protocol):
     """Persistence for workspaces, cohorts, members, contacts, actions and pauses."""
+
+    async def lookup(
+        self, platform: str, external_id: str, user_id: str, channel_id: str | None
+    ) -> Lookup: ...
 
     async def ensure_workspace(
         self, platform: str, external_id: str, name: str, at: datetime

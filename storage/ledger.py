@@ -24,21 +24,14 @@ from storage.repository import (
     cohort_from_row,
     contact_from_row,
     member_from_row,
+    prefixed,
+    unprefixed,
 )
 
 _DELIVERY_COLUMNS = (
     "key, kind, cohort_id, member_id, due_at, status, attempts, claimed_at, next_attempt_at, "
     "finished_at, message_id, detail"
 )
-
-
-def _prefixed(columns: str, alias: str, prefix: str) -> str:
-    return ", ".join(f"{alias}.{c} AS {prefix}{c}" for c in columns.split(", "))
-
-
-def _unprefixed(row: sqlite3.Row, prefix: str) -> dict[str, object]:
-    # sqlite3.Row iterates over values, so its column names come from keys().
-    return {k[len(prefix) :]: row[k] for k in row.keys() if k.startswith(prefix)}  # noqa: SIM118
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
@@ -82,13 +75,13 @@ class SqliteLedger:
 
     async def scheduled_cohorts(self) -> list[ScheduledCohort]:
         rows = await self._read(
-            f"SELECT {_prefixed(COHORT_COLUMNS, 'c', 'c_')}, w.platform, w.external_id, "
+            f"SELECT {prefixed(COHORT_COLUMNS, 'c', 'c_')}, w.platform, w.external_id, "
             "w.name AS workspace_name FROM cohorts c JOIN workspaces w ON w.id = c.workspace_id "
             "WHERE c.channel_id IS NOT NULL ORDER BY c.id"
         )
         return [
             ScheduledCohort(
-                cohort_from_row(_unprefixed(row, "c_")),
+                cohort_from_row(unprefixed(row, "c_")),
                 Workspace(
                     row["c_workspace_id"],
                     row["platform"],
@@ -142,13 +135,13 @@ class SqliteLedger:
         found = {}
         for chunk in _chunks(sorted(i for i in cohort_ids if i is not None)):
             rows = await self._read(
-                f"SELECT {_prefixed(COHORT_COLUMNS, 'c', 'c_')}, w.platform, w.external_id, "
+                f"SELECT {prefixed(COHORT_COLUMNS, 'c', 'c_')}, w.platform, w.external_id, "
                 "w.name AS workspace_name FROM cohorts c JOIN workspaces w "
                 f"ON w.id = c.workspace_id WHERE c.id IN ({_marks(chunk)})",
                 tuple(chunk),
             )
             for row in rows:
-                cohort = cohort_from_row(_unprefixed(row, "c_"))
+                cohort = cohort_from_row(unprefixed(row, "c_"))
                 workspace = Workspace(
                     cohort.workspace_id, row["platform"], row["external_id"], row["workspace_name"]
                 )

@@ -24,7 +24,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.store import CohortBinding, LoggedAction, NewAction
+from bot.store import CohortBinding, LoggedAction, Lookup, NewAction
 from storage.connection import Database, from_db, to_db
 
 MEMBER_COLUMNS = (
@@ -44,6 +44,17 @@ class Row(Protocol):
     """A result row by column name: ``sqlite3.Row``, or a dict of a joined row's columns."""
 
     def __getitem__(self, key: str) -> Any: ...
+
+
+def prefixed(columns: str, alias: str, prefix: str) -> str:
+    """``a.x AS p_x, a.y AS p_y``: columns of a joined table, told apart by a prefix."""
+    return ", ".join(f"{alias}.{c} AS {prefix}{c}" for c in columns.split(", "))
+
+
+def unprefixed(row: sqlite3.Row, prefix: str) -> dict[str, object]:
+    """The columns of a joined row that carry ``prefix``, without it."""
+    # sqlite3.Row iterates over values, so its column names come from keys().
+    return {k[len(prefix) :]: row[k] for k in row.keys() if k.startswith(prefix)}  # noqa: SIM118
 
 
 def contact_key(name: str) -> str:
@@ -176,6 +187,27 @@ class SqliteStore:
                 (platform, external_id, name, to_db(at)),
             )
         return Workspace(next(iter(rows))["id"], platform, external_id, name)
+
+    async def lookup(
+        self, platform: str, external_id: str, user_id: str, channel_id: str | None
+    ) -> Lookup:
+        row = _one(
+            await self._read(
+                f"SELECT w.id AS w_id, w.name AS w_name, {prefixed(MEMBER_COLUMNS, 'm', 'm_')}, "
+                f"{prefixed(COHORT_COLUMNS, 'c', 'c_')} FROM workspaces w "
+                "LEFT JOIN members m ON m.workspace_id = w.id AND m.user_id = ? "
+                "LEFT JOIN cohorts c ON c.id = coalesce((SELECT id FROM cohorts "
+                "WHERE workspace_id = w.id AND channel_id = ?), m.cohort_id) "
+                "WHERE w.platform = ? AND w.external_id = ?",
+                (user_id, channel_id, platform, external_id),
+            )
+        )
+        if row is None:
+            return Lookup(None, None, None)
+        workspace = Workspace(row["w_id"], platform, external_id, row["w_name"])
+        member = member_from_row(unprefixed(row, "m_")) if row["m_id"] is not None else None
+        cohort = cohort_from_row(unprefixed(row, "c_")) if row["c_id"] is not None else None
+        return Lookup(workspace, member, cohort)
 
     async def find_member(self, workspace_id: int, user_id: str) -> Member | None:
         row = _one(

@@ -30,10 +30,8 @@ def _contact_name(args: Args, required: bool) -> str | None:
     return name
 
 
-async def _week_line(engine: Engine, inv: Invocation, before: int) -> str:
+def _week_line(inv: Invocation, before: int, emails: int) -> str:
     """How the week stands against the email goal, celebrating the moment it is met."""
-    week = await engine.week_totals(inv)
-    emails = sum(week.get(k, 0) for k in EMAIL_KINDS)
     goal = inv.email_goal
     if emails >= goal > before:
         return f"That's {emails} of {goal} this week: weekly goal met! 🎯"
@@ -77,7 +75,7 @@ async def sent(engine: Engine, inv: Invocation, args: Args) -> Reply:
         count=count,
         note=args.text("note") or "",
     )
-    week = await _week_line(engine, inv, before)
+    week = _week_line(inv, before, before + logged.action.count)
     if logged.contact is None:
         return Reply(f"Logged {describe_count(ActionKind.EMAIL_SENT, count)}. {week}")
     check_in = reminder_instant(logged.action.occurred_at, SECOND_CONTACT_DAYS, inv.tz)
@@ -94,7 +92,7 @@ async def followup(engine: Engine, inv: Invocation, args: Args) -> Reply:
         inv, ActionKind.FOLLOW_UP_SENT, contact=name, note=args.text("note") or ""
     )
     assert logged.contact is not None
-    week = await _week_line(engine, inv, before)
+    week = _week_line(inv, before, before + logged.action.count)
     return Reply(
         f"Logged a follow-up to {contact_label(logged.contact)}. {week}\n"
         "One follow-up is plenty: if they stay quiet, it's not about you."
