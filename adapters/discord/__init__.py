@@ -1,4 +1,9 @@
 """The Discord adapter: slash commands generated from the registry, replies, and delivery.
 
-Importing this package connects to nothing.
+``reachout run`` calls :func:`serve` when ``DISCORD_TOKEN`` is set; ``reachout discord
+invite-url`` calls :func:`invite_url`. Importing this package connects to nothing.
 """
+
+from adapters.discord.notifier import DiscordNotifier
+
+__all__ = ["DiscordNotifier"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from adapters.discord.client import ReachoutClient
 from adapters.discord.config import load_discord_config
+from adapters.discord.notifier import DiscordNotifier
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
@@ -49,10 +50,14 @@ async def discord_runtime(
 async def connected(
     runtime: Runtime, fake: FakeDiscord, **options: Any
 ) -> AsyncIterator[ReachoutClient]:
-    """reachout's client, connected to ``fake`` and done with its command sync."""
+    """reachout's client, connected to ``fake`` and done with its command sync.
+
+    Its notifier is registered for nudges and reminders, as ``serve`` does.
+    """
     client = ReachoutClient(
         runtime, load_discord_config(runtime.settings), guild_ready_timeout=0.05, **options
     )
+    runtime.deliveries.register(DiscordNotifier(client))
     async with running_client(client, fake):
         assert client.sync_task is not None
         await client.sync_task

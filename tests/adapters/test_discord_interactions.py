@@ -103,7 +103,7 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         Step("cohort preview", expect="Preview, goes out Tue 1 Dec 08:30", organizer=True),
         Step(
             "cohort nudge-now",
-            expect="not connected to this platform right now",
+            expect="Posted this week's kickoff",
             organizer=True,
             deferred=True,
         ),
@@ -441,3 +441,23 @@ async def test_many_members_at_once_all_get_their_answer_in_time(
     assert all(a.accepted and a.elapsed < fake.interaction_deadline for a in answers)
     _, board = await run(fake, "leaderboard", {"metric": "emails"})
     assert "…and 10 others putting in the work too." in message_text(board)
+
+
+async def test_nudge_now_posts_the_kickoff_in_the_cohort_channel_once(
+    client: ReachoutClient, fake: FakeDiscord
+) -> None:
+    await run(fake, "cohort setup", {"name": "PhD careers"}, user=fake.owner)
+    await run(fake, "sent", {"count": 3})
+    _, answer = await run(fake, "cohort nudge-now", user=fake.owner)
+    assert "Posted this week's kickoff" in answer["content"]
+    assert answer["flags"] & EPHEMERAL
+    [post] = fake.requests_to("POST", "/channels/{channel_id}/messages")
+    assert post.json["enforce_nonce"] is True
+    assert post.json["allowed_mentions"] == {"parse": []}
+    [kickoff] = [m for m in fake.messages_in(fake.channel) if "interaction_metadata" not in m]
+    assert kickoff["embeds"][0]["title"] == "☀️ New week, PhD careers!"
+    assert not kickoff["flags"] & EPHEMERAL
+    _, again = await run(fake, "cohort nudge-now", user=fake.owner)
+    assert "already handled" in again["content"]
+    assert len(fake.requests_to("POST", "/channels/{channel_id}/messages")) == 1
+    assert fake.schema_errors == []
