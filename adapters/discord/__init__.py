@@ -5,5 +5,6 @@ invite-url`` calls :func:`invite_url`. Importing this package connects to nothin
 """
 
 from adapters.discord.notifier import DiscordNotifier
+from adapters.discord.service import invite_url, serve
 
-__all__ = ["DiscordNotifier"]
+__all__ = ["DiscordNotifier", "invite_url", "serve"]
