@@ -22,7 +22,6 @@ import logging
 import os
 import random
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ from tests.fakes.discord import FakeDiscord, FakeUser
 
 MEMBERS = 200
 WARM_UP = 50
+BASELINE = 200
 TARGET_P99 = 0.100
 MIX: tuple[tuple[str, dict[str, Any], int], ...] = (
     ("sent", {"count": 1}, 5),
@@ -101,8 +101,44 @@ async def drive(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
-async def run(folder: Path, interactions: int, concurrency: int) -> tuple[Results, float]:
-    """Serve with ``reachout run`` in its own process, as in production, and drive it."""
+@dataclass
+class Run:
+    """One measured batch: its results, wall time, and the bot process's CPU time."""
+
+    results: Results
+    elapsed: float
+    bot_cpu: float | None
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process, where /proc tells (Linux)."""
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return None
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(
+    fake: FakeDiscord,
+    members: list[FakeUser],
+    work: list[tuple[str, dict[str, Any]]],
+    concurrency: int,
+    pid: int,
+) -> Run:
+    results = Results()
+    cpu_before = process_cpu(pid)
+    started = time.monotonic()
+    await drive(fake, members, work, concurrency, results)
+    elapsed = time.monotonic() - started
+    cpu_after = process_cpu(pid)
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return Run(results, elapsed, cpu)
+
+
+async def run(folder: Path, interactions: int, concurrency: int) -> tuple[Run, Run]:
+    """Serve with ``reachout run`` in its own process, as in production, and drive it:
+    a baseline one at a time, then the measured batch at ``concurrency``."""
     async with FakeDiscord(validate=False) as fake:
         members = []
         for n in range(MEMBERS):
@@ -123,14 +159,12 @@ async def run(folder: Path, interactions: int, concurrency: int) -> tuple[Result
             await fake.wait_for(lambda: bool(fake.global_commands))
             rng = random.Random(1)
             await drive(fake, members, commands(WARM_UP, rng), concurrency, Results())
-            results = Results()
-            started = time.monotonic()
-            await drive(fake, members, commands(interactions, rng), concurrency, results)
-            elapsed = time.monotonic() - started
+            baseline = await measure(fake, members, commands(BASELINE, rng), 1, bot.pid)
+            loaded = await measure(fake, members, commands(interactions, rng), concurrency, bot.pid)
         finally:
             bot.send_signal(signal.SIGINT)
             await bot.wait()
-    return results, elapsed
+    return baseline, loaded
 
 
 def bot_environment(fake: FakeDiscord) -> dict[str, str]:
@@ -158,27 +192,46 @@ def main() -> int:
     args = parser.parse_args()
     count = 200 if args.quick else args.interactions
     with tempfile.TemporaryDirectory() as folder:
-        results, elapsed = asyncio.run(run(Path(folder), count, args.concurrency))
+        baseline, loaded = asyncio.run(run(Path(folder), count, args.concurrency))
+    unit = percentile(baseline.results.latencies, 0.50)
+    results = loaded.results
     missing = results.unanswered + results.late
     p50, p99 = percentile(results.latencies, 0.50), percentile(results.latencies, 0.99)
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:.1f} ms = {seconds / unit:.0f}x"
+
     rows = [
-        ("interactions (concurrency)", f"{count} ({args.concurrency})", True),
-        ("throughput", f"{count / elapsed:.0f} interactions/s", True),
-        ("p50 INTERACTION_CREATE -> first response", f"{p50 * 1000:.1f} ms", True),
+        (
+            f"baseline: {BASELINE} one at a time, p50 (the unit)",
+            f"{unit * 1000:.1f} ms, {BASELINE / baseline.elapsed:.0f} interactions/s",
+            True,
+        ),
+        (
+            f"{count} at concurrency {args.concurrency}: throughput",
+            f"{count / loaded.elapsed:.0f} interactions/s",
+            True,
+        ),
+        ("p50 INTERACTION_CREATE -> first response", ms(p50), True),
         (
             "p99 INTERACTION_CREATE -> first response",
-            f"{p99 * 1000:.1f} ms (target <= {TARGET_P99 * 1000:.0f} ms)",
+            f"{ms(p99)} (target <= {TARGET_P99 * 1000:.0f} ms)",
             p99 <= TARGET_P99,
         ),
-        ("max", f"{max(results.latencies) * 1000:.1f} ms", True),
-        ("mean", f"{statistics.fmean(results.latencies) * 1000:.1f} ms", True),
+        ("max", ms(max(results.latencies)), True),
         ("without a response (or too late)", str(missing), missing == 0),
     ]
-    for command, latencies in sorted(results.by_command.items()):
-        spread = (
-            f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
-            f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms"
+    if loaded.bot_cpu is not None:
+        per = loaded.bot_cpu / count
+        rows.append(
+            (
+                "bot process CPU per interaction",
+                f"{per * 1000:.2f} ms (busy {loaded.bot_cpu / loaded.elapsed:.0%} of a core)",
+                True,
+            )
         )
+    for command, latencies in sorted(results.by_command.items()):
+        spread = f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}"
         rows.append((f"  /{command} ({len(latencies)})", spread, True))
     width = max(len(r[0]) for r in rows)
     for name, value, ok in rows:
