@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
 
 from adapters.discord.config import DiscordConfig
 from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionRunner
+from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.sync import sync_commands
 from adapters.discord.tree import RegistryTree, build_tree
 from bot.engine import clean_display_name
@@ -36,6 +38,7 @@ class ReachoutClient(discord.Client):
         *,
         defer_after: float = DEFER_AFTER,
         guild_ready_timeout: float = 2.0,
+        on_connected: Callable[[DiscordNotifier], None] | None = None,
     ) -> None:
         # reachout never joins voice; without this discord.py warns that voice libraries are
         # missing, which reads like a problem to whoever runs the bot.
@@ -52,6 +55,8 @@ class ReachoutClient(discord.Client):
         self.tree: RegistryTree = build_tree(
             self, runtime.registry, self.runner.run, self.runner.on_tree_error
         )
+        self.notifier = DiscordNotifier(self)
+        self.on_connected = on_connected
         self.sync_task: asyncio.Task[list[int | None]] | None = None
         self.known_workspaces: set[int] = set()
 
@@ -72,9 +77,12 @@ class ReachoutClient(discord.Client):
             return []
 
     async def on_ready(self) -> None:
+        """Connected (again), servers known: store them, then let deliveries flow."""
         for guild in self.guilds:
             await self._ensure_workspace(guild)
         log.info("discord: connected as %s, in %d servers", self.user, len(self.guilds))
+        if self.on_connected is not None:
+            self.on_connected(self.notifier)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("discord: joined server %s (%s)", guild.id, guild.name)

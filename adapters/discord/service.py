@@ -9,7 +9,6 @@ import discord
 from adapters.discord.client import INTENTS, ReachoutClient
 from adapters.discord.config import DiscordConfig, discord_endpoints, load_discord_config
 from adapters.discord.invite import install_link
-from adapters.discord.notifier import DiscordNotifier
 from bot.config import ConfigError, Settings
 from bot.runtime import Runtime
 
@@ -42,9 +41,10 @@ async def run_client(client: discord.Client, config: DiscordConfig) -> None:
 async def serve(runtime: Runtime) -> None:
     """Serve Discord with the shared core until cancelled; called by ``reachout run``."""
     config = load_discord_config(runtime.settings)
-    client = ReachoutClient(runtime, config)
-    # Integration point: nudges and reminders for Discord go out through this notifier.
-    runtime.deliveries.register(DiscordNotifier(client))
+    # Integration point: once connected (and again after each reconnect), nudges and
+    # reminders for Discord go out through the client's notifier; registering it makes the
+    # delivery service look for anything due at once.
+    client = ReachoutClient(runtime, config, on_connected=runtime.deliveries.register)
     await run_client(client, config)
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from adapters.discord.client import ReachoutClient
 from adapters.discord.config import load_discord_config
-from adapters.discord.notifier import DiscordNotifier
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
@@ -50,17 +49,19 @@ async def discord_runtime(
 async def connected(
     runtime: Runtime, fake: FakeDiscord, **options: Any
 ) -> AsyncIterator[ReachoutClient]:
-    """reachout's client, connected to ``fake`` and done with its command sync.
-
-    Its notifier is registered for nudges and reminders, as ``serve`` does.
-    """
+    """reachout's client, connected to ``fake``, done with its command sync, and its notifier
+    registered for nudges and reminders, as ``serve`` does."""
     client = ReachoutClient(
-        runtime, load_discord_config(runtime.settings), guild_ready_timeout=0.05, **options
+        runtime,
+        load_discord_config(runtime.settings),
+        guild_ready_timeout=0.05,
+        on_connected=runtime.deliveries.register,
+        **options,
     )
-    runtime.deliveries.register(DiscordNotifier(client))
     async with running_client(client, fake):
         assert client.sync_task is not None
         await client.sync_task
+        await fake.wait_for(lambda: runtime.deliveries.notifiers.get("discord") is client.notifier)
         yield client
 
 

@@ -50,6 +50,8 @@ async def test_serve_connects_through_the_configured_urls_answers_and_stops_clea
         interaction = await fake.send_interaction("sent", {"contact": "Jane Doe"})
         assert "Logged an outreach email" in str((await interaction.first_response()).content)
 
+        # Registered once connected: discord.py waits 2 s after the last server arrives.
+        await fake.wait_for(lambda: "discord" in runtime.deliveries.notifiers)
         notifier = runtime.deliveries.notifiers["discord"]
         assert isinstance(notifier, DiscordNotifier)
         posted = await notifier.post_to_channel(
