@@ -92,12 +92,13 @@ class InteractionRunner:
         command: Command,
         arguments: dict[str, object],
     ) -> Reply:
-        """The command's reply; defers first if the command is slow or runs past the budget."""
-        if command.slow:
-            await interaction.response.defer(ephemeral=True, thinking=True)
+        """The command's reply; deferred at once for a slow command, else once the work runs
+        past ``defer_after``. The work starts first, so a deferral never delays it."""
         work = asyncio.ensure_future(self.dispatcher.run(origin, command.path, arguments))
         try:
-            if not interaction.response.is_done():
+            if command.slow:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            else:
                 done, _ = await asyncio.wait({work}, timeout=self.defer_after)
                 if not done:
                     await interaction.response.defer(ephemeral=True, thinking=True)
