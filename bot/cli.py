@@ -48,6 +48,12 @@ class PlatformModule(Protocol):
     async def serve(self, runtime: Runtime) -> None: ...
 
 
+class DiscordModule(Protocol):
+    """What ``reachout discord`` needs from the Discord adapter."""
+
+    async def invite_url(self, settings: Settings) -> str: ...
+
+
 class ConsoleModule(Protocol):
     """What ``reachout console`` needs from the console adapter."""
 
@@ -183,6 +189,12 @@ def _platform(name: str) -> PlatformModule:
     return module
 
 
+async def _discord(settings: Settings, args: argparse.Namespace) -> int:
+    discord_adapter: DiscordModule = _adapter("discord")
+    print(await discord_adapter.invite_url(settings))
+    return 0
+
+
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
     wanted = configured_platforms(settings)
     if not wanted:
@@ -237,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the bot's public https URL, for HTTP mode (default: Socket Mode)",
     )
+    discord = commands.add_parser("discord", help="Discord helpers (see docs/discord.md)")
+    discord_commands = discord.add_subparsers(dest="action", metavar="ACTION", required=True)
+    discord_commands.add_parser(
+        "invite-url", help="print the link that adds the bot to a server, with its permissions"
+    )
     return parser
 
 
@@ -246,6 +263,7 @@ _HANDLERS = {
     "migrate": _migrate,
     "backup": _backup,
     "slack": _slack,
+    "discord": _discord,
 }
 
 

@@ -1,0 +1,10 @@
+"""The Discord adapter: slash commands generated from the registry, replies, and delivery.
+
+``reachout run`` calls :func:`serve` when ``DISCORD_TOKEN`` is set; ``reachout discord
+invite-url`` calls :func:`invite_url`. Importing this package connects to nothing.
+"""
+
+from adapters.discord.notifier import DiscordNotifier
+from adapters.discord.service import invite_url, serve
+
+__all__ = ["DiscordNotifier", "invite_url", "serve"]

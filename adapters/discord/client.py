@@ -1,0 +1,103 @@
+"""The discord.py client of reachout: the generated command tree, sync, and workspaces.
+
+Intents: only ``guilds``. Slash commands arrive as interactions whatever the intents, and
+the guilds intent keeps servers and channels cached (names for workspaces, channels for
+nudges) and tells the bot when it joins a server. No privileged intent is needed: reachout
+never reads messages or member lists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import discord
+
+from adapters.discord.config import DiscordConfig
+from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionRunner
+from adapters.discord.notifier import DiscordNotifier
+from adapters.discord.sync import sync_commands
+from adapters.discord.tree import RegistryTree, build_tree
+from bot.engine import clean_display_name
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+INTENTS = discord.Intents(guilds=True)
+
+
+class ReachoutClient(discord.Client):
+    """Serves the registry's commands to every server the bot is in."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        config: DiscordConfig,
+        *,
+        defer_after: float = DEFER_AFTER,
+        guild_ready_timeout: float = 2.0,
+        on_connected: Callable[[DiscordNotifier], None] | None = None,
+    ) -> None:
+        # reachout never joins voice; without this discord.py warns that voice libraries are
+        # missing, which reads like a problem to whoever runs the bot.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        options: dict[str, Any] = {"guild_ready_timeout": guild_ready_timeout}
+        if config.application_id is not None:
+            options["application_id"] = config.application_id
+        super().__init__(
+            intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
+        )
+        self.runtime = runtime
+        self.config = config
+        self.runner = InteractionRunner(runtime.dispatcher, defer_after)
+        self.tree: RegistryTree = build_tree(
+            self, runtime.registry, self.runner.run, self.runner.on_tree_error
+        )
+        self.notifier = DiscordNotifier(self)
+        self.on_connected = on_connected
+        self.sync_task: asyncio.Task[list[int | None]] | None = None
+        self.known_workspaces: set[int] = set()
+
+    async def setup_hook(self) -> None:
+        """After login: sync commands in the background, so start-up never waits on it."""
+        self.sync_task = asyncio.create_task(self._sync(), name="discord-command-sync")
+
+    async def _sync(self) -> list[int | None]:
+        assert self.application_id is not None
+        try:
+            return await sync_commands(
+                self.tree, self.runtime.store, self.application_id, self.config.guild_ids
+            )
+        except discord.HTTPException as error:
+            log.error(
+                "discord: command sync failed (%s %s); serving as before", error.status, error.text
+            )
+            return []
+
+    async def on_ready(self) -> None:
+        """Connected (again), servers known: store them, then let deliveries flow."""
+        for guild in self.guilds:
+            await self._ensure_workspace(guild)
+        log.info("discord: connected as %s, in %d servers", self.user, len(self.guilds))
+        if self.on_connected is not None:
+            self.on_connected(self.notifier)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("discord: joined server %s (%s)", guild.id, guild.name)
+        await self._ensure_workspace(guild)
+
+    async def _ensure_workspace(self, guild: discord.Guild) -> None:
+        """A server is a workspace from the moment the bot is in it (once per process)."""
+        if guild.id in self.known_workspaces:
+            return
+        await self.runtime.store.ensure_workspace(
+            PLATFORM, str(guild.id), clean_display_name(guild.name), self.runtime.clock.now()
+        )
+        self.known_workspaces.add(guild.id)
+
+    async def close(self) -> None:
+        if self.sync_task is not None and not self.sync_task.done():
+            self.sync_task.cancel()
+        await super().close()

@@ -1,0 +1,137 @@
+"""A ``Reply`` as a Discord message: text, an embed for titled replies, a file, and mentions.
+
+Mentions are safe twice over: the text of a reply (which can hold anything members typed,
+such as contact names, notes and display names) has ``@everyone``, ``@here`` and raw
+``<@...>`` forms defused, and ``allowed_mentions`` names exactly the users the reply lists,
+so even a mention that slipped through could not ping anyone else.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord.utils import escape_mentions
+
+from bot.replies import Attachment, Reply, render_text
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+EMBED_TOTAL_LIMIT = 6000
+COLOUR = discord.Colour(0x3BA55D)
+_SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
+_MORE = "…"
+
+
+@dataclass(frozen=True)
+class DiscordMessage:
+    """Everything needed to send one reply, in any of discord.py's sending methods."""
+
+    content: str | None
+    embed: discord.Embed | None
+    attachment: Attachment | None
+    allowed_mentions: discord.AllowedMentions
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``send_message``, ``followup.send`` and ``Messageable.send``."""
+        kwargs: dict[str, Any] = {"allowed_mentions": self.allowed_mentions}
+        if self.content:
+            kwargs["content"] = self.content
+        if self.embed is not None:
+            kwargs["embed"] = self.embed
+        if self.attachment is not None:
+            kwargs["file"] = self._file()
+        return kwargs
+
+    def edit_kwargs(self) -> dict[str, Any]:
+        """Arguments for ``edit_original_response``: replaces everything the message had."""
+        return {
+            "content": self.content,
+            "embeds": [self.embed] if self.embed is not None else [],
+            "attachments": [self._file()] if self.attachment is not None else [],
+            "allowed_mentions": self.allowed_mentions,
+        }
+
+    def _file(self) -> discord.File:
+        assert self.attachment is not None
+        return discord.File(io.BytesIO(self.attachment.content), self.attachment.filename)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - len(_MORE)] + _MORE
+
+
+def _chunks(value: str, limit: int) -> list[str]:
+    """Split on line breaks into pieces of at most ``limit`` characters."""
+    pieces: list[str] = []
+    current = ""
+    for line in value.splitlines() or [""]:
+        while len(line) > limit:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            pieces.append(current)
+            candidate = line
+        current = candidate
+    pieces.append(current)
+    return [p for p in pieces if p.strip()] or ["\u200b"]
+
+
+def _add_fields(embed: discord.Embed, fields: list[tuple[str, str]]) -> None:
+    """Fields in order, long ones continued, stopping short of Discord's embed limits."""
+    used = len(embed.title or "") + len(embed.description or "")
+    for name, value in fields:
+        for index, piece in enumerate(_chunks(value, FIELD_VALUE_LIMIT)):
+            label = clip(name if index == 0 else f"{name} (continued)", FIELD_NAME_LIMIT)
+            cost = len(label) + len(piece)
+            if len(embed.fields) == FIELD_COUNT_LIMIT or used + cost > EMBED_TOTAL_LIMIT:
+                embed.set_footer(text="(shortened to fit Discord's limits)")
+                return
+            embed.add_field(name=label, value=piece, inline=False)
+            used += cost
+
+
+def render_reply(reply: Reply) -> DiscordMessage:
+    """How a reply looks on Discord; titled replies (progress, leaderboard) become embeds."""
+    names = {m.user_id: m.display_name for m in reply.mentions if _SNOWFLAKE.fullmatch(m.user_id)}
+
+    def show(text: str) -> str:
+        return render_text(text, names, escape=escape_mentions, mention=lambda uid, _: f"<@{uid}>")
+
+    text = show(reply.text).strip()
+    allowed = discord.AllowedMentions(
+        everyone=False,
+        roles=False,
+        users=[discord.Object(int(uid)) for uid in names] or False,
+        replied_user=False,
+    )
+    content: str | None = text
+    embed: discord.Embed | None = None
+    if reply.title or reply.fields:
+        embed = discord.Embed(title=clip(show(reply.title or ""), TITLE_LIMIT) or None)
+        embed.colour = COLOUR
+        if text and not names:
+            embed.description = clip(text, DESCRIPTION_LIMIT)
+            content = None
+        _add_fields(embed, [(show(f.name), show(f.value)) for f in reply.fields])
+    if content is not None and len(content) > CONTENT_LIMIT:
+        if embed is None:
+            embed = discord.Embed(description=clip(content, DESCRIPTION_LIMIT), colour=COLOUR)
+            content = None
+        else:
+            content = clip(content, CONTENT_LIMIT)
+    if not content and embed is None and reply.attachment is None:
+        content = "Done."
+    return DiscordMessage(content or None, embed, reply.attachment, allowed)

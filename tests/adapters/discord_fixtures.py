@@ -1,0 +1,77 @@
+"""Helpers for the Discord adapter tests: settings pointing at a fake, a connected client.
+
+Kept out of ``conftest.py`` so the Discord and Slack tests never fight over one file; test
+modules import what they use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from adapters.discord.client import ReachoutClient
+from adapters.discord.config import load_discord_config
+from bot.cli import open_runtime
+from bot.clock import ManualClock
+from bot.config import Settings, load_settings
+from bot.runtime import Runtime
+from tests.conftest import TIMEZONE
+from tests.fakes.discord import FakeDiscord, running_client
+
+
+def discord_settings(tmp_path: Path, fake: FakeDiscord, **extra: str) -> Settings:
+    """Settings as ``reachout run`` would read them, with Discord pointed at ``fake``."""
+    return load_settings(
+        {
+            "REACHOUT_DATABASE": str(tmp_path / "reachout.db"),
+            "REACHOUT_TIMEZONE": TIMEZONE,
+            "DISCORD_TOKEN": fake.token,
+            "DISCORD_API_BASE_URL": fake.api_base,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            **extra,
+        },
+        env_file=None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def discord_runtime(
+    tmp_path: Path, fake: FakeDiscord, clock: ManualClock, **extra: str
+) -> AsyncIterator[Runtime]:
+    """The core on a real SQLite file, with Discord settings for ``fake``."""
+    async with open_runtime(discord_settings(tmp_path, fake, **extra), clock) as runtime:
+        yield runtime
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    runtime: Runtime, fake: FakeDiscord, **options: Any
+) -> AsyncIterator[ReachoutClient]:
+    """reachout's client, connected to ``fake``, done with its command sync, and its notifier
+    registered for nudges and reminders, as ``serve`` does."""
+    client = ReachoutClient(
+        runtime,
+        load_discord_config(runtime.settings),
+        guild_ready_timeout=0.05,
+        on_connected=runtime.deliveries.register,
+        **options,
+    )
+    async with running_client(client, fake):
+        assert client.sync_task is not None
+        await client.sync_task
+        await fake.wait_for(lambda: runtime.deliveries.notifiers.get("discord") is client.notifier)
+        yield client
+
+
+def message_text(message: Mapping[str, Any] | None) -> str:
+    """All the words of a message: content, then each embed's title, text and fields."""
+    if not message:
+        return ""
+    parts = [message.get("content") or ""]
+    for embed in message.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        for field in embed.get("fields") or []:
+            parts += [field["name"], field["value"]]
+    return "\n".join(p for p in parts if p)
