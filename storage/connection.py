@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
@@ -31,29 +31,48 @@ async def _configure(conn: aiosqlite.Connection) -> None:
     await conn.execute_fetchall("PRAGMA synchronous = NORMAL")
 
 
-class Database:
-    """A writer connection guarded by a lock and a reader connection that sees commits.
+T = TypeVar("T")
 
-    SQLite allows one writer at a time; serialising writes here avoids lock contention, and
-    WAL mode lets the reader run while a write is in progress.
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    try:
+        result = work(conn)
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+    return result
+
+
+class Database:
+    """A writer connection that runs each transaction whole, and a reader that sees commits.
+
+    Every write is one function run on the writer connection's own thread (aiosqlite's): one
+    trip from the event loop per transaction, however many statements it has. aiosqlite runs
+    the functions one at a time in order, which serialises writes without a lock held across
+    awaits, and a caller cancelled mid-way can never leave a transaction half done. WAL mode
+    lets the reader run while a write is in progress.
     """
 
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
         self.path = path
         self.reader = reader
         self._writer = writer
-        self._write_lock = asyncio.Lock()
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One transaction on the writer: committed on success, rolled back on any error."""
-        async with self._write_lock:
-            try:
-                yield self._writer
-            except BaseException:
-                await asyncio.shield(self._writer.rollback())
-                raise
-            await self._writer.commit()
+    async def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` as one transaction: committed if it returns, rolled back if it raises."""
+        # aiosqlite has no public way to run a function on its thread; _execute is that way,
+        # used only here (the version is pinned; tests/storage exercise it).
+        run_on_thread: Callable[..., Awaitable[T]] = self._writer._execute
+        return await run_on_thread(_in_transaction, self._writer._conn, work)
+
+    async def write(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """One statement as its own transaction; the rows it returns (``RETURNING``)."""
+
+        def work(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            return conn.execute(sql, tuple(params)).fetchall()
+
+        return await self.transaction(work)
 
     async def close(self) -> None:
         await self.reader.close()

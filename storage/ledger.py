@@ -156,15 +156,17 @@ class SqliteLedger:
         return from_db(value) if value != "0000" else datetime(1970, 1, 1, tzinfo=UTC)
 
     async def set_clock_checks(self, checks: dict[int, datetime | None]) -> None:
-        async with self.db.write() as conn:
-            await conn.executemany(
+        def work(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "DELETE FROM clock_checks WHERE contact_id = ?",
                 [(c,) for c, at in checks.items() if at is None],
             )
-            await conn.executemany(
+            conn.executemany(
                 "UPDATE clock_checks SET check_at = ? WHERE contact_id = ?",
                 [(to_db(at), c) for c, at in checks.items() if at is not None],
             )
+
+        await self.db.transaction(work)
 
     async def emailed_at_organization(
         self, member_id: int, organization: str, after: datetime, other_than: int
@@ -198,44 +200,41 @@ class SqliteLedger:
 
     async def record(self, claim: Claim, status: DeliveryStatus, detail: str, at: datetime) -> bool:
         finished = None if status is DeliveryStatus.CLAIMED else to_db(at)
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "INSERT INTO deliveries (key, kind, cohort_id, member_id, due_at, status, "
-                "attempts, claimed_at, finished_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (key) DO NOTHING RETURNING id",
-                (
-                    claim.key,
-                    claim.kind.value,
-                    claim.cohort_id,
-                    claim.member_id,
-                    to_db(claim.due_at),
-                    status.value,
-                    1 if status is DeliveryStatus.CLAIMED else 0,
-                    to_db(at),
-                    finished,
-                    detail,
-                ),
-            )
+        rows = await self.db.write(
+            "INSERT INTO deliveries (key, kind, cohort_id, member_id, due_at, status, "
+            "attempts, claimed_at, finished_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO NOTHING RETURNING id",
+            (
+                claim.key,
+                claim.kind.value,
+                claim.cohort_id,
+                claim.member_id,
+                to_db(claim.due_at),
+                status.value,
+                1 if status is DeliveryStatus.CLAIMED else 0,
+                to_db(at),
+                finished,
+                detail,
+            ),
+        )
         return bool(list(rows))
 
     async def attempt(self, key: str) -> int:
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "UPDATE deliveries SET attempts = attempts + 1, status = 'claimed' "
-                "WHERE key = ? RETURNING attempts",
-                (key,),
-            )
+        rows = await self.db.write(
+            "UPDATE deliveries SET attempts = attempts + 1, status = 'claimed' "
+            "WHERE key = ? RETURNING attempts",
+            (key,),
+        )
         return int(next(iter(rows))[0])
 
     async def reclaim(self, key: str, at: datetime) -> bool:
         """Claim again a delivery that was skipped, failed or unconfirmed (``nudge-now``)."""
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "UPDATE deliveries SET status = 'claimed', attempts = attempts + 1, "
-                "claimed_at = ?, finished_at = NULL, detail = '' WHERE key = ? "
-                "AND status IN ('skipped', 'failed', 'unconfirmed') RETURNING id",
-                (to_db(at), key),
-            )
+        rows = await self.db.write(
+            "UPDATE deliveries SET status = 'claimed', attempts = attempts + 1, "
+            "claimed_at = ?, finished_at = NULL, detail = '' WHERE key = ? "
+            "AND status IN ('skipped', 'failed', 'unconfirmed') RETURNING id",
+            (to_db(at), key),
+        )
         return bool(list(rows))
 
     async def finish(
@@ -246,20 +245,18 @@ class SqliteLedger:
         message_id: str | None = None,
         detail: str = "",
     ) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE deliveries SET status = ?, finished_at = ?, message_id = ?, detail = ?, "
-                "next_attempt_at = NULL WHERE key = ?",
-                (status.value, to_db(at), message_id, detail, key),
-            )
+        await self.db.write(
+            "UPDATE deliveries SET status = ?, finished_at = ?, message_id = ?, detail = ?, "
+            "next_attempt_at = NULL WHERE key = ?",
+            (status.value, to_db(at), message_id, detail, key),
+        )
 
     async def retry_later(self, key: str, next_attempt_at: datetime, detail: str) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, detail = ? "
-                "WHERE key = ?",
-                (to_db(next_attempt_at), detail, key),
-            )
+        await self.db.write(
+            "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, detail = ? "
+            "WHERE key = ?",
+            (to_db(next_attempt_at), detail, key),
+        )
 
     async def open_deliveries(self) -> list[DeliveryRecord]:
         rows = await self._read(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 
 from storage.connection import Database
@@ -47,9 +48,8 @@ async def schema_version(db: Database) -> int:
 async def migrate(db: Database) -> list[Migration]:
     """Apply every migration newer than the database, each in its own transaction."""
     migrations = available_migrations()
-    async with db.write() as conn:
-        rows = await conn.execute_fetchall("PRAGMA user_version")
-    current = int(next(iter(rows))[0])
+    rows = await db.write("PRAGMA user_version")
+    current = int(rows[0][0])
     if current > len(migrations):
         raise SchemaTooNew(
             f"the database is at schema version {current}, but this reachout knows only "
@@ -57,13 +57,17 @@ async def migrate(db: Database) -> list[Migration]:
         )
     applied = []
     for migration in migrations[current:]:
-        async with db.write() as conn:
-            await conn.execute("BEGIN IMMEDIATE")
-            for statement in _statements(migration.sql):
-                await conn.execute(statement)
-            await conn.execute(f"PRAGMA user_version = {migration.number}")
+        await db.transaction(partial(_apply, migration))
         applied.append(migration)
     return applied
+
+
+def _apply(migration: Migration, conn: sqlite3.Connection) -> None:
+    """One migration and its version number, in one transaction (DDL included)."""
+    conn.execute("BEGIN IMMEDIATE")
+    for statement in _statements(migration.sql):
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {migration.number}")
 
 
 def _statements(script: str) -> list[str]:

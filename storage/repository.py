@@ -9,9 +9,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection, Iterable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any, Protocol
-
-import aiosqlite
 
 from bot.models import (
     Action,
@@ -132,11 +131,50 @@ class _CapReached(Exception):
     """Raised inside a write to roll back a log that would pass the daily cap."""
 
 
-async def _upsert_contact(conn: aiosqlite.Connection, new: NewAction) -> tuple[Contact, bool]:
+def _log_action(new: NewAction, conn: sqlite3.Connection) -> LoggedAction | None:
+    """The whole log as one transaction: contact (found or made), then the capped insert."""
+    try:
+        return _log_within_cap(new, conn)
+    except _CapReached:
+        conn.rollback()
+        return None
+
+
+def _log_within_cap(new: NewAction, conn: sqlite3.Connection) -> LoggedAction:
+    contact, created = None, False
+    if new.contact_name is not None:
+        contact, created = _upsert_contact(conn, new)
+    row = conn.execute(
+        "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
+        "occurred_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT coalesce(sum(count), 0) "
+        "FROM actions WHERE member_id = ? AND kind = ? AND occurred_at >= ? "
+        f"AND occurred_at < ? AND undone_at IS NULL) + ? <= ? RETURNING {ACTION_COLUMNS}",
+        (
+            new.member_id,
+            new.cohort_id,
+            contact.id if contact else None,
+            new.kind.value,
+            new.count,
+            new.note,
+            to_db(new.occurred_at),
+            new.member_id,
+            new.kind.value,
+            to_db(new.day_start),
+            to_db(new.day_end),
+            new.count,
+            new.daily_cap,
+        ),
+    ).fetchone()
+    if row is None:
+        raise _CapReached
+    return LoggedAction(action_from_row(row), contact, created)
+
+
+def _upsert_contact(conn: sqlite3.Connection, new: NewAction) -> tuple[Contact, bool]:
     """Find the member's contact by name (creating it), updating its organisation if given."""
     assert new.contact_name is not None
     created_at = to_db(new.occurred_at)
-    rows = await conn.execute_fetchall(
+    row = conn.execute(
         "INSERT INTO contacts (member_id, name, name_key, organization, created_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, name_key) DO UPDATE SET "
         "organization = CASE WHEN excluded.organization = '' THEN organization "
@@ -150,9 +188,20 @@ async def _upsert_contact(conn: aiosqlite.Connection, new: NewAction) -> tuple[C
             created_at,
             created_at,
         ),
-    )
-    row = next(iter(rows))
+    ).fetchone()
     return contact_from_row(row), bool(row["created"])
+
+
+def _end_pauses(conn: sqlite3.Connection, member_id: int, day: date) -> int:
+    """End the member's pauses before ``day``: later ones go, a running one is cut short."""
+    removed = conn.execute(
+        "DELETE FROM pauses WHERE member_id = ? AND start_date >= ?", (member_id, day.isoformat())
+    ).rowcount
+    shortened = conn.execute(
+        "UPDATE pauses SET end_date = ? WHERE member_id = ? AND end_date >= ?",
+        ((day - _ONE_DAY).isoformat(), member_id, day.isoformat()),
+    ).rowcount
+    return removed + shortened
 
 
 def _placeholders(values: Collection[object]) -> str:
@@ -179,13 +228,12 @@ class SqliteStore:
         )
         if row is not None and (row["name"] == name or not name):
             return Workspace(row["id"], platform, external_id, row["name"])
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "INSERT INTO workspaces (platform, external_id, name, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (platform, external_id) "
-                "DO UPDATE SET name = excluded.name RETURNING id",
-                (platform, external_id, name, to_db(at)),
-            )
+        rows = await self.db.write(
+            "INSERT INTO workspaces (platform, external_id, name, created_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (platform, external_id) "
+            "DO UPDATE SET name = excluded.name RETURNING id",
+            (platform, external_id, name, to_db(at)),
+        )
         return Workspace(next(iter(rows))["id"], platform, external_id, name)
 
     async def lookup(
@@ -232,42 +280,39 @@ class SqliteStore:
         cohort_id: int | None,
         at: datetime,
     ) -> Member:
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "INSERT INTO members (workspace_id, user_id, display_name, cohort_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) "
-                "DO UPDATE SET display_name = excluded.display_name, "
-                "cohort_id = coalesce(excluded.cohort_id, cohort_id) "
-                f"RETURNING {MEMBER_COLUMNS}",
-                (workspace_id, user_id, display_name, cohort_id, to_db(at)),
-            )
+        rows = await self.db.write(
+            "INSERT INTO members (workspace_id, user_id, display_name, cohort_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) "
+            "DO UPDATE SET display_name = excluded.display_name, "
+            "cohort_id = coalesce(excluded.cohort_id, cohort_id) "
+            f"RETURNING {MEMBER_COLUMNS}",
+            (workspace_id, user_id, display_name, cohort_id, to_db(at)),
+        )
         return member_from_row(next(iter(rows)))
 
     async def save_member(self, member: Member) -> Member:
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, "
-                "interview_goal = ?, timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, "
-                "reminders_by_dm = ?, profile_timezone = ? "
-                f"WHERE id = ? RETURNING {MEMBER_COLUMNS}",
-                (
-                    member.display_name,
-                    member.cohort_id,
-                    member.email_goal,
-                    member.interview_goal,
-                    member.timezone,
-                    int(member.show_on_leaderboard),
-                    int(member.allow_mentions),
-                    int(member.reminders_by_dm),
-                    member.profile_timezone,
-                    member.id,
-                ),
-            )
+        rows = await self.db.write(
+            "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, "
+            "interview_goal = ?, timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, "
+            "reminders_by_dm = ?, profile_timezone = ? "
+            f"WHERE id = ? RETURNING {MEMBER_COLUMNS}",
+            (
+                member.display_name,
+                member.cohort_id,
+                member.email_goal,
+                member.interview_goal,
+                member.timezone,
+                int(member.show_on_leaderboard),
+                int(member.allow_mentions),
+                int(member.reminders_by_dm),
+                member.profile_timezone,
+                member.id,
+            ),
+        )
         return member_from_row(next(iter(rows)))
 
     async def forget_member(self, member_id: int) -> None:
-        async with self.db.write() as conn:
-            await conn.execute("DELETE FROM members WHERE id = ?", (member_id,))
+        await self.db.write("DELETE FROM members WHERE id = ?", (member_id,))
 
     async def get_cohort(self, cohort_id: int) -> Cohort | None:
         row = _one(
@@ -301,18 +346,17 @@ class SqliteStore:
         email_goal: int,
         at: datetime,
     ) -> Cohort:
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
-                f"email_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {COHORT_COLUMNS}",
-                (workspace_id, channel_id, name, timezone, week_start, email_goal, to_db(at)),
-            )
+        rows = await self.db.write(
+            "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
+            f"email_goal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {COHORT_COLUMNS}",
+            (workspace_id, channel_id, name, timezone, week_start, email_goal, to_db(at)),
+        )
         return cohort_from_row(next(iter(rows)))
 
     async def bind_cohort(self, binding: CohortBinding) -> Cohort:
-        async with self.db.write() as conn:
+        def work(conn: sqlite3.Connection) -> Cohort:
             if binding.cohort_id is None:
-                rows = await conn.execute_fetchall(
+                row = conn.execute(
                     "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
                     "email_goal, created_at, schedule_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
                     f"RETURNING {COHORT_COLUMNS}",
@@ -326,9 +370,9 @@ class SqliteStore:
                         to_db(binding.at),
                         to_db(binding.at),
                     ),
-                )
+                ).fetchone()
             else:
-                rows = await conn.execute_fetchall(
+                row = conn.execute(
                     "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
                     "schedule_from = CASE WHEN channel_id IS ? THEN schedule_from ELSE ? END "
                     f"WHERE id = ? RETURNING {COHORT_COLUMNS}",
@@ -341,40 +385,41 @@ class SqliteStore:
                         to_db(binding.at),
                         binding.cohort_id,
                     ),
-                )
-            cohort = cohort_from_row(next(iter(rows)))
-            await conn.execute(
+                ).fetchone()
+            cohort = cohort_from_row(row)
+            conn.execute(
                 "INSERT OR IGNORE INTO organizers (cohort_id, member_id) VALUES (?, ?)",
                 (cohort.id, binding.organizer_id),
             )
-            await conn.execute(
+            conn.execute(
                 "UPDATE members SET cohort_id = ? WHERE id = ?", (cohort.id, binding.organizer_id)
             )
-        return cohort
+            return cohort
+
+        return await self.db.transaction(work)
 
     async def save_cohort(self, cohort: Cohort) -> Cohort:
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
-                "email_goal = ?, interview_goal = ?, kickoff_day = ?, kickoff_time = ?, "
-                "checkin_day = ?, checkin_time = ?, grace_hours = ?, schedule_from = ? "
-                f"WHERE id = ? RETURNING {COHORT_COLUMNS}",
-                (
-                    cohort.channel_id,
-                    cohort.name,
-                    cohort.timezone,
-                    cohort.week_start,
-                    cohort.email_goal,
-                    cohort.interview_goal,
-                    cohort.kickoff_day,
-                    cohort.kickoff_time.strftime("%H:%M"),
-                    cohort.checkin_day,
-                    cohort.checkin_time.strftime("%H:%M"),
-                    cohort.grace_hours,
-                    to_db(cohort.schedule_from),
-                    cohort.id,
-                ),
-            )
+        rows = await self.db.write(
+            "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
+            "email_goal = ?, interview_goal = ?, kickoff_day = ?, kickoff_time = ?, "
+            "checkin_day = ?, checkin_time = ?, grace_hours = ?, schedule_from = ? "
+            f"WHERE id = ? RETURNING {COHORT_COLUMNS}",
+            (
+                cohort.channel_id,
+                cohort.name,
+                cohort.timezone,
+                cohort.week_start,
+                cohort.email_goal,
+                cohort.interview_goal,
+                cohort.kickoff_day,
+                cohort.kickoff_time.strftime("%H:%M"),
+                cohort.checkin_day,
+                cohort.checkin_time.strftime("%H:%M"),
+                cohort.grace_hours,
+                to_db(cohort.schedule_from),
+                cohort.id,
+            ),
+        )
         return cohort_from_row(next(iter(rows)))
 
     async def cohort_members(self, cohort_id: int) -> list[Member]:
@@ -384,20 +429,13 @@ class SqliteStore:
         return [member_from_row(row) for row in rows]
 
     async def set_organizer(self, cohort_id: int, member_id: int, organizer: bool) -> bool:
-        async with self.db.write() as conn:
-            if organizer:
-                cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO organizers (cohort_id, member_id) VALUES (?, ?)",
-                    (cohort_id, member_id),
-                )
-            else:
-                cursor = await conn.execute(
-                    "DELETE FROM organizers WHERE cohort_id = ? AND member_id = ?",
-                    (cohort_id, member_id),
-                )
-            changed = cursor.rowcount > 0
-            await cursor.close()
-        return changed
+        if organizer:
+            sql = (
+                "INSERT OR IGNORE INTO organizers (cohort_id, member_id) VALUES (?, ?) RETURNING 1"
+            )
+        else:
+            sql = "DELETE FROM organizers WHERE cohort_id = ? AND member_id = ? RETURNING 1"
+        return bool(await self.db.write(sql, (cohort_id, member_id)))
 
     async def organizers(self, cohort_id: int) -> list[Member]:
         rows = await self._read(
@@ -416,48 +454,15 @@ class SqliteStore:
         return bool(rows)
 
     async def log_action(self, new: NewAction) -> LoggedAction | None:
-        try:
-            async with self.db.write() as conn:
-                contact, created = None, False
-                if new.contact_name is not None:
-                    contact, created = await _upsert_contact(conn, new)
-                rows = await conn.execute_fetchall(
-                    "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
-                    "occurred_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT coalesce(sum(count), 0) "
-                    "FROM actions WHERE member_id = ? AND kind = ? AND occurred_at >= ? "
-                    "AND occurred_at < ? AND undone_at IS NULL) + ? <= ? "
-                    f"RETURNING {ACTION_COLUMNS}",
-                    (
-                        new.member_id,
-                        new.cohort_id,
-                        contact.id if contact else None,
-                        new.kind.value,
-                        new.count,
-                        new.note,
-                        to_db(new.occurred_at),
-                        new.member_id,
-                        new.kind.value,
-                        to_db(new.day_start),
-                        to_db(new.day_end),
-                        new.count,
-                        new.daily_cap,
-                    ),
-                )
-                row = _one(rows)
-                if row is None:
-                    raise _CapReached
-        except _CapReached:
-            return None
-        return LoggedAction(action_from_row(row), contact, created)
+        return await self.db.transaction(partial(_log_action, new))
 
     async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
-        async with self.db.write() as conn:
-            rows = await conn.execute_fetchall(
-                "UPDATE actions SET undone_at = ? WHERE id = (SELECT id FROM actions "
-                "WHERE member_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
-                f"RETURNING {ACTION_COLUMNS}",
-                (to_db(at), member_id),
-            )
+        rows = await self.db.write(
+            "UPDATE actions SET undone_at = ? WHERE id = (SELECT id FROM actions "
+            "WHERE member_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
+            f"RETURNING {ACTION_COLUMNS}",
+            (to_db(at), member_id),
+        )
         row = _one(rows)
         return action_from_row(row) if row else None
 
@@ -569,36 +574,19 @@ class SqliteStore:
         return [action_from_row(row) for row in rows]
 
     async def add_pause(self, member_id: int, start: date, end: date) -> Pause:
-        async with self.db.write() as conn:
-            await conn.execute(
-                "DELETE FROM pauses WHERE member_id = ? AND start_date >= ?",
-                (member_id, start.isoformat()),
-            )
-            await conn.execute(
-                "UPDATE pauses SET end_date = ? WHERE member_id = ? AND end_date >= ?",
-                ((start - _ONE_DAY).isoformat(), member_id, start.isoformat()),
-            )
-            rows = await conn.execute_fetchall(
+        def work(conn: sqlite3.Connection) -> int:
+            _end_pauses(conn, member_id, start)
+            row = conn.execute(
                 "INSERT INTO pauses (member_id, start_date, end_date) VALUES (?, ?, ?) "
                 "RETURNING id",
                 (member_id, start.isoformat(), end.isoformat()),
-            )
-        return Pause(next(iter(rows))["id"], member_id, start, end)
+            ).fetchone()
+            return int(row["id"])
+
+        return Pause(await self.db.transaction(work), member_id, start, end)
 
     async def end_pauses(self, member_id: int, today: date) -> int:
-        async with self.db.write() as conn:
-            removed = await conn.execute(
-                "DELETE FROM pauses WHERE member_id = ? AND start_date >= ?",
-                (member_id, today.isoformat()),
-            )
-            shortened = await conn.execute(
-                "UPDATE pauses SET end_date = ? WHERE member_id = ? AND end_date >= ?",
-                ((today - _ONE_DAY).isoformat(), member_id, today.isoformat()),
-            )
-            changed = removed.rowcount + shortened.rowcount
-            await removed.close()
-            await shortened.close()
-        return changed
+        return await self.db.transaction(lambda conn: _end_pauses(conn, member_id, today))
 
     async def pauses(self, member_id: int) -> list[Pause]:
         rows = await self._read(
@@ -620,9 +608,8 @@ class SqliteStore:
         return str(row["value"]) if row else None
 
     async def set_state(self, key: str, value: str) -> None:
-        async with self.db.write() as conn:
-            await conn.execute(
-                "INSERT INTO bot_state (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        await self.db.write(
+            "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -67,11 +67,10 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     async with open_database(tmp_path / "db.sqlite") as db:
         await migrate(db)
         with pytest.raises(sqlite3.IntegrityError):
-            async with db.write() as conn:
-                await conn.execute(
-                    "INSERT INTO members (workspace_id, user_id, display_name, created_at) "
-                    "VALUES (42, 'u', 'U', 'now')"
-                )
+            await db.write(
+                "INSERT INTO members (workspace_id, user_id, display_name, created_at) "
+                "VALUES (42, 'u', 'U', 'now')"
+            )
 
 
 async def test_a_failed_write_rolls_back_everything_it_did(tmp_path: Path) -> None:
@@ -79,12 +78,13 @@ async def test_a_failed_write_rolls_back_everything_it_did(tmp_path: Path) -> No
         await migrate(db)
         store = SqliteStore(db)
         workspace = await store.ensure_workspace("console", "w", "W", NOW)
+
+        def half_done(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE workspaces SET name = 'changed' WHERE id = ?", (workspace.id,))
+            raise RuntimeError("crash in the middle of a use case")
+
         with pytest.raises(RuntimeError):
-            async with db.write() as conn:
-                await conn.execute(
-                    "UPDATE workspaces SET name = 'changed' WHERE id = ?", (workspace.id,)
-                )
-                raise RuntimeError("crash in the middle of a use case")
+            await db.transaction(half_done)
         rows = await db.reader.execute_fetchall("SELECT name FROM workspaces")
         assert [row[0] for row in rows] == ["W"]
 
@@ -177,3 +177,23 @@ def test_stored_instants_round_trip_and_sort_as_text() -> None:
     assert from_db(to_db(early)) == early
     assert to_db(early) < to_db(late)
     assert len(to_db(early)) == len(to_db(datetime(2030, 12, 31, 23, 59, tzinfo=UTC)))
+
+
+async def test_a_cancelled_caller_never_leaves_a_transaction_half_done(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+        store = SqliteStore(db)
+        await store.ensure_workspace("console", "w", "W", NOW)
+
+        def two_statements(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE workspaces SET name = 'first'")
+            conn.execute("UPDATE workspaces SET name = name || ' and second'")
+
+        task = asyncio.create_task(db.transaction(two_statements))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await db.write("SELECT 1")  # runs after the cancelled transaction, in order
+        rows = await db.reader.execute_fetchall("SELECT name FROM workspaces")
+        assert [row[0] for row in rows] in (["W"], ["first and second"])
