@@ -125,8 +125,7 @@ class Placing:
     """A listed line of a leaderboard."""
 
     rank: int
-    member: Member
-    total: int
+    standing: Standing
 
 
 @dataclass(frozen=True)
@@ -196,7 +195,7 @@ def rank_standings(standings: Sequence[Standing]) -> list[Placing]:
         if standing.total != previous_total:
             rank = position
             previous_total = standing.total
-        placings.append(Placing(rank, standing.member, standing.total))
+        placings.append(Placing(rank, standing))
     return placings
 
 
@@ -392,12 +391,9 @@ class Engine:
         else:
             since = until = None
         standings = await self.store.standings(inv.cohort.id, metric.kinds, since, until)
-        visible = [s for s in standings if s.member.show_on_leaderboard]
-        placings = rank_standings(visible)
-        own = next((p for p in placings if p.member.id == inv.member.id), None)
-        own_hidden = any(
-            s.member.id == inv.member.id and not s.member.show_on_leaderboard for s in standings
-        )
+        placings = rank_standings([s for s in standings if s.visible])
+        own = next((p for p in placings if p.standing.member_id == inv.member.id), None)
+        own_hidden = any(s.member_id == inv.member.id and not s.visible for s in standings)
         return Board(
             cohort=inv.cohort,
             period=period,

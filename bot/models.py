@@ -159,7 +159,10 @@ class ContactEntry:
 
 @dataclass(frozen=True)
 class Standing:
-    """One member's total on a leaderboard."""
+    """One member's total on a leaderboard, with just what a board shows of them."""
 
-    member: Member
+    member_id: int
+    user_id: str
+    display_name: str
+    visible: bool
     total: int

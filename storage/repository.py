@@ -545,14 +545,13 @@ class SqliteStore:
                 f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
             )
             params = [cohort_id, to_db(since), to_db(until), *kind_values]
-        columns = ", ".join("m." + c for c in MEMBER_COLUMNS.split(", "))
         rows = await self._read(
-            f"SELECT {columns}, t.total AS standing_total FROM ({totals}) t "
-            "JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
+            "SELECT m.id, m.user_id, m.display_name, m.show_on_leaderboard, t.total "
+            f"FROM ({totals}) t JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
             "ORDER BY t.total DESC, m.display_name",
             params,
         )
-        return [Standing(member_from_row(row), row["standing_total"]) for row in rows]
+        return [Standing(row[0], row[1], row[2], bool(row[3]), row[4]) for row in rows]
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime

@@ -140,14 +140,15 @@ def render_board(board: Board, *, private: bool) -> Reply:
             private=private,
         )
     lines = [
-        f"{p.rank}. {p.member.display_name}: {plural(p.total, singular, plural_form)}"
+        f"{p.rank}. {p.standing.display_name}: {plural(p.standing.total, singular, plural_form)}"
         for p in board.placings
     ]
     if board.others:
         lines.append(f"…and {plural(board.others, 'other')} putting in the work too.")
     if private:
         if board.own is not None and board.own not in board.placings:
-            lines.append(f"You: #{board.own.rank} with {plural(board.own.total, singular)}.")
+            total = plural(board.own.standing.total, singular)
+            lines.append(f"You: #{board.own.rank} with {total}.")
         elif board.own_hidden:
             lines.append(
                 "You're counted but not named (change it with `/settings leaderboard:yes`)."

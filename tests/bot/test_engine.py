@@ -108,9 +108,11 @@ async def test_undo_marks_the_action_and_keeps_the_history(runtime: Runtime) -> 
     history = await runtime.store.member_history(inv.member.id)
     assert [a.undone_at is not None for a in history] == [False, True]
     board = await engine.leaderboard(inv, Period.ALL, Metric.INTERVIEWS)
-    assert [(p.member.id, p.total) for p in board.placings] == [(inv.member.id, 1)]
+    assert [(p.standing.member_id, p.standing.total) for p in board.placings] == [
+        (inv.member.id, 1)
+    ]
     week = await engine.leaderboard(inv, Period.WEEK, Metric.INTERVIEWS)
-    assert [p.total for p in week.placings] == [1]
+    assert [p.standing.total for p in week.placings] == [1]
 
 
 async def test_streaks_skip_paused_weeks_and_break_on_a_missed_one(
@@ -176,7 +178,7 @@ async def test_forget_erases_the_member_and_nobody_else(runtime: Runtime) -> Non
     assert await runtime.store.organizers(leaving.cohort.id) == []
     assert len(await runtime.store.member_history(staying.member.id)) == 1
     board = await engine.leaderboard(staying, Period.ALL, Metric.EMAILS)
-    assert [p.member.user_id for p in board.placings] == ["staying"]
+    assert [p.standing.user_id for p in board.placings] == ["staying"]
 
 
 async def test_the_effective_time_zone_prefers_the_members_then_the_platform_profile(
