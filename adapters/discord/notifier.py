@@ -24,7 +24,7 @@ from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
-GLOBAL_PACE = 40.0
+GLOBAL_PACE = 45.0
 """Requests per second at most; Discord's global limit is 50 (per-route 429s are discord.py's)."""
 
 NONCE_LENGTH = 25

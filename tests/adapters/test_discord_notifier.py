@@ -78,6 +78,9 @@ async def test_a_retry_of_the_same_delivery_sends_the_same_nonce(
     await notifier.post_to_channel(str(fake.guild.id), str(fake.channel.id), NUDGE, "k:2")
     nonces = [r.json["nonce"] for r in fake.requests_to(*CHANNEL_MESSAGES)]
     assert nonces[0] == nonces[1] != nonces[2]
+    first, second = (m["id"] for m in fake.messages_in(fake.channel))
+    assert len(fake.messages_in(fake.channel)) == 2  # Discord dropped the repeat of "k:1"
+    assert first != second
 
 
 async def test_only_the_members_a_message_lists_are_mentioned(

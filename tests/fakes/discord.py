@@ -79,6 +79,8 @@ FAKE_TOKEN = "fake-bot-token.reachout.test"
 DISCORD_EPOCH_MS = 1_420_070_400_000
 MESSAGE_FLAG_EPHEMERAL = 1 << 6
 MESSAGE_FLAG_LOADING = 1 << 7
+NONCE_MEMORY = 300.0
+"""Seconds Discord remembers an enforced nonce ("a few minutes")."""
 
 # Interaction callback types (Discord's InteractionCallbackType).
 CALLBACK_CHANNEL_MESSAGE = 4
@@ -1053,6 +1055,7 @@ class FakeDiscord:
 
         self.requests: list[RecordedRequest] = []
         self.schema_errors: list[SchemaViolation] = []
+        self._nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
         self.unknown_routes: list[RecordedRequest] = []
         self.interactions: dict[int, FakeInteraction] = {}
         self._faults: list[Fault] = []
@@ -2169,7 +2172,18 @@ class FakeDiscord:
             needed = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
             if guild.permissions_for(self.bot_user.id) & needed != needed:
                 raise _DiscordError(403, 50013, "Missing Permissions")
-        return self._new_message(channel, call.body or {})
+        body = call.body or {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            # Discord: with enforce_nonce, a second message with the same nonce from the same
+            # author within a few minutes returns the first message and creates nothing.
+            earlier = self._nonces.get((channel.id, str(nonce)))
+            if earlier is not None and time.monotonic() - earlier[0] < NONCE_MEMORY:
+                return earlier[1]
+            message = self._new_message(channel, body)
+            self._nonces[(channel.id, str(nonce))] = (time.monotonic(), message)
+            return message
+        return self._new_message(channel, body)
 
     def _edit_message(self, call: _Call) -> dict[str, Any]:
         channel, message = self._message(call)
