@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import logging
 import os
+import signal
 import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -209,11 +211,36 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         log.info("starting %s", ", ".join(wanted))
         wakeups = Wakeups(runtime.deliveries)
         await wakeups.start()
+        serving = [asyncio.create_task(module.serve(runtime)) for module in modules]
         try:
-            await asyncio.gather(*(module.serve(runtime) for module in modules))
+            await _until_stopped(serving)
         finally:
+            # Deliveries in flight finish while the platforms are still connected.
             await wakeups.stop()
+            for task in serving:
+                task.cancel()
+            await asyncio.gather(*serving, return_exceptions=True)
+        for task in serving:
+            if not task.cancelled() and (error := task.exception()) is not None:
+                raise error
     return 0
+
+
+async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
+    """Wait for SIGINT or SIGTERM, or for a platform to stop on its own (an error)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
+            loop.add_signal_handler(signal_number, stop.set)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([*serving, stopping], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signal_number)
 
 
 async def _slack(settings: Settings, args: argparse.Namespace) -> int:

@@ -146,10 +146,13 @@ class DeliveryService:
             runnable: list[Job] = []
             for job in jobs:
                 key = job.claim.key
-                orphan = open_rows.get(key)
-                if orphan is not None and orphan.status is DeliveryStatus.CLAIMED:
-                    if not self._may_resend(orphan, job.platform, now):
-                        await self._give_up_unconfirmed(orphan, now)
+                row = open_rows.get(key)
+                unsure = row is not None and (
+                    row.status is DeliveryStatus.CLAIMED or (key in retryable and row.ambiguous)
+                )
+                if row is not None and unsure:
+                    if not self._may_resend(row, job.platform, now):
+                        await self._give_up_unconfirmed(row, now)
                         continue
                 elif key in keys and key not in retryable:
                     continue
@@ -305,15 +308,14 @@ class DeliveryService:
         window = notifier.idempotency_window if notifier else None
         return window is not None and now - orphan.claimed_at <= window
 
-    async def _give_up_unconfirmed(self, orphan: DeliveryRecord, now: datetime) -> None:
-        log.warning(
-            "delivery %s was being sent when reachout stopped; not sending it again", orphan.key
-        )
+    async def _give_up_unconfirmed(self, row: DeliveryRecord, now: datetime) -> None:
+        """A send that may have arrived and can no longer be deduplicated: never repeated."""
+        log.warning("delivery %s may have arrived already; not sending it again", row.key)
         await self.ledger.finish(
-            orphan.key,
+            row.key,
             DeliveryStatus.UNCONFIRMED,
             now,
-            detail="interrupted by a restart; not repeated, to never post twice",
+            detail="interrupted, and may have arrived; not repeated, to never post twice",
         )
 
     async def _expire_orphans(
@@ -352,7 +354,7 @@ class DeliveryService:
                 return Outcome(DeliveryStatus.SKIPPED, "already claimed")
             attempts = 1
         else:
-            attempts = await self.ledger.attempt(key)
+            attempts = await self.ledger.attempt(key, now)
         self._in_flight.add(key)
         try:
             async with self._limits[job.platform]:
@@ -403,9 +405,11 @@ class DeliveryService:
         key = job.claim.key
         now = self.clock.now()
         detail = str(problem) or type(problem).__name__
-        if isinstance(problem, TimeoutError) and notifier.idempotency_window is None:
+        unsure = isinstance(problem, TimeoutError) or getattr(problem, "unsure", False)
+        window = notifier.idempotency_window
+        if unsure and window is None:
             await self.ledger.finish(
-                key, DeliveryStatus.UNCONFIRMED, now, detail="timed out; may not have arrived"
+                key, DeliveryStatus.UNCONFIRMED, now, detail=f"may have arrived: {detail}"
             )
             return Outcome(DeliveryStatus.UNCONFIRMED, detail)
         if attempts > len(self.retry_delays):
@@ -413,9 +417,12 @@ class DeliveryService:
                 key, DeliveryStatus.FAILED, now, detail=f"gave up after {attempts} tries: {detail}"
             )
             return Outcome(DeliveryStatus.FAILED, detail)
-        next_attempt = now + self.retry_delays[attempts - 1]
+        delay = self.retry_delays[attempts - 1]
+        if unsure and window is not None:
+            delay = min(delay, window / 2)  # retry while the platform still deduplicates
+        next_attempt = now + delay
         log.info("delivery %s will be retried at %s: %s", key, next_attempt.isoformat(), detail)
-        await self.ledger.retry_later(key, next_attempt, detail)
+        await self.ledger.retry_later(key, next_attempt, detail, ambiguous=unsure)
         return Outcome(DeliveryStatus.RETRYING, detail, retry_at=next_attempt)
 
     def schedule_changed(self) -> None:

@@ -47,6 +47,7 @@ class DeliveryRecord:
     finished_at: datetime | None
     message_id: str | None
     detail: str
+    ambiguous: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Ledger(Protocol):
         self, claim: Claim, status: DeliveryStatus, detail: str, at: datetime
     ) -> bool: ...
 
-    async def attempt(self, key: str) -> int: ...
+    async def attempt(self, key: str, at: datetime) -> int: ...
 
     async def reclaim(self, key: str, at: datetime) -> bool: ...
 
@@ -116,7 +117,9 @@ class Ledger(Protocol):
         detail: str = "",
     ) -> None: ...
 
-    async def retry_later(self, key: str, next_attempt_at: datetime, detail: str) -> None: ...
+    async def retry_later(
+        self, key: str, next_attempt_at: datetime, detail: str, *, ambiguous: bool = False
+    ) -> None: ...
 
     async def open_deliveries(self) -> list[DeliveryRecord]: ...
 

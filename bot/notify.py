@@ -32,9 +32,14 @@ class Delivery:
 class TransientDeliveryError(Exception):
     """Not delivered, for a reason that may pass (network down, 5xx, rate limit exhausted).
 
-    Raise it only when the message certainly did not arrive, or when the platform will
-    deduplicate a retry on the same key; otherwise report a permanent failure.
+    ``unsure`` says the message may have arrived after all (the connection dropped after the
+    request went out). Only a notifier whose platform deduplicates on the key may raise an
+    unsure one, and it is then retried only within the notifier's idempotency window.
     """
+
+    def __init__(self, message: str, *, unsure: bool = False) -> None:
+        super().__init__(message)
+        self.unsure = unsure
 
 
 class Notifier(Protocol):

@@ -30,7 +30,7 @@ from storage.repository import (
 
 _DELIVERY_COLUMNS = (
     "key, kind, cohort_id, member_id, due_at, status, attempts, claimed_at, next_attempt_at, "
-    "finished_at, message_id, detail"
+    "finished_at, message_id, detail, ambiguous"
 )
 
 
@@ -61,6 +61,7 @@ def _delivery(row: sqlite3.Row) -> DeliveryRecord:
         finished_at=_optional_time(row["finished_at"]),
         message_id=row["message_id"],
         detail=row["detail"],
+        ambiguous=bool(row["ambiguous"]),
     )
 
 
@@ -219,11 +220,11 @@ class SqliteLedger:
         )
         return bool(list(rows))
 
-    async def attempt(self, key: str) -> int:
+    async def attempt(self, key: str, at: datetime) -> int:
         rows = await self.db.write(
-            "UPDATE deliveries SET attempts = attempts + 1, status = 'claimed' "
+            "UPDATE deliveries SET attempts = attempts + 1, status = 'claimed', claimed_at = ? "
             "WHERE key = ? RETURNING attempts",
-            (key,),
+            (to_db(at), key),
         )
         return int(next(iter(rows))[0])
 
@@ -251,11 +252,13 @@ class SqliteLedger:
             (status.value, to_db(at), message_id, detail, key),
         )
 
-    async def retry_later(self, key: str, next_attempt_at: datetime, detail: str) -> None:
+    async def retry_later(
+        self, key: str, next_attempt_at: datetime, detail: str, *, ambiguous: bool = False
+    ) -> None:
         await self.db.write(
-            "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, detail = ? "
-            "WHERE key = ?",
-            (to_db(next_attempt_at), detail, key),
+            "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, detail = ?, "
+            "ambiguous = ? WHERE key = ?",
+            (to_db(next_attempt_at), detail, int(ambiguous), key),
         )
 
     async def open_deliveries(self) -> list[DeliveryRecord]:

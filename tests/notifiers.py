@@ -33,6 +33,7 @@ class RecordingNotifier:
     sent: list[Sent] = field(default_factory=list)
     closed_dms: set[str] = field(default_factory=set)
     transient_failures: int = 0
+    unsure_failures: int = 0
     attempts: int = 0
     delivered: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -41,6 +42,10 @@ class RecordingNotifier:
         if self.transient_failures:
             self.transient_failures -= 1
             raise TransientDeliveryError("429 Too Many Requests")
+        if self.unsure_failures:
+            self.unsure_failures -= 1
+            self.sent.append(Sent(target, direct, reply, key))  # it arrived; the answer did not
+            raise TransientDeliveryError("connection reset", unsure=True)
         if direct and target in self.closed_dms:
             return Delivery(permanent_failure="dms_closed")
         if self.idempotency_window is not None:

@@ -101,7 +101,9 @@ class DiscordNotifier:
         try:
             return await deliver()
         except discord.DiscordServerError as error:
-            raise TransientDeliveryError(f"Discord answered {error.status} for {target}") from error
+            raise TransientDeliveryError(
+                f"Discord answered {error.status} for {target}", unsure=True
+            ) from error
         except discord.HTTPException as error:
             if error.status == 429:
                 raise TransientDeliveryError(f"still rate limited for {target}") from error
@@ -109,7 +111,9 @@ class DiscordNotifier:
             level = logging.INFO if failure == "dms_closed" else logging.WARNING
             log.log(level, "discord: not delivered to %s, not retrying: %s", target, failure)
             return Delivery(permanent_failure=failure)
-        except (discord.RateLimited, aiohttp.ClientError, OSError, TimeoutError) as error:
+        except discord.RateLimited as error:
+            raise TransientDeliveryError(f"still rate limited for {target}") from error
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
             raise TransientDeliveryError(
-                f"could not reach Discord for {target}: {error}"
+                f"could not reach Discord for {target}: {error}", unsure=True
             ) from error

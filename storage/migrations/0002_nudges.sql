@@ -16,6 +16,7 @@ ALTER TABLE members ADD COLUMN profile_timezone TEXT;
 
 -- One row per nudge or reminder, claimed under a unique key before it is sent.
 -- status: claimed (being sent), retrying, sent, failed, skipped, unconfirmed.
+-- claimed_at is when the latest attempt began.
 CREATE TABLE deliveries (
     id              INTEGER PRIMARY KEY,
     key             TEXT NOT NULL UNIQUE,
@@ -30,7 +31,9 @@ CREATE TABLE deliveries (
     next_attempt_at TEXT,
     finished_at     TEXT,
     message_id      TEXT,
-    detail          TEXT NOT NULL DEFAULT ''
+    detail          TEXT NOT NULL DEFAULT '',
+    -- The last attempt ended without knowing whether the message arrived.
+    ambiguous       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX deliveries_due ON deliveries (due_at);
 CREATE INDEX deliveries_open ON deliveries (status) WHERE status IN ('claimed', 'retrying');

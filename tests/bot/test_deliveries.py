@@ -498,3 +498,55 @@ async def test_a_members_export_includes_the_reminders_sent_to_them(
     assert [(r["status"], r["key"].split(":")[3]) for r in document["reminders"]] == [
         ("sent", "second_contact")
     ]
+
+
+async def test_an_unsure_failure_is_retried_soon_where_the_platform_dedupes(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    await cohort_with_schedule(runtime)
+    deduping = RecordingNotifier(idempotency_window=timedelta(minutes=2), unsure_failures=1)
+    runtime.deliveries.register(deduping)
+    clock.set(MONDAY_0900_NY)
+    await runtime.deliveries.run_due()
+    record = await runtime.ledger.get("kickoff:1:2026-11-30")
+    assert record is not None
+    assert (record.status, record.ambiguous) == (DeliveryStatus.RETRYING, True)
+    assert record.next_attempt_at == MONDAY_0900_NY + timedelta(seconds=30)
+    clock.advance(timedelta(seconds=30))
+    await runtime.deliveries.run_due()
+    assert len(deduping.sent) == 1
+    record = await runtime.ledger.get("kickoff:1:2026-11-30")
+    assert record is not None
+    assert record.status is DeliveryStatus.SENT
+
+
+async def test_an_unsure_failure_is_never_retried_after_the_dedupe_window(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    await cohort_with_schedule(runtime)
+    deduping = RecordingNotifier(idempotency_window=timedelta(minutes=2), unsure_failures=1)
+    runtime.deliveries.register(deduping)
+    clock.set(MONDAY_0900_NY)
+    await runtime.deliveries.run_due()
+    clock.advance(timedelta(minutes=10))  # the bot was down past the window
+    await runtime.deliveries.run_due()
+    assert deduping.attempts == 1
+    record = await runtime.ledger.get("kickoff:1:2026-11-30")
+    assert record is not None
+    assert record.status is DeliveryStatus.UNCONFIRMED
+
+
+async def test_an_unsure_failure_is_never_retried_where_the_platform_cannot_dedupe(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    await cohort_with_schedule(runtime)
+    plain = RecordingNotifier(unsure_failures=1)
+    runtime.deliveries.register(plain)
+    clock.set(MONDAY_0900_NY)
+    await runtime.deliveries.run_due()
+    clock.advance(timedelta(minutes=1))
+    await runtime.deliveries.run_due()
+    assert plain.attempts == 1
+    record = await runtime.ledger.get("kickoff:1:2026-11-30")
+    assert record is not None
+    assert record.status is DeliveryStatus.UNCONFIRMED

@@ -1056,6 +1056,8 @@ class FakeDiscord:
         self.requests: list[RecordedRequest] = []
         self.schema_errors: list[SchemaViolation] = []
         self._nonces: dict[tuple[int, str], tuple[float, dict[str, Any]]] = {}
+        self.answer_delay = 0.0
+        """Seconds between doing what a request asks and answering it, like a slow network."""
         self.unknown_routes: list[RecordedRequest] = []
         self.interactions: dict[int, FakeInteraction] = {}
         self._faults: list[Fault] = []
@@ -1705,6 +1707,9 @@ class FakeDiscord:
             response = await self._answer(record)
         finally:
             await self._notify()
+        if self.answer_delay:
+            # The request has had its effect; its answer is still on the way (network latency).
+            await asyncio.sleep(self.answer_delay)
         return response
 
     @staticmethod
