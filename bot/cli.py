@@ -231,7 +231,8 @@ async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
+        # Windows has no signal handlers; a loop off the main thread cannot install them.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal_number, stop.set)
     stopping = asyncio.create_task(stop.wait())
     try:
@@ -239,7 +240,7 @@ async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
     finally:
         stopping.cancel()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(signal_number)
 
 
