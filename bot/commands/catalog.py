@@ -30,6 +30,19 @@ def _contact(required: bool) -> Argument:
 
 
 NOTE = Argument("note", ArgType.TEXT, "A private note for yourself", max_length=NOTE_LIMIT)
+GOALS = (
+    Argument("emails", ArgType.INTEGER, "Emails per week", min_value=1, max_value=50, example="3"),
+    Argument(
+        "interviews",
+        ArgType.INTEGER,
+        "Interviews per month (0 for none)",
+        min_value=0,
+        max_value=31,
+        example="2",
+    ),
+)
+"""The goal options, the same for a member's /goal and the cohort's defaults."""
+
 TIMEZONE = Argument(
     "timezone", ArgType.TEXT, "An IANA time zone such as Europe/Berlin", max_length=64
 )
@@ -112,24 +125,7 @@ def build_registry() -> Registry:
             Command(
                 "goal",
                 "Show or set your weekly email and monthly interview targets",
-                (
-                    Argument(
-                        "emails",
-                        ArgType.INTEGER,
-                        "Emails per week",
-                        min_value=1,
-                        max_value=50,
-                        example="3",
-                    ),
-                    Argument(
-                        "interviews",
-                        ArgType.INTEGER,
-                        "Interviews per month (0 for none)",
-                        min_value=0,
-                        max_value=31,
-                        example="2",
-                    ),
-                ),
+                GOALS,
                 overview.goal,
                 examples=("/goal emails:5", "/goal interviews:2"),
             ),
@@ -295,24 +291,7 @@ def build_registry() -> Registry:
                     Command(
                         "goal",
                         "The cohort's default email and interview goals",
-                        (
-                            Argument(
-                                "emails",
-                                ArgType.INTEGER,
-                                "Emails per week",
-                                min_value=1,
-                                max_value=50,
-                                example="3",
-                            ),
-                            Argument(
-                                "interviews",
-                                ArgType.INTEGER,
-                                "Interviews per month (0 for none)",
-                                min_value=0,
-                                max_value=31,
-                                example="1",
-                            ),
-                        ),
+                        GOALS,
                         organizers.goal,
                         organizer_only=True,
                     ),
