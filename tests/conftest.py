@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from hypothesis import HealthCheck, settings
 
 from adapters.console import ConsoleSession
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.runtime import Runtime
+
+# Property tests check behaviour, never speed: a busy CI machine must not fail them on time.
+settings.register_profile("reachout", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("reachout")
 
 START = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 """A Thursday afternoon in New York (10:00 EST)."""
