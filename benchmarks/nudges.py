@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,6 +89,9 @@ class Run:
     stamps: list[float] = field(default_factory=list)
     """When each request the bot made during delivery reached the platform."""
     per_channel_stamps: dict[str, list[float]] = field(default_factory=dict)
+    """When each message-posting request reached the platform, by channel."""
+    started_at: float = 0.0
+    """When delivery began, on the clock of the stamps."""
     ledger: Counter[str] = field(default_factory=Counter)
     second_pass: int = 0
     """Deliveries a second ``run_due()`` attempted: anything but 0 means work was left."""
@@ -107,6 +110,13 @@ class Run:
     def reposts(self) -> int:
         return sum(self.posts.values()) - sum(self.messages.values())
 
+    def first_and_last_post(self) -> tuple[float, float]:
+        """Seconds from the start of delivery to the first and the last message posted."""
+        stamps = [s for per_channel in self.per_channel_stamps.values() for s in per_channel]
+        if not stamps:
+            return 0.0, 0.0
+        return min(stamps) - self.started_at, max(stamps) - self.started_at
+
 
 @dataclass
 class PacedPlatform:
@@ -117,6 +127,7 @@ class PacedPlatform:
     pacer: Pacer = field(default_factory=lambda: Pacer(DISCORD_LIMIT, burst=1))
     stamps: list[float] = field(default_factory=list)
     channels: Counter[str] = field(default_factory=Counter)
+    by_channel: dict[str, list[float]] = field(default_factory=dict)
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str
@@ -124,6 +135,7 @@ class PacedPlatform:
         await self.pacer.wait()
         self.stamps.append(time.monotonic())
         self.channels[channel_id] += 1
+        self.by_channel.setdefault(channel_id, []).append(self.stamps[-1])
         await asyncio.sleep(0.005)  # a platform round trip
         return Delivery(message_id=str(len(self.stamps)))
 
@@ -249,8 +261,10 @@ async def prepared(
     return settings
 
 
-async def timed_delivery(runtime: Runtime, run: Run) -> None:
-    """The measured part: one ``run_due()`` that must deliver every kickoff."""
+async def timed_delivery(runtime: Runtime, run: Run, clock: Callable[[], float]) -> None:
+    """The measured part: one ``run_due()`` that must deliver every kickoff; ``clock`` is the
+    one the platform stamps requests with."""
+    run.started_at = clock()
     started, cpu = time.perf_counter(), time.process_time()
     await runtime.deliveries.run_due()
     run.elapsed = time.perf_counter() - started
@@ -291,7 +305,7 @@ async def discord_run(folder: Path, cohorts: int) -> Run:
                 )
                 await asyncio.sleep(1.1)  # start-up requests out of the measured windows
                 first = len(fake.requests)
-                await timed_delivery(runtime, run)
+                await timed_delivery(runtime, run, time.monotonic)
                 during = fake.requests[first:]
         run.stamps = [r.received_at for r in during]
         for request in during:
@@ -321,7 +335,7 @@ async def slack_run(folder: Path, cohorts: int) -> Run:
         async with open_runtime(settings, clock) as runtime, running_slack(runtime):
             await fake.socket.wait_connected()
             first = len(fake.calls)
-            await timed_delivery(runtime, run)
+            await timed_delivery(runtime, run, fake.now)
             during = fake.calls[first:]
         run.stamps = [c.at for c in during]
         for call in during:
@@ -344,8 +358,9 @@ async def paced_run(folder: Path, cohorts: int) -> Run:
     async with open_runtime(settings, ManualClock(KICKOFF + timedelta(seconds=10))) as runtime:
         fake = PacedPlatform()
         runtime.deliveries.register(fake)
-        await timed_delivery(runtime, run)
+        await timed_delivery(runtime, run, time.monotonic)
     run.stamps = fake.stamps
+    run.per_channel_stamps = fake.by_channel
     run.messages = run.posts = fake.channels
     run.ledger = ledger_statuses(settings.database)
     return run
@@ -487,6 +502,8 @@ def delivery_rows(run: Run, bound: float | None, window_limit: int | None) -> li
                 "Discord's bound",
             )
         )
+    first, last = run.first_and_last_post()
+    rows.append(Row(run.name, "first / last message posted after", f"{first:.2f} s / {last:.1f} s"))
     rows.append(
         Row(
             run.name,
