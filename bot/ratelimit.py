@@ -14,7 +14,11 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 class Pacer:
-    """At most ``rate`` calls a second on average, with bursts of up to ``burst``."""
+    """At most ``rate`` calls a second on average, with bursts of up to ``burst``.
+
+    Each caller reserves the next slot on a schedule (the generic cell rate algorithm), so
+    a sleep that wakes a little late costs nothing: the schedule does not drift with it.
+    """
 
     def __init__(
         self,
@@ -27,25 +31,20 @@ class Pacer:
             raise ValueError("rate must be positive and burst at least 1")
         self.rate = rate
         self.burst = burst
+        self._interval = 1 / rate
         self._monotonic = monotonic
         self._sleep = sleep
-        self._tokens = float(burst)
-        self._updated = monotonic()
-        self._lock = asyncio.Lock()
+        self._next = monotonic()
+        """When the slot after the last one reserved begins."""
 
     async def wait(self) -> None:
         """Return when one more call fits under the rate."""
-        async with self._lock:
-            now = self._monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            if self._tokens < 1:
-                delay = (1 - self._tokens) / self.rate
-                await self._sleep(delay)
-                self._updated = self._monotonic()
-                self._tokens = 0.0
-            else:
-                self._tokens -= 1
+        now = self._monotonic()
+        slot = max(self._next, now)
+        start = slot - (self.burst - 1) * self._interval
+        self._next = slot + self._interval
+        if start > now:
+            await self._sleep(start - now)
 
 
 class KeyedPacer:

@@ -20,8 +20,10 @@ class VirtualTime:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        """Sleepers wake at their own deadline; concurrent ones overlap, as in real time."""
+        deadline = self.now + seconds
         await asyncio.sleep(0)
+        self.now = max(self.now, deadline)
 
 
 async def test_a_pacer_spaces_calls_to_its_rate_after_the_burst() -> None:
@@ -58,3 +60,15 @@ async def test_keyed_pacers_are_independent_per_key() -> None:
 def test_a_pacer_needs_a_positive_rate() -> None:
     with pytest.raises(ValueError, match="rate must be positive"):
         Pacer(rate=0)
+
+
+async def test_sleeps_that_wake_late_do_not_slow_the_rate_down() -> None:
+    clock = VirtualTime()
+
+    async def late_sleep(seconds: float) -> None:
+        await clock.sleep(seconds + 0.001)  # asyncio rounds its timeouts up to milliseconds
+
+    pacer = Pacer(rate=45, burst=1, monotonic=clock.monotonic, sleep=late_sleep)
+    for _ in range(451):
+        await pacer.wait()
+    assert clock.now == pytest.approx(450 / 45, abs=0.002)
