@@ -158,11 +158,7 @@ def _backup_target(settings: Settings, path: str) -> Path:
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     target = _backup_target(settings, args.path)
     async with open_store(settings, upgrade=False) as db:
-        destination = sqlite3.connect(target)
-        try:
-            await db.reader.backup(destination)
-        finally:
-            destination.close()
+        db.backup_to(target)
     print(f"Backed up {settings.database} to {target}")
     return 0
 

@@ -72,7 +72,7 @@ class SqliteLedger:
         self.db = db
 
     async def _read(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        return list(await self.db.reader.execute_fetchall(sql, params))
+        return await self.db.read(sql, params)
 
     async def scheduled_cohorts(self) -> list[ScheduledCohort]:
         rows = await self._read(

@@ -41,7 +41,7 @@ def available_migrations() -> list[Migration]:
 
 
 async def schema_version(db: Database) -> int:
-    rows = await db.reader.execute_fetchall("PRAGMA user_version")
+    rows = await db.read("PRAGMA user_version")
     return int(next(iter(rows))[0])
 
 

@@ -1,7 +1,7 @@
 """``SqliteStore``: the engine's storage contract (``bot.store.Store``) on SQLite.
 
 Every query of the project lives here. Each writing method runs in one transaction on the
-database's single writer; reads go through the reader connection and see committed data.
+database's single writer; reads see committed data.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ class SqliteStore:
         self.db = db
 
     async def _read(self, sql: str, params: Iterable[object] = ()) -> list[sqlite3.Row]:
-        return list(await self.db.reader.execute_fetchall(sql, tuple(params)))
+        return await self.db.read(sql, tuple(params))
 
     async def ensure_workspace(
         self, platform: str, external_id: str, name: str, at: datetime

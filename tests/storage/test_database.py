@@ -21,11 +21,11 @@ LATER = datetime(2026, 11, 27, 5, tzinfo=UTC)
 
 async def test_the_database_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path: Path) -> None:
     async with open_database(tmp_path / "db.sqlite") as db:
-        for conn in (db.reader, db._writer):
-            rows = {
-                pragma: next(iter(await conn.execute_fetchall(f"PRAGMA {pragma}")))[0]
-                for pragma in ("journal_mode", "foreign_keys", "busy_timeout")
-            }
+        pragmas = ("journal_mode", "foreign_keys", "busy_timeout")
+        for rows in (
+            {p: (await db.read(f"PRAGMA {p}"))[0][0] for p in pragmas},
+            {p: (await db.write(f"PRAGMA {p}"))[0][0] for p in pragmas},
+        ):
             assert rows == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
 
 
@@ -57,9 +57,7 @@ async def test_a_failing_migration_leaves_the_schema_untouched(tmp_path: Path) -
         with pytest.raises(sqlite3.OperationalError):
             await migrate(db)
         assert await schema_version(db) == 0
-        tables = await db.reader.execute_fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table'"
-        )
+        tables = await db.read("SELECT name FROM sqlite_master WHERE type = 'table'")
         assert [row[0] for row in tables] == ["workspaces"]
 
 
@@ -85,7 +83,7 @@ async def test_a_failed_write_rolls_back_everything_it_did(tmp_path: Path) -> No
 
         with pytest.raises(RuntimeError):
             await db.transaction(half_done)
-        rows = await db.reader.execute_fetchall("SELECT name FROM workspaces")
+        rows = await db.read("SELECT name FROM workspaces")
         assert [row[0] for row in rows] == ["W"]
 
 
@@ -159,9 +157,7 @@ async def test_backup_copies_a_consistent_database_while_it_is_in_use(tmp_path: 
         await migrate(db)
         store = SqliteStore(db)
         await store.ensure_workspace("console", "w", "Before backup", NOW)
-        destination = sqlite3.connect(target)
-        await db.reader.backup(destination)
-        destination.close()
+        db.backup_to(target)
         await store.ensure_workspace("console", "w2", "After backup", NOW)
     copy = sqlite3.connect(target)
     names = [row[0] for row in copy.execute("SELECT name FROM workspaces")]
@@ -195,5 +191,5 @@ async def test_a_cancelled_caller_never_leaves_a_transaction_half_done(tmp_path:
         with pytest.raises(asyncio.CancelledError):
             await task
         await db.write("SELECT 1")  # runs after the cancelled transaction, in order
-        rows = await db.reader.execute_fetchall("SELECT name FROM workspaces")
+        rows = await db.read("SELECT name FROM workspaces")
         assert [row[0] for row in rows] in (["W"], ["first and second"])
