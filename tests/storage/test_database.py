@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -193,3 +194,27 @@ async def test_a_cancelled_caller_never_leaves_a_transaction_half_done(tmp_path:
         await db.write("SELECT 1")  # runs after the cancelled transaction, in order
         rows = await db.read("SELECT name FROM workspaces")
         assert [row[0] for row in rows] in (["W"], ["first and second"])
+
+
+async def test_concurrent_transactions_stay_separate_when_sent_together(tmp_path: Path) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+
+        def add(n: int) -> Callable[[sqlite3.Connection], int]:
+            def work(conn: sqlite3.Connection) -> int:
+                conn.execute("INSERT INTO bot_state (key, value) VALUES (?, 'x')", (f"key-{n}",))
+                if n == 7:
+                    raise ValueError("this one fails after writing")
+                return n
+
+            return work
+
+        results = await asyncio.gather(
+            *(db.transaction(add(n)) for n in range(20)), return_exceptions=True
+        )
+        assert [r for r in results if isinstance(r, ValueError)] != []
+        assert [r for r in results if not isinstance(r, Exception)] == [
+            n for n in range(20) if n != 7
+        ]
+        keys = {row[0] for row in await db.read("SELECT key FROM bot_state")}
+        assert keys == {f"key-{n}" for n in range(20) if n != 7}
