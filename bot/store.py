@@ -90,8 +90,6 @@ class Store(Protocol):
 
     async def find_member(self, workspace_id: int, user_id: str) -> Member | None: ...
 
-    async def get_member(self, member_id: int) -> Member | None: ...
-
     async def add_member(
         self,
         workspace_id: int,

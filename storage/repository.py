@@ -266,12 +266,6 @@ class SqliteStore:
         )
         return member_from_row(row) if row else None
 
-    async def get_member(self, member_id: int) -> Member | None:
-        row = _one(
-            await self._read(f"SELECT {MEMBER_COLUMNS} FROM members WHERE id = ?", (member_id,))
-        )
-        return member_from_row(row) if row else None
-
     async def add_member(
         self,
         workspace_id: int,

@@ -24,9 +24,6 @@ class Args:
     def __init__(self, values: Mapping[str, object]) -> None:
         self._values = dict(values)
 
-    def __contains__(self, name: str) -> bool:
-        return name in self._values
-
     def text(self, name: str) -> str | None:
         value = self._values.get(name)
         return value if isinstance(value, str) and value else None
