@@ -15,11 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.engine import Origin
-from bot.notify import Delivery
+from bot.invocation import Origin
+from bot.nudges.notifier import Receipt
+from bot.nudges.wakeups import Wakeups
 from bot.replies import Reply, render_text
 from bot.runtime import Runtime
-from bot.scheduler import Wakeups
 
 PLATFORM = "console"
 WORKSPACE_ID = "local"
@@ -71,19 +71,17 @@ class ConsoleNotifier:
         self._write = write
         self._sent = 0
 
-    def _emit(self, heading: str, reply: Reply) -> Delivery:
+    def _emit(self, heading: str, reply: Reply) -> Receipt:
         self._sent += 1
         self._write(f"{heading}\n{render(reply)}")
-        return Delivery(message_id=f"console-{self._sent}")
+        return Receipt(message_id=f"console-{self._sent}")
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    ) -> Receipt:
         return self._emit(f"[posted in #{channel_id}]", replace(reply, private=True))
 
-    async def send_direct(
-        self, workspace_id: str, user_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply, key: str) -> Receipt:
         return self._emit(f"[direct message to {user_id}]", reply)
 
 
@@ -189,10 +187,10 @@ async def serve_console(
     await session.start()
     if interactive:
         emit(f"{BANNER}\nYou are {session.name}.\n")
-    runtime.deliveries.register(
+    runtime.courier.register(
         ConsoleNotifier(lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"))
     )
-    wakeups = Wakeups(runtime.deliveries)
+    wakeups = Wakeups(runtime.courier)
     await wakeups.start()
     try:
         await _prompt(session, stdin, emit, interactive)

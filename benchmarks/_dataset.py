@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
-from bot.engine import Origin
+from bot.invocation import Origin
 from bot.models import ActionKind
 from storage.connection import open_database, to_db
 from storage.migrations import migrate

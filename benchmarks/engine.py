@@ -44,7 +44,8 @@ from benchmarks._dataset import (
     build_database,
 )
 from bot.clock import ManualClock
-from bot.engine import Engine, Invocation
+from bot.engine import Engine
+from bot.invocation import Invocation
 from bot.models import ActionKind, Metric, Period
 from storage.connection import BUSY_TIMEOUT_MS, open_database, to_db
 from storage.repository import SqliteStore
@@ -129,12 +130,12 @@ class _Logger:
         self._count += 1
         person, inv = self._people[i % len(self._people)]
         if i % 10 >= NAMED_SHARE * 10:
-            await self._engine.log(inv, ActionKind.EMAIL_SENT)
+            await self._engine.record(inv, ActionKind.EMAIL_SENT)
         elif i % 10 == 0 and person.contacts:
             contact = person.contacts[i % len(person.contacts)]
-            await self._engine.log(inv, ActionKind.EMAIL_SENT, contact=contact)
+            await self._engine.record(inv, ActionKind.EMAIL_SENT, contact=contact)
         else:
-            await self._engine.log(
+            await self._engine.record(
                 inv, ActionKind.EMAIL_SENT, contact=f"Bench Contact {i}", organization="Acme Labs"
             )
 

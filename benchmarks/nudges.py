@@ -3,7 +3,7 @@
     python -m benchmarks.nudges [--cohorts 1000] [--quick]
 
 Every cohort's Monday kickoff falls due at the same instant, and one ``run_due()`` of the real
-``DeliveryService`` (on the real SQLite store, through ``bot.cli.open_runtime``) must deliver
+``Courier`` (on the real SQLite store, through ``bot.cli.open_runtime``) must deliver
 all of them, each exactly once, within the platform's rate limit. Three runs:
 
 - **Discord**: the real ``ReachoutClient`` (discord.py) and its ``DiscordNotifier``, connected
@@ -51,7 +51,7 @@ from adapters.slack import running as running_slack
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.notify import Delivery
+from bot.nudges.notifier import Receipt
 from bot.ratelimit import Pacer
 from bot.replies import Reply
 from bot.runtime import Runtime
@@ -135,17 +135,15 @@ class PacedPlatform:
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    ) -> Receipt:
         await self.pacer.wait()
         self.stamps.append(time.monotonic())
         self.channels[channel_id] += 1
         self.by_channel.setdefault(channel_id, []).append(self.stamps[-1])
         await asyncio.sleep(0.005)  # a platform round trip
-        return Delivery(message_id=str(len(self.stamps)))
+        return Receipt(message_id=str(len(self.stamps)))
 
-    async def send_direct(
-        self, workspace_id: str, user_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply, key: str) -> Receipt:
         return await self.post_to_channel(workspace_id, user_id, reply, key)
 
 
@@ -270,10 +268,10 @@ async def timed_delivery(runtime: Runtime, run: Run, clock: Callable[[], float])
     one the platform stamps requests with."""
     run.started_at = clock()
     started, cpu = time.perf_counter(), time.process_time()
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     run.elapsed = time.perf_counter() - started
     run.cpu = time.process_time() - cpu
-    run.second_pass = await runtime.deliveries.run_due()
+    run.second_pass = await runtime.courier.run_due()
 
 
 async def discord_run(folder: Path, cohorts: int) -> Run:
@@ -299,13 +297,13 @@ async def discord_run(folder: Path, cohorts: int) -> Run:
                 runtime,
                 load_discord_config(settings),
                 guild_ready_timeout=0.05,
-                on_connected=runtime.deliveries.register,
+                on_connected=runtime.courier.register,
             )
             async with running_client(client, fake):
                 assert client.sync_task is not None
                 await client.sync_task
                 await fake.wait_for(
-                    lambda: runtime.deliveries.notifiers.get("discord") is client.notifier
+                    lambda: runtime.courier.notifiers.get("discord") is client.notifier
                 )
                 await asyncio.sleep(1.1)  # start-up requests out of the measured windows
                 first = len(fake.requests)
@@ -362,7 +360,7 @@ async def paced_run(folder: Path, cohorts: int) -> Run:
     settings = await prepared(folder, "paced", "discord", run.targets, {})
     async with open_runtime(settings, ManualClock(KICKOFF + timedelta(seconds=10))) as runtime:
         fake = PacedPlatform()
-        runtime.deliveries.register(fake)
+        runtime.courier.register(fake)
         await timed_delivery(runtime, run, time.monotonic)
     run.stamps = fake.stamps
     run.per_channel_stamps = fake.by_channel
@@ -384,22 +382,22 @@ async def idle_cpu(folder: Path, cohorts: int, wakes: int) -> tuple[float, float
     build(settings.database, "discord", targets, clocks_per_member=3)
     async with open_runtime(settings, clock) as runtime:
         platform_fake = PacedPlatform()
-        runtime.deliveries.register(platform_fake)
+        runtime.courier.register(platform_fake)
         # Catch up first: long-past kickoffs are recorded as skipped, and every follow-up
         # clock gets its first look, a batch per wake.
-        await runtime.deliveries.run_due()
+        await runtime.courier.run_due()
         while (next_check := await runtime.ledger.next_clock_check()) and next_check <= clock.now():
-            await runtime.deliveries.run_due()
-        await runtime.deliveries.run_due()
+            await runtime.courier.run_due()
+        await runtime.courier.run_due()
         sent_before = len(platform_fake.stamps)
         started = time.process_time()
         for _ in range(wakes):
-            await runtime.deliveries.run_due()
+            await runtime.courier.run_due()
         steady = (time.process_time() - started) / wakes
         started = time.process_time()
         for n in range(wakes):
             await runtime.store.set_state("benchmark", str(n))  # any commit counts as a change
-            await runtime.deliveries.run_due()
+            await runtime.courier.run_due()
         changed = (time.process_time() - started) / wakes
         clocks = running_clocks(settings.database)
         assert len(platform_fake.stamps) == sent_before

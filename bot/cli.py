@@ -26,11 +26,11 @@ from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
 from bot.config import ConfigError, Settings, configure_logging, load_settings
-from bot.deliveries import DeliveryService
 from bot.engine import Engine
+from bot.nudges.courier import Courier
+from bot.nudges.wakeups import Wakeups
 from bot.runtime import Runtime
-from bot.scheduler import Wakeups
-from bot.timezones import canonical_timezone
+from bot.timezones import UnknownTimezone, require_timezone
 from storage.connection import Database, open_database
 from storage.ledger import SqliteLedger
 from storage.migrations import SchemaTooNew, migrate, schema_version
@@ -101,18 +101,11 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         store = SqliteStore(db)
         ledger = SqliteLedger(db)
         registry = build_registry()
-        engine = Engine(store, clock or SystemClock(), settings.timezone)
-        deliveries = DeliveryService(engine, ledger, engine.clock)
-        engine.deliveries = deliveries
+        clock = clock or SystemClock()
+        courier = Courier(store, ledger, clock)
+        engine = Engine(store, clock, settings.timezone, ledger=ledger, courier=courier)
         yield Runtime(
-            settings,
-            engine.clock,
-            store,
-            engine,
-            registry,
-            Dispatcher(engine, registry),
-            ledger,
-            deliveries,
+            settings, clock, store, engine, registry, Dispatcher(engine, registry), ledger, courier
         )
 
 
@@ -120,9 +113,10 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
     console: ConsoleModule = importlib.import_module(CONSOLE)
     timezone = None
     if args.timezone:
-        timezone = canonical_timezone(args.timezone)
-        if timezone is None:
-            raise CliError(f"--timezone: unknown time zone {args.timezone!r}")
+        try:
+            timezone = require_timezone(args.timezone)
+        except UnknownTimezone as unknown:
+            raise CliError(f"--timezone: {unknown}") from None
     name = args.as_name or os.environ.get("USER", "").capitalize() or "You"
     async with open_runtime(settings) as runtime:
         await console.serve_console(runtime, name, timezone)
@@ -205,7 +199,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     modules = [_platform(name) for name in wanted]
     async with open_runtime(settings) as runtime:
         log.info("starting %s", ", ".join(wanted))
-        wakeups = Wakeups(runtime.deliveries)
+        wakeups = Wakeups(runtime.courier)
         await wakeups.start()
         serving = [asyncio.create_task(module.serve(runtime)) for module in modules]
         try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from bot.timezones import canonical_timezone, system_timezone
+from bot.timezones import UnknownTimezone, require_timezone, system_timezone
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_DATABASE = "reachout.db"
@@ -104,16 +104,10 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     values = read_values(environ, env_file)
     database = check_database_path(Path(values.get("REACHOUT_DATABASE", DEFAULT_DATABASE)))
     raw_zone = values.get("REACHOUT_TIMEZONE")
-    if raw_zone is None:
-        timezone = system_timezone()
-    else:
-        canonical = canonical_timezone(raw_zone)
-        if canonical is None:
-            raise ConfigError(
-                "REACHOUT_TIMEZONE",
-                f"unknown time zone {raw_zone!r}; use an IANA name like Europe/Berlin",
-            )
-        timezone = canonical
+    try:
+        timezone = system_timezone() if raw_zone is None else require_timezone(raw_zone)
+    except UnknownTimezone as unknown:
+        raise ConfigError("REACHOUT_TIMEZONE", str(unknown)) from None
     log_level = values.get("REACHOUT_LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("REACHOUT_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")

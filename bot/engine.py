@@ -8,19 +8,16 @@ It returns data; turning data into words is the job of ``bot.commands``.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.followups import PipelineItem, Stage, build_pipeline
+from bot.invocation import Invocation, Origin
 from bot.models import (
     EMAIL_KINDS,
     Action,
@@ -34,16 +31,15 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.periods import day_bounds, local_date, month_bounds, week_bounds, week_start_date
+from bot.nudges.calendar import Occurrence, Schedule, upcoming
+from bot.nudges.courier import Courier, Outcome
+from bot.nudges.ledger import DeliveryRecord, Ledger
+from bot.nudges.posts import render_nudge
+from bot.periods import day_bounds, local_date, month_bounds, week_bounds
+from bot.replies import Reply
 from bot.store import CohortBinding, LoggedAction, NewAction, Store
-from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak
+from bot.summaries import CohortWeek, cohort_week, member_streak
 from bot.timezones import canonical_timezone, zone
-
-if TYPE_CHECKING:
-    from bot.deliveries import DeliveryService
-
-STREAK_READS = (8, STREAK_LOOKBACK_WEEKS)
-"""Weeks of emails read in turn to find a streak's start."""
 
 DAILY_CAP = 20
 """Most of one kind of action a member can log in a day; keeps the leaderboard honest."""
@@ -51,57 +47,10 @@ DAILY_CAP = 20
 DEFAULT_EMAIL_GOAL = 3
 MAX_PAUSE_DAYS = 366
 DISPLAY_NAME_LIMIT = 80
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Who typed a command, where, as the adapter knows it."""
-
-    platform: str
-    workspace_id: str
-    workspace_name: str
-    channel_id: str | None
-    user_id: str
-    user_name: str
-    is_admin: bool = False
-    locale: str = "en"
-    user_timezone: str | None = None
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """A command's full context: the resolved workspace, cohort and member, and the time."""
-
-    origin: Origin
-    workspace: Workspace
-    cohort: Cohort
-    member: Member
-    now: datetime
-
-    @property
-    def timezone(self) -> str:
-        """The member's own zone if set, else their platform profile's, else the cohort's."""
-        return (
-            self.member.timezone
-            or self.origin.user_timezone
-            or self.member.profile_timezone
-            or self.cohort.timezone
-        )
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return zone(self.timezone)
-
-    @property
-    def email_goal(self) -> int:
-        return self.member.email_goal or self.cohort.email_goal
-
-    @property
-    def interview_goal(self) -> int | None:
-        goal = self.member.interview_goal
-        if goal is None:
-            goal = self.cohort.interview_goal
-        return goal or None
+NOT_RUNNING = (
+    "Scheduled messages aren't running in this process (they run with `reachout run` and "
+    "`reachout console`)."
+)
 
 
 @dataclass(frozen=True)
@@ -142,41 +91,7 @@ class Board:
     own_hidden: bool
 
 
-@dataclass(frozen=True)
-class CohortWeek:
-    """Cohort totals for one week, for ``/cohort stats`` and the weekly kickoff."""
-
-    first_day: date
-    members: int
-    active: int
-    met_goal: int
-    totals: dict[ActionKind, int]
-
-
 BOARD_SIZE = 10
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """When a cohort's nudges go out, in its own time zone."""
-
-    kickoff_day: int
-    kickoff_time: time
-    checkin_day: int | None
-    checkin_time: time
-    timezone: str
-    grace_hours: int
-
-    @classmethod
-    def of(cls, cohort: Cohort) -> Schedule:
-        return cls(
-            cohort.kickoff_day,
-            cohort.kickoff_time,
-            cohort.checkin_day,
-            cohort.checkin_time,
-            cohort.timezone,
-            cohort.grace_hours,
-        )
 
 
 def clean_display_name(name: str) -> str:
@@ -199,15 +114,47 @@ def rank_standings(standings: Sequence[Standing]) -> list[Placing]:
     return placings
 
 
-class Engine:
-    """Use cases over a ``Store``, with time from a ``Clock``."""
+@dataclass(frozen=True)
+class MemberData:
+    """Everything stored about one member, for ``/mydata export``."""
 
-    def __init__(self, store: Store, clock: Clock, default_timezone: str) -> None:
+    organizer: bool
+    contacts: list[Contact]
+    history: list[Action]
+    pauses: list[Pause]
+    deliveries: list[DeliveryRecord]
+
+
+@dataclass(frozen=True)
+class CohortHistory:
+    """A cohort's roster and its live actions (oldest first), for ``/cohort export``."""
+
+    members: list[Member]
+    actions: list[Action]
+
+
+class Engine:
+    """Use cases over a ``Store``, with time from a ``Clock``.
+
+    ``ledger`` and ``courier`` are there when scheduled messages run in this process; the
+    use cases that need them (``nudge_now``, delivery problems, a member's reminders in
+    their export) answer without them otherwise.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        default_timezone: str,
+        *,
+        ledger: Ledger | None = None,
+        courier: Courier | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.default_timezone = default_timezone
-        self.deliveries: DeliveryService | None = None
-        """Set when scheduled messages are wired in; ``/cohort nudge-now`` sends through it."""
+        self._ledger = ledger
+        self._courier = courier
         self._cohort_creation = asyncio.Lock()
 
     # -- context ---------------------------------------------------------------------------
@@ -274,7 +221,7 @@ class Engine:
 
     # -- logging -----------------------------------------------------------------------------
 
-    async def log(
+    async def record(
         self,
         inv: Invocation,
         kind: ActionKind,
@@ -308,13 +255,6 @@ class Engine:
             )
         return logged
 
-    async def find_contact(self, inv: Invocation, name: str) -> Contact | None:
-        key = " ".join(name.split()).casefold()
-        for entry in await self.store.member_contacts(inv.member.id):
-            if " ".join(entry.contact.name.split()).casefold() == key:
-                return entry.contact
-        return None
-
     async def undo(self, inv: Invocation) -> tuple[Action, Contact | None] | None:
         """Mark the member's latest live action as undone; None if there is nothing to undo."""
         action = await self.store.undo_last_action(inv.member.id, inv.now)
@@ -336,24 +276,7 @@ class Engine:
         return build_pipeline(entries, inv.tz, inv.now)
 
     async def streak(self, inv: Invocation) -> int:
-        return await self.member_streak(inv.member, inv.cohort, inv.tz, inv.now)
-
-    async def member_streak(
-        self, member: Member, cohort: Cohort, tz: ZoneInfo, now: datetime
-    ) -> int:
-        """The member's weekly streak as of ``now``, weeks counted in ``tz``.
-
-        Most streaks are short, so a few weeks are read first and more only if needed.
-        """
-        pauses = await self.store.pauses(member.id)
-        goal = member.email_goal or cohort.email_goal
-        for lookback in STREAK_READS:
-            since, _ = week_bounds(now - timedelta(weeks=lookback + 1), tz, cohort.week_start)
-            emails = await self.store.member_action_times(member.id, EMAIL_KINDS, since)
-            streak = current_streak(emails, pauses, goal, tz, cohort.week_start, now, lookback)
-            if streak.complete:
-                break
-        return streak.weeks
+        return await member_streak(self.store, inv.member, inv.cohort, inv.now)
 
     async def progress(self, inv: Invocation) -> Progress:
         tz = inv.tz
@@ -445,64 +368,17 @@ class Engine:
 
     # -- my data ------------------------------------------------------------------------------
 
-    async def export(self, inv: Invocation) -> dict[str, object]:
-        """Everything stored about the member, as one JSON-ready document."""
-        member = inv.member
-        contacts = await self.store.all_member_contacts(member.id)
-        history = await self.store.member_history(member.id)
-        pauses = await self.store.pauses(member.id)
-        names = {c.id: c.name for c in contacts}
-        return {
-            "exported_at": inv.now.isoformat(),
-            "workspace": {"platform": inv.workspace.platform, "name": inv.workspace.name},
-            "cohort": inv.cohort.name,
-            "member": {
-                "user_id": member.user_id,
-                "display_name": member.display_name,
-                "joined_at": member.created_at.isoformat(),
-                "email_goal_per_week": member.email_goal,
-                "interview_goal_per_month": member.interview_goal,
-                "timezone": member.timezone,
-                "show_on_leaderboard": member.show_on_leaderboard,
-                "allow_mentions": member.allow_mentions,
-                "reminders_by_dm": member.reminders_by_dm,
-                "organizer": await self.store.is_organizer(inv.cohort.id, member.id),
-            },
-            "contacts": [
-                {
-                    "name": c.name,
-                    "organization": c.organization,
-                    "added_at": c.created_at.isoformat(),
-                }
-                for c in contacts
-            ],
-            "actions": [
-                {
-                    "kind": a.kind.value,
-                    "count": a.count,
-                    "contact": names.get(a.contact_id) if a.contact_id else None,
-                    "note": a.note,
-                    "at": a.occurred_at.isoformat(),
-                    "undone_at": a.undone_at.isoformat() if a.undone_at else None,
-                }
-                for a in history
-            ],
-            "pauses": [{"from": p.start.isoformat(), "until": p.end.isoformat()} for p in pauses],
-            "reminders": [
-                {
-                    "key": r.key,
-                    "due_at": r.due_at.isoformat(),
-                    "status": r.status.value,
-                    "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-                    "detail": r.detail,
-                }
-                for r in (
-                    await self.deliveries.ledger.member_deliveries(member.id)
-                    if self.deliveries
-                    else []
-                )
-            ],
-        }
+    async def member_data(self, inv: Invocation) -> MemberData:
+        """Everything stored about the member, read for an export."""
+        member_id = inv.member.id
+        organizer, contacts, history, pauses = await asyncio.gather(
+            self.store.is_organizer(inv.cohort.id, member_id),
+            self.store.all_member_contacts(member_id),
+            self.store.member_history(member_id),
+            self.store.pauses(member_id),
+        )
+        deliveries = await self._ledger.member_deliveries(member_id) if self._ledger else []
+        return MemberData(organizer, contacts, history, pauses, deliveries)
 
     async def forget(self, inv: Invocation) -> None:
         await self.store.forget_member(inv.member.id)
@@ -557,60 +433,48 @@ class Engine:
             schedule_from=inv.now,
         )
         saved = await self.store.save_cohort(cohort)
-        if self.deliveries is not None:
-            self.deliveries.schedule_changed()
+        if self._courier is not None:
+            self._courier.schedule_changed()
         return saved
 
     async def cohort_week(self, cohort: Cohort, instant: datetime) -> CohortWeek:
         """Totals and goal attainment for the cohort week containing ``instant``."""
-        tz = zone(cohort.timezone)
-        since, until = week_bounds(instant, tz, cohort.week_start)
-        members = await self.store.cohort_members(cohort.id)
-        totals: Counter[ActionKind] = Counter()
-        emails_by_member: Counter[int] = Counter()
-        active: set[int] = set()
-        for member_id, kind, total in await self.store.cohort_totals(cohort.id, since, until):
-            totals[kind] += total
-            active.add(member_id)
-            if kind in EMAIL_KINDS:
-                emails_by_member[member_id] += total
-        met = sum(
-            1 for m in members if emails_by_member[m.id] >= (m.email_goal or cohort.email_goal)
-        )
-        return CohortWeek(local_date(since, tz), len(members), len(active), met, dict(totals))
+        return await cohort_week(self.store, cohort, instant)
 
-    async def cohort_csv(self, cohort: Cohort) -> str:
-        """Per-member weekly counts as CSV: no contact names, no notes."""
-        tz = zone(cohort.timezone)
-        members = {m.id: m for m in await self.store.cohort_members(cohort.id)}
-        rows: dict[tuple[date, int], Counter[ActionKind]] = {}
-        for action in await self.store.cohort_history(cohort.id):
-            week = week_start_date(local_date(action.occurred_at, tz), cohort.week_start)
-            rows.setdefault((week, action.member_id), Counter())[action.kind] += action.count
-        out = io.StringIO()
-        writer = csv.writer(out)
-        kinds = list(ActionKind)
-        writer.writerow(
-            ["week_start", "member", *[k.value for k in kinds], "email_goal", "met_goal"]
+    async def cohort_history(self, cohort: Cohort) -> CohortHistory:
+        """The cohort's roster and live actions, read for an export."""
+        members, actions = await asyncio.gather(
+            self.store.cohort_members(cohort.id), self.store.cohort_history(cohort.id)
         )
-        for (week, member_id), counts in sorted(rows.items()):
-            member = members.get(member_id)
-            goal = (member.email_goal if member else None) or cohort.email_goal
-            if member is not None and member.show_on_leaderboard:
-                label = member.display_name
-            else:
-                label = f"member-{member_id}"
-            emails = sum(counts[k] for k in EMAIL_KINDS)
-            writer.writerow(
-                [
-                    week.isoformat(),
-                    _csv_safe(label),
-                    *[counts[k] for k in kinds],
-                    goal,
-                    "yes" if emails >= goal else "no",
-                ]
-            )
-        return out.getvalue()
+        return CohortHistory(members, actions)
+
+    async def delivery_problems(self, inv: Invocation, since: datetime) -> list[DeliveryRecord]:
+        """The cohort's nudges and reminders that failed or were skipped since ``since``."""
+        if self._ledger is None:
+            return []
+        return await self._ledger.problems(inv.cohort.id, since)
+
+    async def next_nudge(self, inv: Invocation) -> tuple[Occurrence, Reply] | None:
+        """The cohort's next scheduled nudge and what it would say now, for a preview."""
+        next_ones = upcoming(inv.cohort, inv.now, 1)
+        if not next_ones:
+            return None
+        occurrence = next_ones[0]
+        reply = await render_nudge(
+            self.store, occurrence.kind, inv.cohort, occurrence.period, occurrence.due_at
+        )
+        return occurrence, reply
+
+    async def nudge_now(self, inv: Invocation) -> Outcome:
+        """Post this week's kickoff now; it counts as the week's kickoff."""
+        if self._courier is None:
+            raise UserError(NOT_RUNNING)
+        if inv.cohort.channel_id is None:
+            raise UserError("The cohort has no channel yet: run `/cohort setup` where nudges go.")
+        return await self._courier.post_now(inv.cohort, inv.workspace)
+
+    async def organizers(self, inv: Invocation) -> list[Member]:
+        return await self.store.organizers(inv.cohort.id)
 
     async def add_organizer(self, inv: Invocation, user_id: str, name: str) -> tuple[Member, bool]:
         member = await self.store.find_member(inv.workspace.id, user_id)
@@ -626,8 +490,3 @@ class Engine:
         if member is None or not await self.store.set_organizer(inv.cohort.id, member.id, False):
             return None
         return member
-
-
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet apps from running a cell that starts like a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

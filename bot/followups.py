@@ -1,4 +1,9 @@
-"""The 3B7 follow-up clock (DESIGN.md section 4), computed from a contact's actions.
+"""The 3B7 follow-up clock, computed from a contact's actions (see docs/architecture.md).
+
+After an outreach email to a named contact: at 3 business days with no reply, write to a
+second person at the same organisation; at 7, send one follow-up; 7 business days after that
+follow-up, move on. A reply stops the clock. This module is the one place those rules live:
+``/progress``, ``/contacts`` and the personal reminders all read them from here.
 
 Nothing here is stored: a contact's stage and next step follow from its live actions, the
 member's time zone and the current instant, so an undo or a late reply is reflected at once.
@@ -59,9 +64,6 @@ class Step(StrEnum):
     NONE = "none"
 
 
-REMINDER_STEPS = frozenset({Step.SECOND_CONTACT, Step.FOLLOW_UP, Step.MOVE_ON})
-"""Steps of the clock that a personal reminder announces, once each."""
-
 _RANK = {
     ActionKind.EMAIL_SENT: 1,
     ActionKind.FOLLOW_UP_SENT: 2,
@@ -102,6 +104,55 @@ def reminder_instant(day_sent: datetime, business_days: int, tz: ZoneInfo) -> da
     return local_to_utc(due_day, MORNING, tz)
 
 
+@dataclass(frozen=True)
+class Milestone:
+    """A point the contact's current clock reaches, where the member has something to do.
+
+    ``anchor_id`` is the action that started the clock (the email, or the follow-up): with
+    ``step`` it names the milestone uniquely, so its reminder can be sent exactly once.
+    """
+
+    step: Step
+    due_at: datetime
+    anchor_id: int
+
+
+def milestones(actions: Sequence[Action], tz: ZoneInfo) -> list[Milestone]:
+    """The milestones of a contact's current clock, in time order; none once they replied.
+
+    Args:
+        actions: the contact's actions that are not undone, in the order they happened.
+        tz: the member's time zone, in which business days are counted.
+    """
+    if max((_RANK[a.kind] for a in actions), default=0) >= _RANK[ActionKind.REPLY_RECEIVED]:
+        return []
+    emails = [a for a in actions if a.kind is ActionKind.EMAIL_SENT]
+    anchor = emails[-1] if emails else None
+    follow_ups = [
+        a
+        for a in actions
+        if a.kind is ActionKind.FOLLOW_UP_SENT
+        and (anchor is None or a.occurred_at >= anchor.occurred_at)
+    ]
+    if follow_ups:
+        last = follow_ups[-1]
+        return [
+            Milestone(Step.MOVE_ON, reminder_instant(last.occurred_at, MOVE_ON_DAYS, tz), last.id)
+        ]
+    if anchor is None:
+        return []
+    return [
+        Milestone(
+            Step.SECOND_CONTACT,
+            reminder_instant(anchor.occurred_at, SECOND_CONTACT_DAYS, tz),
+            anchor.id,
+        ),
+        Milestone(
+            Step.FOLLOW_UP, reminder_instant(anchor.occurred_at, FOLLOW_UP_DAYS, tz), anchor.id
+        ),
+    ]
+
+
 def next_step(
     actions: Sequence[Action], tz: ZoneInfo, now: datetime, *, second_contact_written: bool
 ) -> NextStep:
@@ -117,31 +168,23 @@ def next_step(
     rank = max((_RANK[a.kind] for a in actions), default=0)
     if rank >= _RANK[ActionKind.REPLY_RECEIVED]:
         return _after_reply(rank, actions, now)
-    emails = [a for a in actions if a.kind is ActionKind.EMAIL_SENT]
-    anchor = emails[-1] if emails else None
-    follow_ups = [
-        a
-        for a in actions
-        if a.kind is ActionKind.FOLLOW_UP_SENT
-        and (anchor is None or a.occurred_at >= anchor.occurred_at)
-    ]
-    if follow_ups:
-        follow_up = follow_ups[-1]
-        move_on_at = reminder_instant(follow_up.occurred_at, MOVE_ON_DAYS, tz)
-        if now < move_on_at:
-            return NextStep(Stage.FOLLOWED_UP, Step.WAIT, move_on_at, False, follow_up.id)
-        return NextStep(Stage.NO_REPLY, Step.MOVE_ON, move_on_at, True, follow_up.id)
-    if anchor is None:
+    steps = milestones(actions, tz)
+    if not steps:
         return NextStep(Stage.EMAILED, Step.NONE, None, False, None)
-    second_at = reminder_instant(anchor.occurred_at, SECOND_CONTACT_DAYS, tz)
-    follow_up_at = reminder_instant(anchor.occurred_at, FOLLOW_UP_DAYS, tz)
-    if now < second_at:
-        return NextStep(Stage.EMAILED, Step.WAIT, second_at, False, anchor.id)
-    if now < follow_up_at:
+    if steps[0].step is Step.MOVE_ON:
+        move_on = steps[0]
+        if now < move_on.due_at:
+            return NextStep(Stage.FOLLOWED_UP, Step.WAIT, move_on.due_at, False, move_on.anchor_id)
+        return NextStep(Stage.NO_REPLY, Step.MOVE_ON, move_on.due_at, True, move_on.anchor_id)
+    second, follow_up = steps
+    anchor_id = second.anchor_id
+    if now < second.due_at:
+        return NextStep(Stage.EMAILED, Step.WAIT, second.due_at, False, anchor_id)
+    if now < follow_up.due_at:
         if second_contact_written:
-            return NextStep(Stage.EMAILED, Step.WAIT, follow_up_at, False, anchor.id)
-        return NextStep(Stage.EMAILED, Step.SECOND_CONTACT, second_at, True, anchor.id)
-    return NextStep(Stage.EMAILED, Step.FOLLOW_UP, follow_up_at, True, anchor.id)
+            return NextStep(Stage.EMAILED, Step.WAIT, follow_up.due_at, False, anchor_id)
+        return NextStep(Stage.EMAILED, Step.SECOND_CONTACT, second.due_at, True, anchor_id)
+    return NextStep(Stage.EMAILED, Step.FOLLOW_UP, follow_up.due_at, True, anchor_id)
 
 
 def _after_reply(rank: int, actions: Sequence[Action], now: datetime) -> NextStep:

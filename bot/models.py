@@ -1,4 +1,4 @@
-"""The vocabulary of the product (DESIGN.md section 2) as plain, immutable records."""
+"""The vocabulary of the product (see docs/architecture.md) as plain, immutable records."""
 
 from __future__ import annotations
 

@@ -90,17 +90,3 @@ def add_business_days(day: date, count: int) -> date:
         if is_business_day(current):
             remaining -= 1
     return current
-
-
-def business_days_between(start: date, end: date) -> int:
-    """How many business days lie after ``start`` up to and including ``end``."""
-    if end <= start:
-        return 0
-    whole_weeks, extra = divmod((end - start).days, 7)
-    count = whole_weeks * 5
-    current = start + timedelta(days=whole_weeks * 7)
-    for _ in range(extra):
-        current += timedelta(days=1)
-        if is_business_day(current):
-            count += 1
-    return count

@@ -35,7 +35,6 @@ class Attachment:
 
     filename: str
     content: bytes
-    media_type: str
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The wired core that adapters receive: settings, store, engine and dispatcher."""
+"""The wired core, built once by the CLI: settings, storage, engine, commands, courier."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from bot.clock import Clock
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
 from bot.config import Settings
-from bot.deliveries import DeliveryService
 from bot.engine import Engine
-from bot.ledger import Ledger
+from bot.nudges.courier import Courier
+from bot.nudges.ledger import Ledger
 from bot.store import Store
 
 
 @dataclass(frozen=True)
 class Runtime:
-    """Everything a platform adapter needs to serve commands, built once by the CLI."""
+    """Everything the CLI and the tests hold; adapters get only what they may call."""
 
     settings: Settings
     clock: Clock
@@ -25,4 +25,4 @@ class Runtime:
     registry: Registry
     dispatcher: Dispatcher
     ledger: Ledger
-    deliveries: DeliveryService
+    courier: Courier

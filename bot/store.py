@@ -175,3 +175,18 @@ class Store(Protocol):
     async def get_state(self, key: str) -> str | None: ...
 
     async def set_state(self, key: str, value: str) -> None: ...
+
+    async def members_action_times(
+        self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime
+    ) -> dict[int, list[tuple[datetime, int]]]:
+        """``member_action_times`` for many members at once, in a few queries.
+
+        Every id asked for is a key of the result (with an empty list if it has none);
+        each list is ordered by time.
+        """
+        ...
+
+    async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:
+        """``pauses`` for many members at once: every id asked for is a key, each list
+        ordered by its first day."""
+        ...

@@ -1,4 +1,5 @@
-"""IANA time zone names: lookup that forgives case, and the machine's own zone."""
+"""IANA time zone names: lookup that forgives case, validation with one wording, the zone a
+member's dates are counted in, and the machine's own zone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import os
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.errors import UserError
+from bot.models import Cohort, Member
 
 
 @cache
@@ -23,6 +27,30 @@ def canonical_timezone(name: str) -> str | None:
     if found is None and cleaned.upper() in {"UTC", "GMT", "Z"}:
         found = "UTC"
     return found
+
+
+class UnknownTimezone(UserError):
+    """A time zone name that is not in the IANA database; the same words everywhere."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"I don't know the time zone “{name.strip()[:40]}”. Use an IANA name like "
+            "`Europe/Berlin`, `America/New_York` or `Asia/Kolkata`."
+        )
+
+
+def require_timezone(name: str) -> str:
+    """The IANA spelling of ``name``; raises ``UnknownTimezone`` if there is none."""
+    canonical = canonical_timezone(name)
+    if canonical is None:
+        raise UnknownTimezone(name)
+    return canonical
+
+
+def member_timezone(member: Member, cohort: Cohort) -> str:
+    """The zone a member's days are counted in: their own setting, else their platform
+    profile's, else their cohort's."""
+    return member.timezone or member.profile_timezone or cohort.timezone
 
 
 def zone(name: str) -> ZoneInfo:

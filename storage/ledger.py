@@ -1,19 +1,19 @@
-"""``SqliteLedger``: the deliveries ledger (``bot.ledger.Ledger``) on SQLite."""
+"""``SqliteLedger``: the deliveries ledger (``bot.nudges.ledger.Ledger``) on SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
 
-from bot.ledger import (
+from bot.models import Action, Cohort, ContactEntry, Workspace
+from bot.nudges.kinds import DeliveryKind
+from bot.nudges.ledger import (
     Claim,
     ClockCandidate,
-    DeliveryKind,
     DeliveryRecord,
     DeliveryStatus,
     ScheduledCohort,
 )
-from bot.models import Action, Cohort, ContactEntry, Workspace
 from storage.connection import Database, from_db, to_db
 from storage.repository import (
     ACTION_COLUMNS,

@@ -7,7 +7,7 @@ database's single writer; reads see committed data.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any, Protocol
@@ -37,6 +37,8 @@ COHORT_COLUMNS = (
 ACTION_COLUMNS = "id, member_id, cohort_id, contact_id, kind, count, note, occurred_at, undone_at"
 CONTACT_COLUMNS = "id, member_id, name, organization, created_at"
 _ONE_DAY = timedelta(days=1)
+MEMBERS_PER_QUERY = 500
+"""Members named in one ``IN (...)`` list, well under SQLite's limit on bound values."""
 
 
 class Row(Protocol):
@@ -206,6 +208,11 @@ def _end_pauses(conn: sqlite3.Connection, member_id: int, day: date) -> int:
 
 def _placeholders(values: Collection[object]) -> str:
     return ", ".join("?" for _ in values)
+
+
+def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 class SqliteStore:
@@ -606,3 +613,39 @@ class SqliteStore:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    async def members_action_times(
+        self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime
+    ) -> dict[int, list[tuple[datetime, int]]]:
+        found: dict[int, list[tuple[datetime, int]]] = {m: [] for m in member_ids}
+        kind_values = [k.value for k in kinds]
+        for chunk in _chunks(sorted(found), MEMBERS_PER_QUERY):
+            rows = await self._read(
+                "SELECT member_id, occurred_at, count FROM actions "
+                f"WHERE member_id IN ({_placeholders(chunk)}) AND occurred_at >= ? "
+                f"AND undone_at IS NULL AND kind IN ({_placeholders(kind_values)}) "
+                "ORDER BY member_id, occurred_at",
+                (*chunk, to_db(since), *kind_values),
+            )
+            for row in rows:
+                found[row["member_id"]].append((from_db(row["occurred_at"]), row["count"]))
+        return found
+
+    async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:
+        found: dict[int, list[Pause]] = {m: [] for m in member_ids}
+        for chunk in _chunks(sorted(found), MEMBERS_PER_QUERY):
+            rows = await self._read(
+                "SELECT id, member_id, start_date, end_date FROM pauses "
+                f"WHERE member_id IN ({_placeholders(chunk)}) ORDER BY member_id, start_date",
+                chunk,
+            )
+            for row in rows:
+                found[row["member_id"]].append(
+                    Pause(
+                        row["id"],
+                        row["member_id"],
+                        date.fromisoformat(row["start_date"]),
+                        date.fromisoformat(row["end_date"]),
+                    )
+                )
+        return found

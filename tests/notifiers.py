@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.notify import Delivery, TransientDeliveryError
+from bot.nudges.notifier import Receipt, TransientDeliveryError
 from bot.replies import Reply
 
 
@@ -37,7 +37,7 @@ class RecordingNotifier:
     attempts: int = 0
     delivered: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def _deliver(self, target: str, direct: bool, reply: Reply, key: str) -> Delivery:
+    def _deliver(self, target: str, direct: bool, reply: Reply, key: str) -> Receipt:
         self.attempts += 1
         if self.transient_failures:
             self.transient_failures -= 1
@@ -47,23 +47,21 @@ class RecordingNotifier:
             self.sent.append(Sent(target, direct, reply, key))  # it arrived; the answer did not
             raise TransientDeliveryError("connection reset", unsure=True)
         if direct and target in self.closed_dms:
-            return Delivery(permanent_failure="dms_closed")
+            return Receipt(permanent_failure="dms_closed")
         if self.idempotency_window is not None:
             for earlier in self.sent:
                 if earlier.key == key:
-                    return Delivery(message_id=f"m-{self.sent.index(earlier)}")
+                    return Receipt(message_id=f"m-{self.sent.index(earlier)}")
         self.sent.append(Sent(target, direct, reply, key))
         self.delivered.set()
-        return Delivery(message_id=f"m-{len(self.sent) - 1}")
+        return Receipt(message_id=f"m-{len(self.sent) - 1}")
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    ) -> Receipt:
         return self._deliver(channel_id, False, reply, key)
 
-    async def send_direct(
-        self, workspace_id: str, user_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply, key: str) -> Receipt:
         return self._deliver(user_id, True, reply, key)
 
     def channel_posts(self) -> list[Sent]:

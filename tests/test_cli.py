@@ -71,7 +71,7 @@ def test_quit_ends_the_console_with_status_zero(tmp_path: Path) -> None:
         (
             {"REACHOUT_TIMEZONE": "Mars/Olympus"},
             ["console"],
-            "REACHOUT_TIMEZONE: unknown time zone",
+            "REACHOUT_TIMEZONE: I don't know the time zone “Mars/Olympus”",
         ),
         (
             {"REACHOUT_DATABASE": "/no/such/dir/r.db"},
@@ -79,7 +79,11 @@ def test_quit_ends_the_console_with_status_zero(tmp_path: Path) -> None:
             "REACHOUT_DATABASE: cannot create",
         ),
         ({"REACHOUT_LOG_LEVEL": "chatty"}, ["migrate"], "REACHOUT_LOG_LEVEL: must be one of"),
-        ({}, ["console", "--timezone", "Nowhere"], "--timezone: unknown time zone"),
+        (
+            {},
+            ["console", "--timezone", "Nowhere"],
+            "--timezone: I don't know the time zone “Nowhere”",
+        ),
         ({}, ["run"], "reachout console"),
     ],
 )

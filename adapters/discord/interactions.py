@@ -17,7 +17,7 @@ from discord import app_commands
 from adapters.discord.render import render_reply
 from bot.commands.dispatch import APOLOGY, Dispatcher, refusal
 from bot.commands.registry import Command
-from bot.engine import Origin
+from bot.invocation import Origin
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ def origin_for(interaction: discord.Interaction[Any]) -> Origin | None:
         user_id=str(interaction.user.id),
         user_name=interaction.user.display_name,
         is_admin=interaction.permissions.manage_guild,
-        locale=str(interaction.locale),
     )
 
 

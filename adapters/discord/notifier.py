@@ -18,7 +18,7 @@ import aiohttp
 import discord
 
 from adapters.discord.render import render_reply
-from bot.notify import Delivery, TransientDeliveryError
+from bot.nudges.notifier import Receipt, TransientDeliveryError
 from bot.ratelimit import Pacer
 from bot.replies import Reply
 
@@ -57,45 +57,43 @@ class DiscordNotifier:
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    ) -> Receipt:
         """Post ``reply`` publicly in a channel of the guild ``workspace_id``."""
 
-        async def deliver() -> Delivery:
+        async def deliver() -> Receipt:
             channel = self.client.get_channel(int(channel_id))
             if channel is None:
                 await self.pacer.wait()
                 channel = await self.client.fetch_channel(int(channel_id))
             guild = getattr(channel, "guild", None)
             if guild is None or str(guild.id) != workspace_id:
-                return Delivery(permanent_failure="wrong_workspace")
+                return Receipt(permanent_failure="wrong_workspace")
             if not isinstance(channel, discord.abc.Messageable):
-                return Delivery(permanent_failure="not_a_text_channel")
+                return Receipt(permanent_failure="not_a_text_channel")
             await self.pacer.wait()
             message = await channel.send(nonce=nonce_for(key), **render_reply(reply).send_kwargs())
-            return Delivery(message_id=str(message.id))
+            return Receipt(message_id=str(message.id))
 
         return await self._attempt(deliver, f"channel {channel_id}", channel_id)
 
-    async def send_direct(
-        self, workspace_id: str, user_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply, key: str) -> Receipt:
         """DM ``reply`` to a member; a member who closed DMs is a permanent ``dms_closed``."""
 
-        async def deliver() -> Delivery:
+        async def deliver() -> Receipt:
             await self.pacer.wait()
             channel = await self.client.create_dm(discord.Object(int(user_id)))
             await self.pacer.wait()
             message = await channel.send(nonce=nonce_for(key), **render_reply(reply).send_kwargs())
-            return Delivery(message_id=str(message.id))
+            return Receipt(message_id=str(message.id))
 
         return await self._attempt(deliver, f"user {user_id}", user_id)
 
     async def _attempt(
-        self, deliver: Callable[[], Awaitable[Delivery]], target: str, target_id: str
-    ) -> Delivery:
+        self, deliver: Callable[[], Awaitable[Receipt]], target: str, target_id: str
+    ) -> Receipt:
         """Run one delivery, sorting failures into permanent ones and ones worth a retry."""
         if not target_id.isdigit():
-            return Delivery(permanent_failure="invalid_id")
+            return Receipt(permanent_failure="invalid_id")
         if self.client.is_closed() or self.client.user is None:
             raise TransientDeliveryError("the Discord client is not connected")
         try:
@@ -110,7 +108,7 @@ class DiscordNotifier:
             failure = PERMANENT_FAILURES.get(error.code, f"http_{error.status}_{error.code}")
             level = logging.INFO if failure == "dms_closed" else logging.WARNING
             log.log(level, "discord: not delivered to %s, not retrying: %s", target, failure)
-            return Delivery(permanent_failure=failure)
+            return Receipt(permanent_failure=failure)
         except discord.RateLimited as error:
             raise TransientDeliveryError(f"still rate limited for {target}") from error
         except (aiohttp.ClientError, OSError, TimeoutError) as error:

@@ -44,7 +44,7 @@ async def serve(runtime: Runtime) -> None:
     # Integration point: once connected (and again after each reconnect), nudges and
     # reminders for Discord go out through the client's notifier; registering it makes the
     # delivery service look for anything due at once.
-    client = ReachoutClient(runtime, config, on_connected=runtime.deliveries.register)
+    client = ReachoutClient(runtime, config, on_connected=runtime.courier.register)
     await run_client(client, config)
 
 

@@ -24,7 +24,7 @@ from adapters.slack.tasks import BackgroundTasks
 from bot.commands.arguments import ArgType
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
-from bot.notify import TransientDeliveryError
+from bot.nudges.notifier import TransientDeliveryError
 from bot.replies import Reply
 from bot.runtime import Runtime
 

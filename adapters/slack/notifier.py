@@ -1,4 +1,4 @@
-"""Delivery to Slack for scheduled messages and public replies: channel posts and DMs.
+"""Receipt to Slack for scheduled messages and public replies: channel posts and DMs.
 
 Implements ``bot.notify.Notifier``. Slack has no idempotency key for ``chat.postMessage``,
 so ``idempotency_window`` is None and a failure is transient only when the message certainly
@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import fallback_text, message
-from bot.notify import Delivery, TransientDeliveryError
+from bot.nudges.notifier import Receipt, TransientDeliveryError
 from bot.ratelimit import KeyedPacer
 from bot.replies import Reply
 
@@ -59,13 +59,13 @@ class SlackNotifier:
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str = ""
-    ) -> Delivery:
+    ) -> Receipt:
         """A public message in a cohort's channel (the bot must be a member of it)."""
         return await self._deliver(workspace_id, channel_id, reply)
 
     async def send_direct(
         self, workspace_id: str, user_id: str, reply: Reply, key: str = ""
-    ) -> Delivery:
+    ) -> Receipt:
         """A message, or a file, in the bot's DM with the user (``conversations.open``)."""
         try:
             opened = await self._client.conversations_open(users=user_id)
@@ -79,7 +79,7 @@ class SlackNotifier:
         channel_id = str(opened["channel"]["id"])
         return await self._deliver(workspace_id, channel_id, reply)
 
-    async def _deliver(self, workspace_id: str, channel_id: str, reply: Reply) -> Delivery:
+    async def _deliver(self, workspace_id: str, channel_id: str, reply: Reply) -> Receipt:
         await self._pacer.wait(channel_id)
         try:
             if reply.attachment is not None:
@@ -104,7 +104,7 @@ class SlackNotifier:
             raise TransientDeliveryError(f"{channel_id}: {error!r}") from error
         except (aiohttp.ClientError, TimeoutError) as error:
             return self._failed(f"unconfirmed ({type(error).__name__})", workspace_id, channel_id)
-        return Delivery(message_id=f"{channel_id}:{item}")
+        return Receipt(message_id=f"{channel_id}:{item}")
 
     async def _upload(self, channel_id: str, reply: Reply) -> str:
         """The reply's file, with its text as the comment; returns the file id."""
@@ -118,8 +118,8 @@ class SlackNotifier:
         )
         return str(response["file"]["id"])
 
-    def _failed(self, reason: str, workspace_id: str, where: str) -> Delivery:
+    def _failed(self, reason: str, workspace_id: str, where: str) -> Receipt:
         log.warning(
             "Slack delivery to %s in team %s failed for good: %s", where, workspace_id, reason
         )
-        return Delivery(permanent_failure=reason)
+        return Receipt(permanent_failure=reason)

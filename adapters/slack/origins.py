@@ -17,7 +17,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.engine import Origin
+from bot.invocation import Origin
 from bot.timezones import canonical_timezone
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ class Profile:
     handle: str
     is_admin: bool
     timezone: str | None
-    locale: str
 
 
 def profile_from_api(user: dict[str, object]) -> Profile:
@@ -45,14 +44,12 @@ def profile_from_api(user: dict[str, object]) -> Profile:
     handle = str(user.get("name") or user.get("id") or "")
     display = str(details.get("display_name") or user.get("real_name") or handle)
     zone = user.get("tz")
-    locale = str(user.get("locale") or "en")
     return Profile(
         user_id=str(user.get("id") or ""),
         display_name=display,
         handle=handle,
         is_admin=bool(user.get("is_admin") or user.get("is_owner")),
         timezone=canonical_timezone(zone) if isinstance(zone, str) else None,
-        locale=locale.split("-", 1)[0] or "en",
     )
 
 
@@ -87,7 +84,7 @@ class ProfileDirectory:
     async def _fetch(self, team_id: str, user_id: str) -> Profile | None:
         profile: Profile | None = None
         try:
-            response = await self._client.users_info(user=user_id, include_locale=True)
+            response = await self._client.users_info(user=user_id)
             user = response.get("user")
             if isinstance(user, dict):
                 profile = profile_from_api(user)
@@ -146,6 +143,5 @@ class Origins:
             user_id=user_id,
             user_name=profile.display_name if profile else fallback_name,
             is_admin=profile.is_admin if profile else False,
-            locale=profile.locale if profile else "en",
             user_timezone=profile.timezone if profile else None,
         )

@@ -128,7 +128,7 @@ async def running(
         else:
             listener = HttpListener(adapter.app, config.http_host, config.http_port)
         await listener.start()
-        runtime.deliveries.register(adapter.notifier)
+        runtime.courier.register(adapter.notifier)
         where = f"at {listener.url}{EVENTS_PATH}" if listener.url else "in Socket Mode"
         log.info("Slack: serving team %s as @%s %s", identity.team_id, identity.bot_name, where)
         try:

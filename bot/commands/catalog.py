@@ -1,4 +1,4 @@
-"""The command set of DESIGN.md section 3, declared once.
+"""Every command of the product, declared once: Discord, Slack, the console and help read it.
 
 Descriptions stay under 100 characters (Discord's limit) and argument names are lowercase
 words, so every platform can show them as they are.
@@ -10,7 +10,8 @@ from bot.commands import organizers, outreach, overview, preferences
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.help import render_help
 from bot.commands.registry import Args, Command, Registry
-from bot.engine import Engine, Invocation
+from bot.engine import Engine
+from bot.invocation import Invocation
 from bot.periods import WEEKDAYS
 from bot.replies import Reply
 

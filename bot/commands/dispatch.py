@@ -11,8 +11,9 @@ from collections.abc import Mapping
 
 from bot.commands.parser import parse
 from bot.commands.registry import Args, Command, Registry
-from bot.engine import Engine, Origin
+from bot.engine import Engine
 from bot.errors import UserError
+from bot.invocation import Origin
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)

@@ -6,36 +6,26 @@ import re
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
+from bot.commands.exports import cohort_csv
 from bot.commands.registry import Args
-from bot.engine import Engine, Invocation, Schedule
+from bot.engine import Engine
 from bot.errors import UserError
-from bot.ledger import DeliveryStatus
+from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Cohort
-from bot.nudges import render_nudge
+from bot.nudges.calendar import Schedule, upcoming
+from bot.nudges.ledger import DeliveryStatus
 from bot.periods import WEEKDAYS
 from bot.replies import Attachment, Field, Reply
-from bot.schedule import upcoming
 from bot.texts import plural, short_date
-from bot.timezones import canonical_timezone, zone
+from bot.timezones import require_timezone, zone
 
-NOT_RUNNING = (
-    "Scheduled messages aren't running in this process (they run with `reachout run` and "
-    "`reachout console`)."
-)
 _WALL_TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm)?$")
 PROBLEMS_SHOWN = 5
 
 
 def _timezone(args: Args) -> str | None:
     raw = args.text("timezone")
-    if raw is None:
-        return None
-    canonical = canonical_timezone(raw)
-    if canonical is None:
-        raise UserError(
-            f"I don't know the time zone “{raw[:40]}”. Use a name like `America/Toronto`."
-        )
-    return canonical
+    return None if raw is None else require_timezone(raw)
 
 
 async def setup(engine: Engine, inv: Invocation, args: Args) -> Reply:
@@ -112,13 +102,10 @@ async def schedule(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 
 async def preview(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    next_ones = upcoming(inv.cohort, inv.now, 1)
-    if not next_ones:
+    found = await engine.next_nudge(inv)
+    if found is None:
         return Reply("Nothing is scheduled. Set a schedule with `/cohort schedule`.")
-    occurrence = next_ones[0]
-    nudge = await render_nudge(
-        engine, occurrence.kind, inv.cohort, occurrence.period, occurrence.due_at
-    )
+    occurrence, nudge = found
     when = _when(occurrence.due_at, inv.cohort.timezone)
     return replace(
         nudge,
@@ -129,12 +116,7 @@ async def preview(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 
 async def nudge_now(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    service = engine.deliveries
-    if service is None:
-        raise UserError(NOT_RUNNING)
-    if inv.cohort.channel_id is None:
-        raise UserError("The cohort has no channel yet: run `/cohort setup` where nudges go.")
-    outcome = await service.post_now(inv.cohort, inv.workspace)
+    outcome = await engine.nudge_now(inv)
     if outcome.record is not None:
         record = outcome.record
         when = _when(record.finished_at or record.claimed_at, inv.cohort.timezone)
@@ -185,18 +167,15 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
                 f"{week.met_goal} met their email goal.\n{_totals_line(week.totals)}",
             )
         )
-    if engine.deliveries is not None:
-        problems = await engine.deliveries.ledger.problems(
-            inv.cohort.id, inv.now - timedelta(weeks=4)
-        )
-        if problems:
-            lines = [
-                f"• {p.kind.value} due {_when(p.due_at, inv.cohort.timezone)}: {p.detail}"
-                for p in problems[:PROBLEMS_SHOWN]
-            ]
-            if len(problems) > PROBLEMS_SHOWN:
-                lines.append(f"…and {len(problems) - PROBLEMS_SHOWN} more")
-            fields.append(Field("Delivery problems (last 4 weeks)", "\n".join(lines)))
+    problems = await engine.delivery_problems(inv, inv.now - timedelta(weeks=4))
+    if problems:
+        lines = [
+            f"• {p.kind.value} due {_when(p.due_at, inv.cohort.timezone)}: {p.detail}"
+            for p in problems[:PROBLEMS_SHOWN]
+        ]
+        if len(problems) > PROBLEMS_SHOWN:
+            lines.append(f"…and {len(problems) - PROBLEMS_SHOWN} more")
+        fields.append(Field("Delivery problems (last 4 weeks)", "\n".join(lines)))
     return Reply(
         text="Numbers only: contact names stay private to each member.",
         title=f"📊 {inv.cohort.name}",
@@ -205,14 +184,13 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 
 async def export(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    content = await engine.cohort_csv(inv.cohort)
+    content = cohort_csv(inv.cohort, await engine.cohort_history(inv.cohort))
     return Reply(
         "Weekly counts per member as CSV (no contact names, no notes; members hidden from "
         "the leaderboard appear as member-N).",
         attachment=Attachment(
             f"reachout-cohort-{inv.cohort.id}-{inv.now:%Y-%m-%d}.csv",
             content.encode("utf-8"),
-            "text/csv",
         ),
     )
 
@@ -235,7 +213,7 @@ async def organizers(engine: Engine, inv: Invocation, args: Args) -> Reply:
             if removed
             else f"{remove.display_name} wasn't an organizer."
         )
-    current = await engine.store.organizers(inv.cohort.id)
+    current = await engine.organizers(inv)
     names = ", ".join(m.display_name for m in current) or "none yet"
     notes.append(
         f"Organizers of {inv.cohort.name}: {names}. Server and workspace admins can always "

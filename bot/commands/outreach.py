@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from bot.commands.registry import Args
-from bot.engine import Engine, Invocation
+from bot.engine import Engine
 from bot.errors import UserError
 from bot.followups import SECOND_CONTACT_DAYS, reminder_instant
+from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, EMAIL_KINDS, ActionKind, describe_count
 from bot.replies import Reply
 from bot.store import LoggedAction
@@ -67,7 +68,7 @@ async def sent(engine: Engine, inv: Invocation, args: Args) -> Reply:
             "Add the person's name or a nickname with the organisation, e.g. `/sent Jane org:Acme`."
         )
     before = await _emails_before(engine, inv)
-    logged = await engine.log(
+    logged = await engine.record(
         inv,
         ActionKind.EMAIL_SENT,
         contact=contact,
@@ -88,7 +89,7 @@ async def sent(engine: Engine, inv: Invocation, args: Args) -> Reply:
 async def followup(engine: Engine, inv: Invocation, args: Args) -> Reply:
     name = _contact_name(args, required=True)
     before = await _emails_before(engine, inv)
-    logged = await engine.log(
+    logged = await engine.record(
         inv, ActionKind.FOLLOW_UP_SENT, contact=name, note=args.text("note") or ""
     )
     assert logged.contact is not None
@@ -102,7 +103,7 @@ async def followup(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 async def reply(engine: Engine, inv: Invocation, args: Args) -> Reply:
     name = _contact_name(args, required=True)
-    logged = await engine.log(
+    logged = await engine.record(
         inv, ActionKind.REPLY_RECEIVED, contact=name, note=args.text("note") or ""
     )
     assert logged.contact is not None
@@ -120,7 +121,7 @@ async def interview(engine: Engine, inv: Invocation, args: Args) -> Reply:
     if scheduled and share:
         raise UserError("Share the interview once it's done: `/interview NAME share:yes`.")
     kind = ActionKind.INTERVIEW_SCHEDULED if scheduled else ActionKind.INTERVIEW_DONE
-    logged = await engine.log(inv, kind, contact=name, note=args.text("note") or "")
+    logged = await engine.record(inv, kind, contact=name, note=args.text("note") or "")
     assert logged.contact is not None
     if scheduled:
         return Reply(
@@ -144,7 +145,7 @@ async def interview(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 async def thanks(engine: Engine, inv: Invocation, args: Args) -> Reply:
     name = _contact_name(args, required=True)
-    logged = await engine.log(inv, ActionKind.THANK_YOU_SENT, contact=name)
+    logged = await engine.record(inv, ActionKind.THANK_YOU_SENT, contact=name)
     assert logged.contact is not None
     return Reply(
         f"Thank-you to {logged.contact.name} logged. That closes the loop, nicely done. "

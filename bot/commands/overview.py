@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.commands.registry import Args
-from bot.engine import Board, Engine, Invocation
+from bot.engine import Board, Engine
 from bot.followups import PipelineItem, Stage
+from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Metric, Period
 from bot.replies import Field, Reply
 from bot.texts import contact_label, meter, plural, short_date, stage_label, step_text

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from bot.commands.exports import member_document
 from bot.commands.registry import Args
-from bot.engine import Engine, Invocation
+from bot.engine import Engine
 from bot.errors import UserError
+from bot.invocation import Invocation
 from bot.replies import Attachment, Field, Reply
 from bot.texts import short_date
-from bot.timezones import canonical_timezone
+from bot.timezones import UnknownTimezone, require_timezone
 
 RESUME_WORDS = ("off",)
 TIMEZONE_RESET = "default"
@@ -63,20 +65,17 @@ async def settings(engine: Engine, inv: Invocation, args: Args) -> Reply:
         if timezone.casefold() == TIMEZONE_RESET:
             member = replace(member, timezone=None)
         else:
-            canonical = canonical_timezone(timezone)
-            if canonical is None:
-                raise UserError(
-                    f"I don't know the time zone “{timezone[:40]}”. Use a name like "
-                    "`Europe/Berlin`, `America/New_York` or `Asia/Kolkata`, or `default`."
-                )
-            member = replace(member, timezone=canonical)
+            try:
+                member = replace(member, timezone=require_timezone(timezone))
+            except UnknownTimezone as unknown:
+                raise UserError(f"{unknown} Or `default` for the cohort's.") from None
         changed = True
     if changed:
         inv = await engine.update_settings(inv, member)
     member = inv.member
     if member.timezone:
         zone_note = ""
-    elif inv.origin.user_timezone:
+    elif member.profile_timezone:
         zone_note = " (from your profile)"
     else:
         zone_note = " (the cohort's)"
@@ -91,12 +90,12 @@ async def settings(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 
 async def export(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    document = await engine.export(inv)
+    document = member_document(inv, await engine.member_data(inv))
     content = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
     filename = f"reachout-export-{inv.now:%Y-%m-%d}.json"
     return Reply(
         "Here is everything reachout stores about you, as JSON.",
-        attachment=Attachment(filename, content, "application/json"),
+        attachment=Attachment(filename, content),
     )
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from bot.commands.arguments import ArgType, Argument, UserRef
 
 if TYPE_CHECKING:
-    from bot.engine import Engine, Invocation
+    from bot.engine import Engine
+    from bot.invocation import Invocation
     from bot.replies import Reply
 
 

@@ -55,13 +55,13 @@ async def connected(
         runtime,
         load_discord_config(runtime.settings),
         guild_ready_timeout=0.05,
-        on_connected=runtime.deliveries.register,
+        on_connected=runtime.courier.register,
         **options,
     )
     async with running_client(client, fake):
         assert client.sync_task is not None
         await client.sync_task
-        await fake.wait_for(lambda: runtime.deliveries.notifiers.get("discord") is client.notifier)
+        await fake.wait_for(lambda: runtime.courier.notifiers.get("discord") is client.notifier)
         yield client
 
 

@@ -326,7 +326,7 @@ async def test_nudge_now_posts_once_and_then_says_it_was_handled(console: Consol
 
     assert "not connected" in await console.run("/cohort nudge-now")
     printed: list[str] = []
-    console.session.runtime.deliveries.register(ConsoleNotifier(printed.append))
+    console.session.runtime.courier.register(ConsoleNotifier(printed.append))
     assert "Posted this week's kickoff" in await console.run("/cohort nudge-now")
     assert len(printed) == 1
     assert printed[0].startswith("[posted in #console]\n== ☀️ New week, Local cohort! ==")

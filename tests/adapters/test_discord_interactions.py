@@ -21,7 +21,8 @@ from bot.commands.arguments import ArgType, Argument
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import APOLOGY, Dispatcher
 from bot.commands.registry import Args, Command, Registry
-from bot.engine import Engine, Invocation
+from bot.engine import Engine
+from bot.invocation import Invocation
 from bot.replies import Reply
 from bot.runtime import Runtime
 from tests.adapters.discord_fixtures import connected, discord_runtime, message_text

@@ -1,4 +1,4 @@
-"""Delivery to Discord for scheduled messages: channel posts and DMs, and their failures."""
+"""Receipt to Discord for scheduled messages: channel posts and DMs, and their failures."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest_asyncio
 from adapters.discord.client import ReachoutClient
 from adapters.discord.notifier import DiscordNotifier, nonce_for
 from bot.clock import ManualClock
-from bot.notify import Delivery, Notifier, TransientDeliveryError
+from bot.nudges.notifier import Notifier, Receipt, TransientDeliveryError
 from bot.replies import Field, Mention, Reply, mention
 from tests.adapters.discord_fixtures import connected, discord_runtime
 from tests.fakes.discord import FakeDiscord
@@ -60,7 +60,7 @@ async def test_a_nudge_is_posted_in_the_cohort_channel_with_a_nonce_discord_enfo
         str(fake.guild.id), str(fake.channel.id), NUDGE, "nudge:7:kickoff:2026-W48"
     )
     [message] = fake.messages_in(fake.channel)
-    assert delivery == Delivery(message_id=message["id"])
+    assert delivery == Receipt(message_id=message["id"])
     assert message["embeds"][0]["title"] == "Weekly kickoff"
     [request] = fake.requests_to(*CHANNEL_MESSAGES)
     assert request.json["nonce"] == nonce_for("nudge:7:kickoff:2026-W48")
@@ -108,7 +108,7 @@ async def test_a_reminder_is_sent_by_dm(notifier: DiscordNotifier, fake: FakeDis
         str(fake.guild.id), str(fake.member.id), reminder, "reminder:1"
     )
     [dm] = fake.dms_to(fake.member)
-    assert delivery == Delivery(message_id=dm["id"])
+    assert delivery == Receipt(message_id=dm["id"])
     assert dm["content"] == reminder.text
     assert fake.schema_errors == []
 
@@ -120,7 +120,7 @@ async def test_closed_dms_are_a_permanent_failure_reported_back_and_not_retried(
     delivery = await notifier.send_direct(
         str(fake.guild.id), str(fake.member.id), Reply("hi"), "reminder:2"
     )
-    assert delivery == Delivery(permanent_failure="dms_closed")
+    assert delivery == Receipt(permanent_failure="dms_closed")
     assert not delivery.ok
     attempts = fake.requests_to(*CHANNEL_MESSAGES)
     assert [r.status for r in attempts] == [403]
@@ -139,14 +139,14 @@ async def test_a_channel_that_is_gone_or_closed_to_the_bot_is_a_permanent_failur
 ) -> None:
     fake.fail_next(*CHANNEL_MESSAGES, status=status, code=code, message="refused")
     delivery = await notifier.post_to_channel(str(fake.guild.id), str(fake.channel.id), NUDGE, "k")
-    assert delivery == Delivery(permanent_failure=failure)
+    assert delivery == Receipt(permanent_failure=failure)
 
 
 async def test_a_channel_discord_does_not_know_is_not_found(
     notifier: DiscordNotifier, fake: FakeDiscord
 ) -> None:
     delivery = await notifier.post_to_channel(str(fake.guild.id), "123456789012345678", NUDGE, "k")
-    assert delivery == Delivery(permanent_failure="channel_not_found")
+    assert delivery == Receipt(permanent_failure="channel_not_found")
 
 
 async def test_a_channel_of_another_server_is_refused(
@@ -155,7 +155,7 @@ async def test_a_channel_of_another_server_is_refused(
     delivery = await notifier.post_to_channel(
         "987654321098765432", str(fake.channel.id), NUDGE, "k"
     )
-    assert delivery == Delivery(permanent_failure="wrong_workspace")
+    assert delivery == Receipt(permanent_failure="wrong_workspace")
     assert fake.messages_in(fake.channel) == []
 
 
@@ -192,6 +192,6 @@ async def test_a_client_that_is_not_logged_in_is_a_transient_failure() -> None:
     idle = DiscordNotifier(discord.Client(intents=discord.Intents.none()))
     with pytest.raises(TransientDeliveryError, match="not connected"):
         await idle.send_direct("1", "123456789012345678", Reply("hi"), "k")
-    assert await idle.send_direct("1", "alice", Reply("hi"), "k") == Delivery(
+    assert await idle.send_direct("1", "alice", Reply("hi"), "k") == Receipt(
         permanent_failure="invalid_id"
     )

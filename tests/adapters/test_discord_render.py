@@ -64,7 +64,7 @@ def test_an_embed_never_exceeds_discords_limits() -> None:
 
 
 def test_a_file_travels_with_its_text_and_an_empty_reply_still_says_something() -> None:
-    export = Attachment("reachout-export.json", b"{}", "application/json")
+    export = Attachment("reachout-export.json", b"{}")
     kwargs = render_reply(Reply("Here you go.", attachment=export)).send_kwargs()
     assert kwargs["content"] == "Here you go."
     assert kwargs["file"].filename == "reachout-export.json"

@@ -51,8 +51,8 @@ async def test_serve_connects_through_the_configured_urls_answers_and_stops_clea
         assert "Logged an outreach email" in str((await interaction.first_response()).content)
 
         # Registered once connected: discord.py waits 2 s after the last server arrives.
-        await fake.wait_for(lambda: "discord" in runtime.deliveries.notifiers)
-        notifier = runtime.deliveries.notifiers["discord"]
+        await fake.wait_for(lambda: "discord" in runtime.courier.notifiers)
+        notifier = runtime.courier.notifiers["discord"]
         assert isinstance(notifier, DiscordNotifier)
         posted = await notifier.post_to_channel(
             str(fake.guild.id), str(fake.channel.id), Reply("Hello, cohort!", private=False), "k"

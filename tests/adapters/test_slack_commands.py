@@ -279,9 +279,9 @@ async def test_scheduled_kickoffs_and_reminders_go_out_through_slack(
     await slack_bot.command("/sent", "Jane Doe org:Acme")  # Thursday 26 Nov
 
     clock.set(datetime(2026, 11, 30, 14, 5, tzinfo=UTC))  # Monday 09:05 in New York
-    await slack_bot.runtime.deliveries.run_due()
+    await slack_bot.runtime.courier.run_due()
     clock.set(datetime(2026, 12, 1, 9, 5, tzinfo=UTC))  # Tuesday 09:05 in ada's London
-    await slack_bot.runtime.deliveries.run_due()
+    await slack_bot.runtime.courier.run_due()
 
     [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]
     assert "New week, Reachout Test Cohort!" in kickoff["text"]

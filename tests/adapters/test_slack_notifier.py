@@ -17,7 +17,7 @@ from adapters.slack.config import Mode, SlackConfig
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.service import web_client
 from bot.config import Secret
-from bot.notify import Notifier, TransientDeliveryError
+from bot.nudges.notifier import Notifier, TransientDeliveryError
 from bot.ratelimit import KeyedPacer
 from bot.replies import Attachment, Field, Mention, Reply, mention
 from tests.adapters.conftest import shown
@@ -92,9 +92,7 @@ async def test_a_direct_message_opens_the_dm_first(
 async def test_a_file_goes_to_the_dm_with_the_reply_as_its_comment(
     fake: FakeSlack, notifier: SlackNotifier
 ) -> None:
-    export = Reply(
-        "Here is your data.", attachment=Attachment("data.json", b'{"a": 1}', "application/json")
-    )
+    export = Reply("Here is your data.", attachment=Attachment("data.json", b'{"a": 1}'))
 
     delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, export, "export")
 

@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import ManualClock
-from bot.engine import Invocation, Origin, Schedule
-from bot.ledger import Claim, DeliveryKind, DeliveryStatus
+from bot.commands.exports import member_document
+from bot.invocation import Invocation, Origin
 from bot.models import ActionKind, Cohort
+from bot.nudges.calendar import Schedule, nudge_key
+from bot.nudges.kinds import DeliveryKind
+from bot.nudges.ledger import Claim, DeliveryStatus
 from bot.runtime import Runtime
-from bot.schedule import nudge_key
 from tests.notifiers import RecordingNotifier
 
 MONDAY_0900_NY = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
@@ -39,7 +41,7 @@ async def cohort_with_schedule(
 @pytest.fixture
 def notifier(runtime: Runtime) -> RecordingNotifier:
     recorder = RecordingNotifier()
-    runtime.deliveries.register(recorder)
+    runtime.courier.register(recorder)
     return recorder
 
 
@@ -47,22 +49,22 @@ async def test_the_kickoff_goes_out_once_at_its_local_time(
     runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
 ) -> None:
     await cohort_with_schedule(runtime)
-    assert runtime.deliveries.next_due is None
-    assert await runtime.deliveries.run_due() == 0
-    assert runtime.deliveries.next_due == MONDAY_0900_NY
+    assert runtime.courier.next_due is None
+    assert await runtime.courier.run_due() == 0
+    assert runtime.courier.next_due == MONDAY_0900_NY
     clock.set(MONDAY_0900_NY - timedelta(seconds=1))
-    assert await runtime.deliveries.run_due() == 0
+    assert await runtime.courier.run_due() == 0
     clock.set(MONDAY_0900_NY)
-    assert await runtime.deliveries.run_due() == 1
+    assert await runtime.courier.run_due() == 1
     for _ in range(3):
         clock.advance(timedelta(minutes=1))
-        assert await runtime.deliveries.run_due() == 0
+        assert await runtime.courier.run_due() == 0
     posts = notifier.channel_posts()
     assert len(posts) == 1
     assert posts[0].target == "general"
     assert posts[0].reply.title == "☀️ New week, Cohort!"
     assert posts[0].key == "kickoff:1:2026-11-30"
-    assert runtime.deliveries.next_due == MONDAY_0900_NY + timedelta(weeks=1)
+    assert runtime.courier.next_due == MONDAY_0900_NY + timedelta(weeks=1)
     record = await runtime.ledger.get(posts[0].key)
     assert record is not None
     assert (record.status, record.message_id) == (DeliveryStatus.SENT, "m-0")
@@ -72,7 +74,7 @@ async def test_a_cohort_set_up_midweek_does_not_get_that_weeks_past_kickoff(
     runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
 ) -> None:
     await cohort_with_schedule(runtime)  # Thursday; Monday's kickoff already passed
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert notifier.sent == []
     assert await runtime.ledger.existing(["kickoff:1:2026-11-23"]) == set()
 
@@ -82,9 +84,9 @@ async def test_a_kickoff_missed_for_three_hours_is_caught_up_once(
 ) -> None:
     await cohort_with_schedule(runtime)
     clock.set(MONDAY_0900_NY + timedelta(hours=3))  # the bot was down 09:00-12:00
-    assert await runtime.deliveries.run_due() == 1
+    assert await runtime.courier.run_due() == 1
     clock.advance(timedelta(minutes=5))
-    assert await runtime.deliveries.run_due() == 0
+    assert await runtime.courier.run_due() == 0
     assert len(notifier.channel_posts()) == 1
 
 
@@ -96,8 +98,8 @@ async def test_a_kickoff_missed_for_two_days_is_skipped_and_logged(
 ) -> None:
     await cohort_with_schedule(runtime)
     clock.set(MONDAY_0900_NY + timedelta(days=2))
-    with caplog.at_level(logging.WARNING, logger="bot.deliveries"):
-        assert await runtime.deliveries.run_due() == 0
+    with caplog.at_level(logging.WARNING, logger="bot.nudges.courier"):
+        assert await runtime.courier.run_due() == 0
     assert notifier.sent == []
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert record is not None
@@ -110,16 +112,16 @@ async def test_nudge_now_counts_as_the_weeks_kickoff(
     runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
 ) -> None:
     inv, cohort = await cohort_with_schedule(runtime, kickoff_day=4, kickoff_time=time(11, 0))
-    outcome = await runtime.deliveries.post_now(cohort, inv.workspace)
+    outcome = await runtime.courier.post_now(cohort, inv.workspace)
     assert outcome.status is DeliveryStatus.SENT
-    again = await runtime.deliveries.post_now(cohort, inv.workspace)
+    again = await runtime.courier.post_now(cohort, inv.workspace)
     assert again.status is DeliveryStatus.SENT
     assert again.record is not None
     clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=UTC))  # Friday 11:00, the scheduled time
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert len(notifier.channel_posts()) == 1
     clock.set(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))  # next Friday: a new week
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert len(notifier.channel_posts()) == 2
 
 
@@ -135,15 +137,15 @@ async def test_the_check_in_names_only_members_who_opted_in_and_logged(
         if opted_in:
             await engine.update_settings(inv, replace(inv.member, allow_mentions=True))
         if logs:
-            await engine.log(inv, ActionKind.EMAIL_SENT)
+            await engine.record(inv, ActionKind.EMAIL_SENT)
     clock.set(datetime(2026, 12, 3, 20, 0, tzinfo=UTC))  # Thursday 15:00 New York
     clock.set(datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
     inv = await engine.resolve(Origin("console", "local", "Local", "general", "kim", "Kim"))
-    await engine.log(inv, ActionKind.EMAIL_SENT)
+    await engine.record(inv, ActionKind.EMAIL_SENT)
     inv = await engine.resolve(Origin("console", "local", "Local", "general", "lee", "Lee"))
-    await engine.log(inv, ActionKind.EMAIL_SENT)
+    await engine.record(inv, ActionKind.EMAIL_SENT)
     clock.set(datetime(2026, 12, 3, 20, 0, tzinfo=UTC))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     [post] = notifier.channel_posts()
     assert post.key.startswith("checkin:")
     text = post.reply.plain_text()
@@ -166,10 +168,10 @@ async def test_the_kickoff_reports_last_week_and_names_only_those_who_allow_it(
         )
         if not visible:
             await engine.update_settings(inv, replace(inv.member, show_on_leaderboard=False))
-        await engine.log(inv, ActionKind.EMAIL_SENT, count=3)
-        await engine.log(inv, ActionKind.INTERVIEW_DONE, contact="Someone Private")
+        await engine.record(inv, ActionKind.EMAIL_SENT, count=3)
+        await engine.record(inv, ActionKind.INTERVIEW_DONE, contact="Someone Private")
     clock.set(MONDAY_0900_NY)
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     [post] = notifier.channel_posts()
     text = post.reply.plain_text()
     assert "Last week: 6 emails, 2 informational interviews from 2 of 3 members; 2 met" in text
@@ -201,8 +203,8 @@ async def test_a_year_of_kickoffs_across_dst_is_exactly_one_a_week_at_local_time
         {datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=h) for h in range(0, 365 * 24, 5)}
     )
     while clock.now() < end:
-        await runtime.deliveries.run_due()
-        upcoming = runtime.deliveries.next_due
+        await runtime.courier.run_due()
+        upcoming = runtime.courier.next_due
         later = [c for c in checkpoints if c > clock.now()]
         candidates = [t for t in (upcoming, later[0] if later else None) if t is not None]
         if not candidates:
@@ -247,7 +249,7 @@ async def setup_member_with_contact(
     inv = await runtime.engine.resolve(
         Origin("console", "local", "Local", "general", user, user.title())
     )
-    await runtime.engine.log(inv, ActionKind.EMAIL_SENT, contact="Jane Doe", organization=org)
+    await runtime.engine.record(inv, ActionKind.EMAIL_SENT, contact="Jane Doe", organization=org)
     return inv
 
 
@@ -260,15 +262,15 @@ async def test_each_3b7_stage_reminds_once_by_dm_at_nine_in_the_morning(
         "follow_up": datetime(2026, 12, 7, 14, tzinfo=UTC),  # Mon 09:00
     }
     clock.set(times["second_contact"] - timedelta(minutes=1))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert notifier.direct_messages() == []
-    assert runtime.deliveries.next_due == times["second_contact"]
+    assert runtime.courier.next_due == times["second_contact"]
     for _ in range(3):
         clock.set(times["second_contact"])
-        await runtime.deliveries.run_due()
+        await runtime.courier.run_due()
     clock.set(times["follow_up"])
-    await runtime.deliveries.run_due()
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
+    await runtime.courier.run_due()
     dms = notifier.direct_messages()
     assert [d.key.split(":")[3] for d in dms] == ["second_contact", "follow_up"]
     assert all(d.target == "sam" for d in dms)
@@ -276,11 +278,11 @@ async def test_each_3b7_stage_reminds_once_by_dm_at_nine_in_the_morning(
     assert "someone else at Acme" in dms[0].reply.text
     assert "/followup Jane Doe" in dms[1].reply.text
     inv = await runtime.engine.resolve(Origin("console", "local", "Local", "general", "sam", "Sam"))
-    await runtime.engine.log(inv, ActionKind.FOLLOW_UP_SENT, contact="Jane Doe")
+    await runtime.engine.record(inv, ActionKind.FOLLOW_UP_SENT, contact="Jane Doe")
     clock.set(datetime(2026, 12, 16, 14, tzinfo=UTC))  # 7 business days after Mon 7 Dec
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     clock.advance(timedelta(days=3))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     dms = notifier.direct_messages()
     assert [d.key.split(":")[3] for d in dms] == ["second_contact", "follow_up", "move_on"]
     assert "Let this one go" in dms[2].reply.text
@@ -292,10 +294,10 @@ async def test_a_reply_stops_the_clock(
     inv = await setup_member_with_contact(runtime, clock)
     clock.advance(timedelta(days=1))
     inv = await runtime.engine.resolve(inv.origin)
-    await runtime.engine.log(inv, ActionKind.REPLY_RECEIVED, contact="Jane Doe")
+    await runtime.engine.record(inv, ActionKind.REPLY_RECEIVED, contact="Jane Doe")
     for day in range(1, 30):
         clock.set(datetime(2026, 11, 27, 14, tzinfo=UTC) + timedelta(days=day))
-        await runtime.deliveries.run_due()
+        await runtime.courier.run_due()
     assert notifier.direct_messages() == []
 
 
@@ -307,16 +309,16 @@ async def test_reminders_skip_paused_members_and_those_who_turned_them_off(
     other = await runtime.engine.resolve(
         Origin("console", "local", "Local", "general", "kim", "Kim")
     )
-    await runtime.engine.log(other, ActionKind.EMAIL_SENT, contact="Raj", organization="Globex")
+    await runtime.engine.record(other, ActionKind.EMAIL_SENT, contact="Raj", organization="Globex")
     await runtime.engine.update_settings(other, replace(other.member, reminders_by_dm=False))
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert notifier.direct_messages() == []
     paused = await runtime.ledger.get(f"reminder:{inv.member.id}:1:second_contact:1")
     assert paused is not None
     assert (paused.status, paused.detail) == (DeliveryStatus.SKIPPED, "the member is paused")
     clock.set(datetime(2026, 12, 7, 14, tzinfo=UTC))  # pause over; the follow-up step is due
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert [d.target for d in notifier.direct_messages()] == ["sam"]
 
 
@@ -326,9 +328,9 @@ async def test_writing_to_a_second_person_there_answers_the_3b_reminder(
     inv = await setup_member_with_contact(runtime, clock)
     clock.advance(timedelta(days=1))
     inv = await runtime.engine.resolve(inv.origin)
-    await runtime.engine.log(inv, ActionKind.EMAIL_SENT, contact="Raj", organization="acme")
+    await runtime.engine.record(inv, ActionKind.EMAIL_SENT, contact="Raj", organization="acme")
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert notifier.direct_messages() == []
 
 
@@ -338,8 +340,8 @@ async def test_closed_dms_are_recorded_shown_to_organizers_and_still_in_progress
     inv = await setup_member_with_contact(runtime, clock)
     notifier.closed_dms.add("sam")
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
-    await runtime.deliveries.run_due()
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
+    await runtime.courier.run_due()
     assert notifier.attempts == 1
     record = await runtime.ledger.get(f"reminder:{inv.member.id}:1:second_contact:1")
     assert record is not None
@@ -356,19 +358,19 @@ async def test_transient_failures_are_retried_with_backoff_and_delivered_once(
     await cohort_with_schedule(runtime)
     notifier.transient_failures = 2
     clock.set(MONDAY_0900_NY)
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert record is not None
     assert record.status is DeliveryStatus.RETRYING
-    assert runtime.deliveries.next_due is not None
+    assert runtime.courier.next_due is not None
     clock.advance(timedelta(seconds=10))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert notifier.attempts == 1  # not yet: the first retry waits 30 s
     clock.advance(timedelta(seconds=25))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     clock.advance(timedelta(minutes=3))
-    await runtime.deliveries.run_due()
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
+    await runtime.courier.run_due()
     assert notifier.attempts == 3
     assert len(notifier.channel_posts()) == 1
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
@@ -386,8 +388,8 @@ async def test_a_send_interrupted_by_a_crash_is_repeated_only_where_the_platform
     assert await runtime.ledger.claim(claim, clock.now())  # then the process died
     clock.advance(timedelta(seconds=40))
     plain = RecordingNotifier()
-    runtime.deliveries.register(plain)
-    await runtime.deliveries.run_due()
+    runtime.courier.register(plain)
+    await runtime.courier.run_due()
     assert plain.sent == []
     record = await runtime.ledger.get(key)
     assert record is not None
@@ -405,9 +407,9 @@ async def test_an_idempotent_platform_gets_the_interrupted_send_again_with_the_s
     )
     clock.advance(timedelta(seconds=40))
     deduping = RecordingNotifier(idempotency_window=timedelta(minutes=2))
-    runtime.deliveries.register(deduping)
-    await runtime.deliveries.run_due()
-    await runtime.deliveries.run_due()
+    runtime.courier.register(deduping)
+    await runtime.courier.run_due()
+    await runtime.courier.run_due()
     assert [s.key for s in deduping.sent] == [key]
     record = await runtime.ledger.get(key)
     assert record is not None
@@ -418,14 +420,14 @@ async def test_a_new_time_zone_moves_pending_reminders_to_the_new_morning(
     runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
 ) -> None:
     inv = await setup_member_with_contact(runtime, clock)
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     new_york_morning = datetime(2026, 12, 1, 14, tzinfo=UTC)
     assert await runtime.ledger.next_clock_check() == new_york_morning
     await runtime.engine.update_settings(inv, replace(inv.member, timezone="Europe/Berlin"))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert await runtime.ledger.next_clock_check() == datetime(2026, 12, 1, 8, tzinfo=UTC)
     clock.set(datetime(2026, 12, 1, 8, tzinfo=UTC))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert [d.key.split(":")[3] for d in notifier.direct_messages()] == ["second_contact"]
 
 
@@ -433,7 +435,7 @@ async def test_a_wake_reads_only_the_clocks_due_for_a_look(
     runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
 ) -> None:
     await setup_member_with_contact(runtime, clock)
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert await runtime.ledger.clocks_due(clock.now(), 100) == []
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
     due = await runtime.ledger.clocks_due(clock.now(), 100)
@@ -445,14 +447,12 @@ async def test_nudge_now_can_post_a_kickoff_that_was_skipped_but_never_one_that_
 ) -> None:
     inv, cohort = await cohort_with_schedule(runtime)
     clock.set(MONDAY_0900_NY + timedelta(days=2))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     skipped = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert skipped is not None
     assert skipped.status is DeliveryStatus.SKIPPED
-    assert (await runtime.deliveries.post_now(cohort, inv.workspace)).status is (
-        DeliveryStatus.SENT
-    )
-    again = await runtime.deliveries.post_now(cohort, inv.workspace)
+    assert (await runtime.courier.post_now(cohort, inv.workspace)).status is (DeliveryStatus.SENT)
+    again = await runtime.courier.post_now(cohort, inv.workspace)
     assert again.record is not None
     assert again.record.status is DeliveryStatus.SENT
     assert len(notifier.channel_posts()) == 1
@@ -465,16 +465,16 @@ async def test_a_delivery_cancelled_before_sending_is_left_for_the_next_start(
     clock.set(MONDAY_0900_NY)
     blocker, rendering = asyncio.Event(), asyncio.Event()
     notifier = RecordingNotifier()
-    runtime.deliveries.register(notifier)
-    original = runtime.engine.cohort_week
+    runtime.courier.register(notifier)
+    original = runtime.store.cohort_members
 
-    async def slow_cohort_week(*args: object) -> object:
+    async def slow_cohort_members(*args: object) -> object:
         rendering.set()
         await blocker.wait()
         return await original(*args)  # type: ignore[arg-type]
 
-    runtime.engine.cohort_week = slow_cohort_week  # type: ignore[method-assign,assignment]
-    run = asyncio.create_task(runtime.deliveries.run_due())
+    runtime.store.cohort_members = slow_cohort_members  # type: ignore[method-assign,assignment]
+    run = asyncio.create_task(runtime.courier.run_due())
     await rendering.wait()  # claimed, and composing the kickoff: nothing sent yet
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -482,9 +482,9 @@ async def test_a_delivery_cancelled_before_sending_is_left_for_the_next_start(
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert record is not None
     assert record.status is DeliveryStatus.RETRYING
-    runtime.engine.cohort_week = original  # type: ignore[method-assign]
+    runtime.store.cohort_members = original  # type: ignore[method-assign]
     clock.advance(timedelta(seconds=1))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert len(notifier.channel_posts()) == 1
 
 
@@ -493,8 +493,9 @@ async def test_a_members_export_includes_the_reminders_sent_to_them(
 ) -> None:
     inv = await setup_member_with_contact(runtime, clock)
     clock.set(datetime(2026, 12, 1, 14, tzinfo=UTC))
-    await runtime.deliveries.run_due()
-    document = await runtime.engine.export(await runtime.engine.resolve(inv.origin))
+    await runtime.courier.run_due()
+    resolved = await runtime.engine.resolve(inv.origin)
+    document = member_document(resolved, await runtime.engine.member_data(resolved))
     assert [(r["status"], r["key"].split(":")[3]) for r in document["reminders"]] == [
         ("sent", "second_contact")
     ]
@@ -505,15 +506,15 @@ async def test_an_unsure_failure_is_retried_soon_where_the_platform_dedupes(
 ) -> None:
     await cohort_with_schedule(runtime)
     deduping = RecordingNotifier(idempotency_window=timedelta(minutes=2), unsure_failures=1)
-    runtime.deliveries.register(deduping)
+    runtime.courier.register(deduping)
     clock.set(MONDAY_0900_NY)
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert record is not None
     assert (record.status, record.ambiguous) == (DeliveryStatus.RETRYING, True)
     assert record.next_attempt_at == MONDAY_0900_NY + timedelta(seconds=30)
     clock.advance(timedelta(seconds=30))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert len(deduping.sent) == 1
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert record is not None
@@ -525,11 +526,11 @@ async def test_an_unsure_failure_is_never_retried_after_the_dedupe_window(
 ) -> None:
     await cohort_with_schedule(runtime)
     deduping = RecordingNotifier(idempotency_window=timedelta(minutes=2), unsure_failures=1)
-    runtime.deliveries.register(deduping)
+    runtime.courier.register(deduping)
     clock.set(MONDAY_0900_NY)
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     clock.advance(timedelta(minutes=10))  # the bot was down past the window
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert deduping.attempts == 1
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert record is not None
@@ -541,11 +542,11 @@ async def test_an_unsure_failure_is_never_retried_where_the_platform_cannot_dedu
 ) -> None:
     await cohort_with_schedule(runtime)
     plain = RecordingNotifier(unsure_failures=1)
-    runtime.deliveries.register(plain)
+    runtime.courier.register(plain)
     clock.set(MONDAY_0900_NY)
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     clock.advance(timedelta(minutes=1))
-    await runtime.deliveries.run_due()
+    await runtime.courier.run_due()
     assert plain.attempts == 1
     record = await runtime.ledger.get("kickoff:1:2026-11-30")
     assert record is not None

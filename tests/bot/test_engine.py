@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock
-from bot.engine import DAILY_CAP, Origin
+from bot.engine import DAILY_CAP
 from bot.errors import UserError
+from bot.invocation import Origin
 from bot.models import ActionKind, Metric, Period
 from bot.runtime import Runtime
 
@@ -40,13 +41,13 @@ async def test_workspaces_are_isolated(runtime: Runtime) -> None:
     engine = runtime.engine
     a = await engine.resolve(origin("same-user", workspace="T1"))
     b = await engine.resolve(origin("same-user", workspace="T2"))
-    await engine.log(a, ActionKind.INTERVIEW_DONE, contact="Jane")
+    await engine.record(a, ActionKind.INTERVIEW_DONE, contact="Jane")
     assert a.member.id != b.member.id
     assert a.cohort.id != b.cohort.id
     board = await engine.leaderboard(b, Period.ALL, Metric.INTERVIEWS)
     assert board.placings == []
     assert await engine.pipeline(b) == []
-    assert await engine.find_contact(b, "Jane") is None
+    assert await runtime.store.member_contacts(b.member.id) == []
 
 
 async def test_a_member_moves_to_the_cohort_of_the_channel_they_use(runtime: Runtime) -> None:
@@ -71,7 +72,7 @@ async def test_the_daily_cap_holds_under_concurrent_logging(runtime: Runtime) ->
 
     async def one() -> bool:
         try:
-            await runtime.engine.log(inv, ActionKind.EMAIL_SENT)
+            await runtime.engine.record(inv, ActionKind.EMAIL_SENT)
         except UserError:
             return False
         return True
@@ -87,19 +88,19 @@ async def test_the_daily_cap_resets_at_the_members_local_midnight(
 ) -> None:
     clock.set(datetime(2026, 11, 27, 4, 30, tzinfo=UTC))  # 23:30 in New York
     inv = await runtime.engine.resolve(origin("late"))
-    await runtime.engine.log(inv, ActionKind.EMAIL_SENT, count=20)
+    await runtime.engine.record(inv, ActionKind.EMAIL_SENT, count=20)
     with pytest.raises(UserError):
-        await runtime.engine.log(inv, ActionKind.EMAIL_SENT)
+        await runtime.engine.record(inv, ActionKind.EMAIL_SENT)
     clock.set(datetime(2026, 11, 27, 5, 30, tzinfo=UTC))  # 00:30 the next day
     inv = await runtime.engine.resolve(origin("late"))
-    await runtime.engine.log(inv, ActionKind.EMAIL_SENT)
+    await runtime.engine.record(inv, ActionKind.EMAIL_SENT)
 
 
 async def test_undo_marks_the_action_and_keeps_the_history(runtime: Runtime) -> None:
     engine = runtime.engine
     inv = await engine.resolve(origin("u"))
-    await engine.log(inv, ActionKind.INTERVIEW_DONE, contact="Jane")
-    await engine.log(inv, ActionKind.INTERVIEW_DONE, contact="Raj")
+    await engine.record(inv, ActionKind.INTERVIEW_DONE, contact="Jane")
+    await engine.record(inv, ActionKind.INTERVIEW_DONE, contact="Raj")
     undone = await engine.undo(inv)
     assert undone is not None
     _, contact = undone
@@ -123,15 +124,15 @@ async def test_streaks_skip_paused_weeks_and_break_on_a_missed_one(
     for weeks_ago in (6, 5, 2, 1):
         clock.set(start - timedelta(weeks=weeks_ago))
         inv = await engine.resolve(origin("s"))
-        await engine.log(inv, ActionKind.EMAIL_SENT, count=3)
+        await engine.record(inv, ActionKind.EMAIL_SENT, count=3)
     clock.set(start)
     inv = await engine.resolve(origin("s"))
     assert await engine.streak(inv) == 2  # weeks 4 and 3 ago were missed
     await runtime.store.add_pause(inv.member.id, date(2026, 10, 26), date(2026, 11, 8))
     assert await engine.streak(inv) == 4  # those weeks were paused instead
-    await engine.log(inv, ActionKind.EMAIL_SENT, count=2)
+    await engine.record(inv, ActionKind.EMAIL_SENT, count=2)
     assert await engine.streak(inv) == 4  # this week is not done yet, and does not break
-    await engine.log(inv, ActionKind.FOLLOW_UP_SENT)
+    await engine.record(inv, ActionKind.FOLLOW_UP_SENT)
     assert await engine.streak(inv) == 5
 
 
@@ -155,7 +156,7 @@ async def test_leaderboard_week_uses_the_cohort_zone_and_week_start(
     await engine.setup_cohort(boss, "Sydney", "Australia/Sydney", 0)
     clock.set(datetime(2026, 11, 29, 12, tzinfo=UTC))  # Sunday 23:00 in Sydney
     inv = await engine.resolve(origin("m", channel="C9"))
-    await engine.log(inv, ActionKind.INTERVIEW_DONE, contact="A")
+    await engine.record(inv, ActionKind.INTERVIEW_DONE, contact="A")
     clock.set(datetime(2026, 11, 29, 14, tzinfo=UTC))  # Monday 01:00 in Sydney
     inv = await engine.resolve(origin("m", channel="C9"))
     board = await engine.leaderboard(inv, Period.WEEK, Metric.INTERVIEWS)
@@ -168,7 +169,7 @@ async def test_forget_erases_the_member_and_nobody_else(runtime: Runtime) -> Non
     leaving = await engine.resolve(origin("leaving"))
     staying = await engine.resolve(origin("staying"))
     for inv in (leaving, staying):
-        await engine.log(inv, ActionKind.EMAIL_SENT, contact="Jane", note="private")
+        await engine.record(inv, ActionKind.EMAIL_SENT, contact="Jane", note="private")
         await engine.pause(inv, date(2026, 12, 24))
     await runtime.store.set_organizer(leaving.cohort.id, leaving.member.id, True)
     await engine.forget(leaving)
@@ -210,6 +211,6 @@ async def test_a_long_streak_is_counted_past_the_first_weeks_read(
     start = clock.now()
     for weeks_ago in range(1, 41):
         clock.set(start - timedelta(weeks=weeks_ago))
-        await engine.log(await engine.resolve(origin("steady")), ActionKind.EMAIL_SENT, count=3)
+        await engine.record(await engine.resolve(origin("steady")), ActionKind.EMAIL_SENT, count=3)
     clock.set(start)
     assert await engine.streak(await engine.resolve(origin("steady"))) == 40

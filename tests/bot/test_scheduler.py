@@ -12,11 +12,11 @@ import pytest_asyncio
 from bot.cli import open_runtime
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.deliveries import DeliveryService
-from bot.engine import Origin
-from bot.ledger import DeliveryStatus
+from bot.invocation import Origin
+from bot.nudges.courier import Courier
+from bot.nudges.ledger import DeliveryStatus
+from bot.nudges.wakeups import Wakeups
 from bot.runtime import Runtime
-from bot.scheduler import Wakeups
 from tests.notifiers import RecordingNotifier
 
 
@@ -44,8 +44,8 @@ async def test_a_kickoff_failing_once_is_retried_at_its_retry_time_not_the_next_
             schedule_from=now - timedelta(hours=1),
         )
     )
-    service = DeliveryService(
-        runtime.engine, runtime.ledger, runtime.clock, retry_delays=(timedelta(seconds=0.5),)
+    service = Courier(
+        runtime.store, runtime.ledger, runtime.clock, retry_delays=(timedelta(seconds=0.5),)
     )
     notifier = RecordingNotifier(transient_failures=1)
     service.register(notifier)

@@ -1,7 +1,8 @@
-"""What the weekly kickoff and the midweek check-in say (DESIGN.md section 5).
+"""What the weekly kickoff and the midweek check-in say.
 
 Encouraging and brief. Members are named only if they allow it, and only for good news:
-nobody is ever named for falling behind.
+nobody is ever named for falling behind. The numbers come from ``bot.summaries``, read in
+bulk; the words are made here.
 """
 
 from __future__ import annotations
@@ -9,21 +10,18 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from bot.engine import Engine
-from bot.ledger import DeliveryKind
 from bot.models import ACTION_LABELS, EMAIL_KINDS, ActionKind, Cohort, Member
+from bot.nudges.kinds import DeliveryKind
+from bot.nudges.prompts import prompt_for
 from bot.periods import week_bounds
-from bot.prompts import prompt_for
 from bot.replies import Mention, Reply, mention
+from bot.store import Store
+from bot.summaries import WeekActivity, streaks, week_activity
 from bot.texts import plural
 from bot.timezones import zone
 
 STREAK_MILESTONES = frozenset({3, 5, 10, 15, 20, 26, 52, 78, 104})
 SHOUT_OUTS_SHOWN = 8
-
-
-def member_zone(member: Member, cohort: Cohort) -> str:
-    return member.timezone or member.profile_timezone or cohort.timezone
 
 
 def _name(member: Member, mentions: list[Mention]) -> str:
@@ -34,12 +32,28 @@ def _name(member: Member, mentions: list[Mention]) -> str:
     return member.display_name
 
 
-async def kickoff(engine: Engine, cohort: Cohort, period: date, now: datetime) -> Reply:
-    """The weekly kickoff: last week's totals, shout-outs, streak milestones, one prompt."""
+async def kickoff(store: Store, cohort: Cohort, period: date, now: datetime) -> Reply:
+    """The weekly kickoff for the week starting ``period``, about the week before ``now``."""
     tz = zone(cohort.timezone)
     last_week_start, last_week_end = week_bounds(now - timedelta(weeks=1), tz, cohort.week_start)
-    week = await engine.cohort_week(cohort, last_week_start)
-    members = {m.id: m for m in await engine.store.cohort_members(cohort.id)}
+    activity = await week_activity(store, cohort, last_week_start)
+    visible = [m for m in activity.roster if m.show_on_leaderboard]
+    weeks = await streaks(store, cohort, visible, last_week_end - timedelta(seconds=1))
+    return kickoff_reply(cohort, period, activity, weeks)
+
+
+def kickoff_reply(
+    cohort: Cohort, period: date, activity: WeekActivity, weeks: dict[int, int]
+) -> Reply:
+    """Last week's totals, shout-outs, streak milestones and one prompt, in words.
+
+    Args:
+        cohort: whose kickoff it is.
+        period: the first day of the week the kickoff opens.
+        activity: last week's activity.
+        weeks: the streak of each member who may be named, as of the end of last week.
+    """
+    week = activity.week
     mentions: list[Mention] = []
     lines = []
     emails = sum(week.totals.get(k, 0) for k in EMAIL_KINDS)
@@ -54,16 +68,14 @@ async def kickoff(engine: Engine, cohort: Cohort, period: date, now: datetime) -
         )
     else:
         lines.append("Last week was quiet, and that's fine: this week is a fresh start.")
-    interviews: Counter[int] = Counter()
-    for member_id, kind, total in await engine.store.cohort_totals(
-        cohort.id, last_week_start, last_week_end
-    ):
-        if kind is ActionKind.INTERVIEW_DONE:
-            interviews[member_id] += total
+    members = {m.id: m for m in activity.roster}
+    interviews = Counter(
+        {m: totals[ActionKind.INTERVIEW_DONE] for m, totals in activity.by_member.items()}
+    )
     named = [
         members[m]
-        for m, _ in interviews.most_common()
-        if m in members and members[m].show_on_leaderboard
+        for m, count in interviews.most_common()
+        if count and m in members and members[m].show_on_leaderboard
     ][:SHOUT_OUTS_SHOWN]
     if named:
         lines.append(
@@ -71,15 +83,11 @@ async def kickoff(engine: Engine, cohort: Cohort, period: date, now: datetime) -
             + ", ".join(_name(m, mentions) for m in named)
             + ". Well done!"
         )
-    milestones = []
-    for member in members.values():
-        if not member.show_on_leaderboard:
-            continue
-        streak = await engine.member_streak(
-            member, cohort, zone(member_zone(member, cohort)), last_week_end - timedelta(seconds=1)
-        )
-        if streak in STREAK_MILESTONES:
-            milestones.append(f"{_name(member, mentions)} ({streak} weeks)")
+    milestones = [
+        f"{_name(member, mentions)} ({weeks[member.id]} weeks)"
+        for member in activity.roster
+        if member.id in weeks and weeks[member.id] in STREAK_MILESTONES
+    ]
     if milestones:
         lines.append("🔥 Streaks: " + ", ".join(milestones) + " in a row at their goal.")
     lines.append(f"This week: {prompt_for(period, cohort.id)}")
@@ -92,14 +100,15 @@ async def kickoff(engine: Engine, cohort: Cohort, period: date, now: datetime) -
     )
 
 
-async def checkin(engine: Engine, cohort: Cohort, period: date, now: datetime) -> Reply:
+async def checkin(store: Store, cohort: Cohort, period: date, now: datetime) -> Reply:
     """The midweek check-in: how many have logged, and a tip. Names only opted-in loggers."""
-    tz = zone(cohort.timezone)
-    since, until = week_bounds(now, tz, cohort.week_start)
-    members = {m.id: m for m in await engine.store.cohort_members(cohort.id)}
-    active = {
-        member_id for member_id, _, _ in await engine.store.cohort_totals(cohort.id, since, until)
-    }
+    return checkin_reply(cohort, period, await week_activity(store, cohort, now))
+
+
+def checkin_reply(cohort: Cohort, period: date, activity: WeekActivity) -> Reply:
+    """The check-in's words for this week's activity so far."""
+    members = {m.id: m for m in activity.roster}
+    active = activity.by_member.keys()
     mentions: list[Mention] = []
     if active:
         logged = f"{len(active)} of {plural(len(members), 'member')}"
@@ -114,8 +123,9 @@ async def checkin(engine: Engine, cohort: Cohort, period: date, now: datetime) -
 
 
 async def render_nudge(
-    engine: Engine, kind: DeliveryKind, cohort: Cohort, period: date, now: datetime
+    store: Store, kind: DeliveryKind, cohort: Cohort, period: date, now: datetime
 ) -> Reply:
+    """The text of a cohort's nudge of ``kind`` for the week starting ``period``."""
     if kind is DeliveryKind.KICKOFF:
-        return await kickoff(engine, cohort, period, now)
-    return await checkin(engine, cohort, period, now)
+        return await kickoff(store, cohort, period, now)
+    return await checkin(store, cohort, period, now)

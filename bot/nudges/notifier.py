@@ -1,8 +1,8 @@
 """How scheduled messages leave the bot: each platform adapter provides a ``Notifier``.
 
-The delivery service decides what is due and records what was sent; a notifier only
-delivers. Every delivery carries a stable ``key``. A notifier whose platform can deduplicate
-on it (Discord's message nonce) declares ``idempotency_window``: a delivery interrupted by a
+The courier decides what is due and records what was sent; a notifier only delivers.
+Every delivery carries a stable ``key``. A notifier whose platform can deduplicate on it
+(Discord's message nonce) declares ``idempotency_window``: a delivery interrupted by a
 crash is then retried with the same key after a restart, and the platform drops the copy.
 Without a window an interrupted delivery is never retried: posting twice is worse than
 missing one nudge.
@@ -18,7 +18,7 @@ from bot.replies import Reply
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Receipt:
     """The outcome of one delivery: a platform message id, or why it can never succeed."""
 
     message_id: str | None = None
@@ -50,12 +50,10 @@ class Notifier(Protocol):
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    ) -> Receipt:
         """Post a public message in a cohort's channel."""
         ...
 
-    async def send_direct(
-        self, workspace_id: str, user_id: str, reply: Reply, key: str
-    ) -> Delivery:
+    async def send_direct(self, workspace_id: str, user_id: str, reply: Reply, key: str) -> Receipt:
         """Send a private message to one member (a DM)."""
         ...

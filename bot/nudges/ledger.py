@@ -12,12 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.models import Cohort, ContactEntry, Member, Workspace
-
-
-class DeliveryKind(StrEnum):
-    KICKOFF = "kickoff"
-    CHECKIN = "checkin"
-    REMINDER = "reminder"
+from bot.nudges.kinds import DeliveryKind
 
 
 class DeliveryStatus(StrEnum):

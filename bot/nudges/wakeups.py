@@ -1,8 +1,9 @@
-"""Wake-ups: APScheduler 3.x only tells the delivery service to look at the database.
+"""Wake-ups: APScheduler 3.x only tells the courier to look at the database.
 
-The service decides what is due, so a run missed while the process was down, a DST change,
-or a job replaced at start cannot lose or repeat a nudge (DESIGN.md section 11). Two jobs
-wake it: a steady tick, and a one-off job at the next instant something is due.
+The database decides what is due, so a run missed while the process was down, a DST change,
+or a job replaced at start cannot lose or repeat a nudge (APScheduler itself drops missed
+runs and fires twice in a repeated autumn hour; see docs/nudges.md). Two jobs wake the
+courier: a steady tick, and a one-off job at the next instant something is due.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.deliveries import DeliveryService
+from bot.nudges.courier import Courier
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,10 @@ TICK_SECONDS = 60.0
 
 
 class Wakeups:
-    """Runs ``DeliveryService.run_due`` on a tick and at the next due instant."""
+    """Runs ``Courier.run_due`` on a tick and at the next due instant."""
 
-    def __init__(self, service: DeliveryService, tick_seconds: float = TICK_SECONDS) -> None:
-        self.service = service
+    def __init__(self, courier: Courier, tick_seconds: float = TICK_SECONDS) -> None:
+        self.courier = courier
         self.tick_seconds = tick_seconds
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
@@ -42,15 +43,15 @@ class Wakeups:
             misfire_grace_time=None,
         )
         self._scheduler.start()
-        self.service.on_change = self.poke
+        self.courier.on_change = self.poke
         await self.wake()
 
     async def stop(self) -> None:
         """Stop waking up; a run already in progress finishes first."""
-        self.service.on_change = None
+        self.courier.on_change = None
         if self._scheduler.running:
             self._scheduler.pause()
-            await self.service.close()
+            await self.courier.close()
             self._scheduler.shutdown(wait=False)
 
     def poke(self) -> None:
@@ -59,14 +60,14 @@ class Wakeups:
 
     async def wake(self) -> None:
         try:
-            sent = await self.service.run_due()
+            sent = await self.courier.run_due()
         except Exception:
             log.exception("looking for due nudges and reminders failed; will look again")
         else:
             if sent:
                 log.info("delivered %d nudges and reminders", sent)
-        if self.service.next_due is not None:
-            self._plan(self.service.next_due)
+        if self.courier.next_due is not None:
+            self._plan(self.courier.next_due)
 
     def _plan(self, when: datetime) -> None:
         self._scheduler.add_job(

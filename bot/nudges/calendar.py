@@ -1,9 +1,10 @@
 """When a cohort's nudges are due: weekly local wall times turned into instants.
 
-Each nudge belongs to a period, the cohort week it falls in, and its delivery key names that
-period; that is what keeps a nudge to once a week whatever daylight saving does. A wall time
-in the repeated autumn hour resolves to its first occurrence, one in the skipped spring hour
-to the moment the clocks jump (``bot.periods.local_to_utc``).
+Pure calendar arithmetic over a cohort's schedule, free of storage. Each nudge belongs to a
+period, the cohort week it falls in, and its delivery key names that period; that is what
+keeps a nudge to once a week whatever daylight saving does. A wall time in the repeated
+autumn hour resolves to its first occurrence, one in the skipped spring hour to the moment
+the clocks jump (``bot.periods.local_to_utc``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.ledger import DeliveryKind
 from bot.models import Cohort
+from bot.nudges.kinds import DeliveryKind
 from bot.periods import local_date, local_to_utc, week_start_date
 from bot.timezones import zone
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a cohort's nudges go out, in its own time zone."""
+
+    kickoff_day: int
+    kickoff_time: time
+    checkin_day: int | None
+    checkin_time: time
+    timezone: str
+    grace_hours: int
+
+    @classmethod
+    def of(cls, cohort: Cohort) -> Schedule:
+        return cls(
+            cohort.kickoff_day,
+            cohort.kickoff_time,
+            cohort.checkin_day,
+            cohort.checkin_time,
+            cohort.timezone,
+            cohort.grace_hours,
+        )
 
 
 @dataclass(frozen=True)
@@ -25,11 +49,9 @@ class Occurrence:
     due_at: datetime
     period: date
 
-    def key(self, cohort_id: int) -> str:
-        return nudge_key(self.kind, cohort_id, self.period)
-
 
 def nudge_key(kind: DeliveryKind, cohort_id: int, period: date) -> str:
+    """The ledger key of a cohort's nudge for one week: claimed once, so sent once."""
     return f"{kind.value}:{cohort_id}:{period.isoformat()}"
 
 

@@ -1,0 +1,240 @@
+"""Planning one wake: what is due now, and what to do about each delivery.
+
+The planner only reads. From the ledger and the data it finds the nudges whose time has
+come, the follow-up reminders whose milestone has passed and the deliveries waiting for a
+retry, and sorts each into a decision: send it, send it again, give it up as unconfirmed,
+or record it as missed. The courier carries the decisions out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.clock import Clock
+from bot.followups import Milestone, Step, milestones
+from bot.models import Cohort, Workspace
+from bot.nudges.calendar import latest_due, nudge_key, upcoming
+from bot.nudges.kinds import DeliveryKind
+from bot.nudges.ledger import Claim, ClockCandidate, DeliveryRecord, DeliveryStatus, Ledger
+from bot.nudges.notifier import Notifier
+from bot.nudges.posts import render_nudge
+from bot.nudges.reminders import reminder_key, reminder_reply
+from bot.periods import local_date
+from bot.replies import Reply
+from bot.store import Store
+from bot.timezones import member_timezone, zone
+
+CLOCK_BATCH = 2000
+"""Most follow-up clocks looked at in one wake; the rest wait a second for the next."""
+DISCONNECTED_RECHECK = timedelta(hours=1)
+"""When to look again at the clocks of a platform that is not connected."""
+
+
+class SkipDelivery(Exception):
+    """Raised while rendering a reminder that should not go out after all."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One delivery to make: where it goes, and how to say it when the time comes."""
+
+    claim: Claim
+    platform: str
+    workspace_id: str
+    target: str
+    direct: bool
+    grace: timedelta
+    render: Callable[[], Awaitable[Reply]]
+    contact_id: int | None = None
+
+
+@dataclass
+class Plan:
+    """What one wake found, sorted by what to do about it.
+
+    ``send`` holds jobs to deliver now; ``known`` the keys of those already in the ledger
+    (retries), the others must be claimed first. ``give_up`` holds sends interrupted at a
+    moment the platform can no longer deduplicate, ``late`` jobs past their grace window
+    (with whether the ledger knows them). ``checks`` says when each follow-up clock looked
+    at needs its next look, ``upcoming`` when anything else falls due.
+    """
+
+    open_rows: dict[str, DeliveryRecord]
+    due_keys: set[str] = field(default_factory=set)
+    known: set[str] = field(default_factory=set)
+    send: list[Job] = field(default_factory=list)
+    give_up: list[DeliveryRecord] = field(default_factory=list)
+    late: list[tuple[Job, bool]] = field(default_factory=list)
+    checks: dict[int, datetime | None] = field(default_factory=dict)
+    upcoming: list[datetime] = field(default_factory=list)
+
+
+class Planner:
+    """Finds what is due and decides, for each delivery, what the courier should do."""
+
+    def __init__(self, store: Store, ledger: Ledger, clock: Clock) -> None:
+        self.store = store
+        self.ledger = ledger
+        self.clock = clock
+
+    async def plan(
+        self, now: datetime, notifiers: Mapping[str, Notifier], in_flight: Collection[str]
+    ) -> Plan:
+        """Everything due at ``now`` on the connected platforms, each with its decision."""
+        plan = Plan(
+            {r.key: r for r in await self.ledger.open_deliveries() if r.key not in in_flight}
+        )
+        plan.upcoming.extend(
+            r.next_attempt_at
+            for r in plan.open_rows.values()
+            if r.status is DeliveryStatus.RETRYING and r.next_attempt_at is not None
+        )
+        jobs = await self._nudge_jobs(now, notifiers, plan.upcoming)
+        jobs += await self._reminder_jobs(now, notifiers, plan.checks)
+        plan.due_keys = {job.claim.key for job in jobs}
+        plan.known = await self.ledger.existing([job.claim.key for job in jobs])
+        for job in jobs:
+            self._decide(plan, job, now, notifiers)
+        return plan
+
+    def _decide(
+        self, plan: Plan, job: Job, now: datetime, notifiers: Mapping[str, Notifier]
+    ) -> None:
+        key = job.claim.key
+        row = plan.open_rows.get(key)
+        retry_due = (
+            row is not None
+            and row.status is DeliveryStatus.RETRYING
+            and row.next_attempt_at is not None
+            and row.next_attempt_at <= now
+        )
+        if row is not None and (
+            row.status is DeliveryStatus.CLAIMED or (retry_due and row.ambiguous)
+        ):
+            if not _may_resend(row, notifiers.get(job.platform), now):
+                plan.give_up.append(row)
+                return
+        elif key in plan.known and not retry_due:
+            return
+        if now - job.claim.due_at > job.grace:
+            plan.late.append((job, key in plan.known))
+            return
+        plan.send.append(job)
+
+    async def _nudge_jobs(
+        self, now: datetime, notifiers: Mapping[str, Notifier], upcoming_times: list[datetime]
+    ) -> list[Job]:
+        jobs: list[Job] = []
+        for scheduled in await self.ledger.scheduled_cohorts():
+            cohort, workspace = scheduled.cohort, scheduled.workspace
+            if workspace.platform not in notifiers or cohort.channel_id is None:
+                continue
+            jobs.extend(
+                self.nudge_job(cohort, workspace, o.kind, o.period, o.due_at)
+                for o in latest_due(cohort, now)
+            )
+            upcoming_times.extend(o.due_at for o in upcoming(cohort, now, 1))
+        return jobs
+
+    def nudge_job(
+        self,
+        cohort: Cohort,
+        workspace: Workspace,
+        kind: DeliveryKind,
+        period: date,
+        due_at: datetime,
+    ) -> Job:
+        """The delivery of a cohort's nudge for the week starting ``period``."""
+        assert cohort.channel_id is not None
+
+        async def render() -> Reply:
+            return await render_nudge(self.store, kind, cohort, period, self.clock.now())
+
+        return Job(
+            Claim(nudge_key(kind, cohort.id, period), kind, cohort.id, None, due_at),
+            workspace.platform,
+            workspace.external_id,
+            cohort.channel_id,
+            False,
+            timedelta(hours=cohort.grace_hours),
+            render,
+        )
+
+    async def _reminder_jobs(
+        self,
+        now: datetime,
+        notifiers: Mapping[str, Notifier],
+        checks: dict[int, datetime | None],
+    ) -> list[Job]:
+        """Reminders due now, from the clocks due for a look; notes when each needs the next."""
+        jobs: list[Job] = []
+        for candidate in await self.ledger.clocks_due(now, CLOCK_BATCH):
+            contact_id = candidate.entry.contact.id
+            if candidate.workspace.platform not in notifiers:
+                checks[contact_id] = now + DISCONNECTED_RECHECK
+                continue
+            tz = zone(member_timezone(candidate.member, candidate.cohort))
+            steps = milestones(candidate.entry.actions, tz)
+            due = [m for m in steps if m.due_at <= now]
+            checks[contact_id] = min((m.due_at for m in steps if m.due_at > now), default=None)
+            jobs.extend(
+                self._reminder_job(candidate, milestone, superseded=milestone is not due[-1])
+                for milestone in due
+            )
+        return jobs
+
+    def _reminder_job(
+        self, candidate: ClockCandidate, milestone: Milestone, *, superseded: bool
+    ) -> Job:
+        member, contact = candidate.member, candidate.entry.contact
+
+        async def render() -> Reply:
+            reason = await self._reminder_skip_reason(candidate, milestone, superseded)
+            if reason:
+                raise SkipDelivery(reason)
+            return reminder_reply(contact, milestone.step)
+
+        return Job(
+            Claim(
+                reminder_key(member.id, contact.id, milestone),
+                DeliveryKind.REMINDER,
+                candidate.cohort.id,
+                member.id,
+                milestone.due_at,
+            ),
+            candidate.workspace.platform,
+            candidate.workspace.external_id,
+            member.user_id,
+            True,
+            timedelta(hours=candidate.cohort.grace_hours),
+            render,
+            contact.id,
+        )
+
+    async def _reminder_skip_reason(
+        self, candidate: ClockCandidate, milestone: Milestone, superseded: bool
+    ) -> str:
+        """Why a due reminder should not go out after all, decided when it is sent."""
+        member, contact = candidate.member, candidate.entry.contact
+        if superseded:
+            return "superseded by a later step of the same contact"
+        if not member.reminders_by_dm:
+            return "the member turned DM reminders off"
+        today = local_date(self.clock.now(), zone(member_timezone(member, candidate.cohort)))
+        if any(p.covers(today) for p in await self.store.pauses(member.id)):
+            return "the member is paused"
+        if milestone.step is Step.SECOND_CONTACT and contact.organization:
+            anchor = next(a for a in candidate.entry.actions if a.id == milestone.anchor_id)
+            if await self.ledger.emailed_at_organization(
+                member.id, contact.organization, anchor.occurred_at, contact.id
+            ):
+                return "the member already wrote to someone else there"
+        return ""
+
+
+def _may_resend(orphan: DeliveryRecord, notifier: Notifier | None, now: datetime) -> bool:
+    """An unsure send may be repeated only while the platform still deduplicates it."""
+    window = notifier.idempotency_window if notifier else None
+    return window is not None and now - orphan.claimed_at <= window

@@ -1,0 +1,118 @@
+"""Read models shared by commands and scheduled messages: a cohort's week, and streaks.
+
+``/cohort stats``, ``/progress`` and the weekly kickoff all read these. Each is computed in
+bulk, a fixed handful of queries whatever the size of the cohort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
+from bot.periods import local_date, week_bounds
+from bot.store import Store
+from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak
+from bot.timezones import member_timezone, zone
+
+STREAK_READS = (8, STREAK_LOOKBACK_WEEKS)
+"""Weeks of emails read in turn to find a streak's start: most streaks are short."""
+
+
+@dataclass(frozen=True)
+class CohortWeek:
+    """Cohort totals for one week, for ``/cohort stats`` and the weekly kickoff."""
+
+    first_day: date
+    members: int
+    active: int
+    met_goal: int
+    totals: dict[ActionKind, int]
+
+
+@dataclass(frozen=True)
+class WeekActivity:
+    """A cohort week with who did what: the summary, the roster, each member's totals.
+
+    ``by_member`` holds only members who logged something that week.
+    """
+
+    week: CohortWeek
+    roster: list[Member]
+    by_member: dict[int, Counter[ActionKind]]
+
+
+async def week_activity(store: Store, cohort: Cohort, instant: datetime) -> WeekActivity:
+    """The cohort week containing ``instant``: two queries, the roster and the totals."""
+    tz = zone(cohort.timezone)
+    since, until = week_bounds(instant, tz, cohort.week_start)
+    roster, rows = await asyncio.gather(
+        store.cohort_members(cohort.id), store.cohort_totals(cohort.id, since, until)
+    )
+    totals: Counter[ActionKind] = Counter()
+    by_member: dict[int, Counter[ActionKind]] = {}
+    for member_id, kind, total in rows:
+        totals[kind] += total
+        by_member.setdefault(member_id, Counter())[kind] += total
+    met = sum(
+        1
+        for m in roster
+        if sum(by_member.get(m.id, Counter())[k] for k in EMAIL_KINDS)
+        >= (m.email_goal or cohort.email_goal)
+    )
+    week = CohortWeek(local_date(since, tz), len(roster), len(by_member), met, dict(totals))
+    return WeekActivity(week, roster, by_member)
+
+
+async def cohort_week(store: Store, cohort: Cohort, instant: datetime) -> CohortWeek:
+    """Totals and goal attainment for the cohort week containing ``instant``."""
+    return (await week_activity(store, cohort, instant)).week
+
+
+async def streaks(
+    store: Store, cohort: Cohort, members: Sequence[Member], now: datetime
+) -> dict[int, int]:
+    """Each member's weekly streak as of ``now``, weeks counted in the member's own zone.
+
+    Two queries for everyone (pauses, then a few weeks of emails); only members whose streak
+    runs past those weeks are read again, further back.
+    """
+    if not members:
+        return {}
+    pauses = await store.members_pauses([m.id for m in members])
+    found: dict[int, int] = {}
+    pending = list(members)
+    for lookback in STREAK_READS:
+        zones = {m.id: zone(member_timezone(m, cohort)) for m in pending}
+        since = min(
+            week_bounds(now - timedelta(weeks=lookback + 1), zones[m.id], cohort.week_start)[0]
+            for m in pending
+        )
+        emails = await store.members_action_times([m.id for m in pending], EMAIL_KINDS, since)
+        unfinished = []
+        for member in pending:
+            goal = member.email_goal or cohort.email_goal
+            streak = current_streak(
+                emails[member.id],
+                pauses[member.id],
+                goal,
+                zones[member.id],
+                cohort.week_start,
+                now,
+                lookback,
+            )
+            found[member.id] = streak.weeks
+            if not streak.complete:
+                unfinished.append(member)
+        pending = unfinished
+        if not pending:
+            break
+    return found
+
+
+async def member_streak(store: Store, member: Member, cohort: Cohort, now: datetime) -> int:
+    """One member's weekly streak as of ``now``."""
+    return (await streaks(store, cohort, [member], now))[member.id]
