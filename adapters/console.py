@@ -17,9 +17,8 @@ from typing import TextIO
 
 from bot.invocation import Origin
 from bot.nudges.notifier import Receipt
-from bot.nudges.wakeups import Wakeups
+from bot.port import AdapterPort
 from bot.replies import Reply, render_text
-from bot.runtime import Runtime
 
 PLATFORM = "console"
 WORKSPACE_ID = "local"
@@ -90,12 +89,12 @@ class ConsoleSession:
 
     def __init__(
         self,
-        runtime: Runtime,
+        port: AdapterPort,
         name: str,
         timezone: str | None = None,
         export_dir: Path | None = None,
     ) -> None:
-        self.runtime = runtime
+        self.port = port
         self.name = " ".join(name.split()) or "You"
         self.timezone = timezone
         self.export_dir = export_dir or Path.cwd()
@@ -114,10 +113,7 @@ class ConsoleSession:
 
     async def start(self) -> None:
         """Make sure the local cohort exists; whoever opens it first organizes it."""
-        engine = self.runtime.engine
-        inv = await engine.resolve(self.origin)
-        if inv.cohort.channel_id is None:
-            await engine.setup_cohort(inv, WORKSPACE_NAME, self.timezone, None)
+        await self.port.open_channel_cohort(self.origin, WORKSPACE_NAME, self.timezone)
 
     async def run_line(self, line: str) -> str | None:
         """The text to print for one line; None when the line asks to quit."""
@@ -130,7 +126,7 @@ class ConsoleSession:
             return self._switch(text[3:])
         if not text.startswith("/"):
             text = "/" + text
-        reply = await self.runtime.dispatcher.run_text(self.origin, text)
+        reply = await self.port.run_text(self.origin, text)
         out = render(reply)
         if reply.attachment is not None:
             path = self._save(reply.attachment.filename, reply.attachment.content)
@@ -168,7 +164,7 @@ def _start_reader(
 
 
 async def serve_console(
-    runtime: Runtime,
+    port: AdapterPort,
     name: str,
     timezone: str | None,
     stdin: TextIO = sys.stdin,
@@ -183,19 +179,15 @@ async def serve_console(
         stdout.write(text)
         stdout.flush()
 
-    session = ConsoleSession(runtime, name, timezone)
+    session = ConsoleSession(port, name, timezone)
     await session.start()
     if interactive:
         emit(f"{BANNER}\nYou are {session.name}.\n")
-    runtime.courier.register(
+    port.connect(
         ConsoleNotifier(lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"))
     )
-    wakeups = Wakeups(runtime.courier)
-    await wakeups.start()
-    try:
+    async with port.scheduled_messages():
         await _prompt(session, stdin, emit, interactive)
-    finally:
-        await wakeups.stop()
 
 
 async def _prompt(

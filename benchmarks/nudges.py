@@ -47,12 +47,12 @@ import slack_sdk.version
 from adapters.discord.client import ReachoutClient
 from adapters.discord.config import load_discord_config
 from adapters.discord.notifier import GLOBAL_PACE
+from adapters.pacing import Pacer
 from adapters.slack import running as running_slack
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.nudges.notifier import Receipt
-from bot.ratelimit import Pacer
 from bot.replies import Reply
 from bot.runtime import Runtime
 from storage.connection import to_db
@@ -294,10 +294,9 @@ async def discord_run(folder: Path, cohorts: int) -> Run:
         clock = ManualClock(KICKOFF + timedelta(seconds=10))
         async with open_runtime(settings, clock) as runtime:
             client = ReachoutClient(
-                runtime,
+                runtime.port,
                 load_discord_config(settings),
                 guild_ready_timeout=0.05,
-                on_connected=runtime.courier.register,
             )
             async with running_client(client, fake):
                 assert client.sync_task is not None
@@ -334,7 +333,10 @@ async def slack_run(folder: Path, cohorts: int) -> Run:
         }
         settings = await prepared(folder, "slack", "slack", run.targets, env)
         clock = ManualClock(KICKOFF + timedelta(seconds=10))
-        async with open_runtime(settings, clock) as runtime, running_slack(runtime):
+        async with (
+            open_runtime(settings, clock) as runtime,
+            running_slack(runtime.port, runtime.settings),
+        ):
             await fake.socket.wait_connected()
             first = len(fake.calls)
             await timed_delivery(runtime, run, fake.now)

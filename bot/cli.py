@@ -29,6 +29,7 @@ from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.engine import Engine
 from bot.nudges.courier import Courier
 from bot.nudges.wakeups import Wakeups
+from bot.port import AdapterPort
 from bot.runtime import Runtime
 from bot.timezones import UnknownTimezone, require_timezone
 from storage.connection import Database, open_database
@@ -41,13 +42,18 @@ log = logging.getLogger("reachout")
 EXIT_USAGE = 2
 
 PLATFORMS = {"discord": "adapters.discord", "slack": "adapters.slack"}
+CREDENTIALS = {
+    "discord": ("DISCORD_TOKEN",),
+    "slack": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"),
+}
+"""Settings whose presence asks ``reachout run`` to start a platform."""
 CONSOLE = "adapters.console"
 
 
 class PlatformModule(Protocol):
     """What ``reachout run`` needs from a platform adapter module."""
 
-    async def serve(self, runtime: Runtime) -> None: ...
+    async def serve(self, port: AdapterPort, settings: Settings) -> None: ...
 
 
 class DiscordModule(Protocol):
@@ -59,7 +65,7 @@ class DiscordModule(Protocol):
 class ConsoleModule(Protocol):
     """What ``reachout console`` needs from the console adapter."""
 
-    async def serve_console(self, runtime: Runtime, name: str, timezone: str | None) -> None: ...
+    async def serve_console(self, port: AdapterPort, name: str, timezone: str | None) -> None: ...
 
 
 class SlackModule(Protocol):
@@ -104,9 +110,9 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         clock = clock or SystemClock()
         courier = Courier(store, ledger, clock)
         engine = Engine(store, clock, settings.timezone, ledger=ledger, courier=courier)
-        yield Runtime(
-            settings, clock, store, engine, registry, Dispatcher(engine, registry), ledger, courier
-        )
+        dispatcher = Dispatcher(engine, registry)
+        port = AdapterPort(engine, dispatcher, registry, courier)
+        yield Runtime(settings, clock, store, engine, registry, dispatcher, ledger, courier, port)
 
 
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
@@ -119,7 +125,7 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"--timezone: {unknown}") from None
     name = args.as_name or os.environ.get("USER", "").capitalize() or "You"
     async with open_runtime(settings) as runtime:
-        await console.serve_console(runtime, name, timezone)
+        await console.serve_console(runtime.port, name, timezone)
     return 0
 
 
@@ -159,12 +165,7 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def configured_platforms(settings: Settings) -> list[str]:
     """Platforms whose credentials are set; adapters validate the rest when they start."""
-    wanted = []
-    if settings.discord_token:
-        wanted.append("discord")
-    if settings.slack_bot_token or settings.slack_app_token or settings.slack_signing_secret:
-        wanted.append("slack")
-    return wanted
+    return [name for name, keys in CREDENTIALS.items() if any(settings.values.get(k) for k in keys)]
 
 
 def _adapter(name: str) -> ModuleType:
@@ -201,7 +202,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         log.info("starting %s", ", ".join(wanted))
         wakeups = Wakeups(runtime.courier)
         await wakeups.start()
-        serving = [asyncio.create_task(module.serve(runtime)) for module in modules]
+        serving = [asyncio.create_task(module.serve(runtime.port, settings)) for module in modules]
         try:
             await _until_stopped(serving)
         finally:

@@ -40,32 +40,35 @@ class Secret:
     __str__ = __repr__
 
 
+SECRET_SUFFIXES = ("_TOKEN", "_SECRET")
+"""Settings whose names end so hold secrets: never shown, redacted from every log."""
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything the core needs, plus the raw values adapters validate for themselves."""
+    """What the core needs, plus the raw values each adapter validates for itself.
+
+    The core reads the database, time zone and log level. Platform settings (tokens, URLs)
+    belong to the adapters, which read them from ``values`` through their own config.
+    """
 
     database: Path
     timezone: str
     log_level: str
-    discord_token: Secret | None
-    slack_bot_token: Secret | None
-    slack_app_token: Secret | None
-    slack_signing_secret: Secret | None
     values: Mapping[str, str] = field(repr=False, default_factory=dict)
 
+    def secret(self, name: str) -> Secret | None:
+        """The secret setting ``name``, wrapped so it never shows; None if unset."""
+        value = self.values.get(name)
+        return Secret(value) if value else None
+
     def secrets(self) -> list[str]:
-        """Secret values, for log redaction."""
-        found = [
-            s.value
-            for s in (
-                self.discord_token,
-                self.slack_bot_token,
-                self.slack_app_token,
-                self.slack_signing_secret,
-            )
-            if s is not None
+        """Every secret value set, for log redaction."""
+        return [
+            value
+            for name, value in self.values.items()
+            if name.endswith(SECRET_SUFFIXES) and len(value) >= 8
         ]
-        return [s for s in found if len(s) >= 8]
 
 
 def read_values(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
@@ -75,11 +78,6 @@ def read_values(environ: Mapping[str, str], env_file: Path | None) -> dict[str, 
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(environ)
     return {k: v.strip() for k, v in values.items() if v and v.strip()}
-
-
-def _secret(values: Mapping[str, str], name: str) -> Secret | None:
-    value = values.get(name)
-    return Secret(value) if value else None
 
 
 def check_database_path(path: Path) -> Path:
@@ -111,16 +109,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     log_level = values.get("REACHOUT_LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("REACHOUT_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
-    return Settings(
-        database=database,
-        timezone=timezone,
-        log_level=log_level,
-        discord_token=_secret(values, "DISCORD_TOKEN"),
-        slack_bot_token=_secret(values, "SLACK_BOT_TOKEN"),
-        slack_app_token=_secret(values, "SLACK_APP_TOKEN"),
-        slack_signing_secret=_secret(values, "SLACK_SIGNING_SECRET"),
-        values=values,
-    )
+    return Settings(database=database, timezone=timezone, log_level=log_level, values=values)
 
 
 class RedactSecrets(logging.Filter):

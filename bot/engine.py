@@ -213,6 +213,24 @@ class Engine:
                 now,
             )
 
+    async def note_workspace(self, platform: str, external_id: str, name: str) -> Workspace:
+        """A workspace the bot is in, recorded (or renamed) before anyone types there."""
+        return await self.store.ensure_workspace(
+            platform, external_id, clean_display_name(name), self.clock.now()
+        )
+
+    async def open_channel_cohort(self, origin: Origin, name: str, timezone: str | None) -> None:
+        """Bind a cohort to the origin's channel unless one is; the first user organizes it."""
+        inv = await self.resolve(origin)
+        if inv.cohort.channel_id is None:
+            await self.setup_cohort(inv, name, timezone, None)
+
+    async def adapter_state(self, key: str) -> str | None:
+        return await self.store.get_state(key)
+
+    async def save_adapter_state(self, key: str, value: str) -> None:
+        await self.store.set_state(key, value)
+
     async def is_organizer(self, inv: Invocation) -> bool:
         """Platform admins, and members named organizers of this cohort."""
         if inv.origin.is_admin:

@@ -1,4 +1,7 @@
-"""The wired core, built once by the CLI: settings, storage, engine, commands, courier."""
+"""The wired core, built once by the CLI: settings, storage, engine, commands, courier.
+
+The CLI and the tests hold all of it; adapters are handed only ``port``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.nudges.courier import Courier
 from bot.nudges.ledger import Ledger
+from bot.port import AdapterPort
 from bot.store import Store
 
 
@@ -26,3 +30,4 @@ class Runtime:
     dispatcher: Dispatcher
     ledger: Ledger
     courier: Courier
+    port: AdapterPort

@@ -78,6 +78,6 @@ class Console:
 
 @pytest_asyncio.fixture
 async def console(runtime: Runtime, tmp_path: Path) -> Console:
-    session = ConsoleSession(runtime, "Alex", export_dir=tmp_path)
+    session = ConsoleSession(runtime.port, "Alex", export_dir=tmp_path)
     await session.start()
     return Console(session, runtime.settings.database)

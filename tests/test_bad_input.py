@@ -122,7 +122,7 @@ MENTION_ATTEMPTS = ["@everyone", "@here", "<@&123>", "<!channel>", "<!here>", "<
 async def test_mention_syntax_in_any_text_is_stored_as_typed_and_never_a_mention(
     console: Console, attempt: str
 ) -> None:
-    reply = await console.session.runtime.dispatcher.run_text(
+    reply = await console.session.port.run_text(
         console.session.origin, f'/sent {attempt} org:"{attempt} Inc" note:"hi {attempt}"'
     )
     assert reply.mentions == ()

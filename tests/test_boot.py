@@ -53,7 +53,7 @@ def test_the_registry_has_every_command_of_the_design() -> None:
 
 
 async def test_discord_builds_a_command_tree_holding_every_command(runtime: Runtime) -> None:
-    client = ReachoutClient(runtime, load_discord_config(runtime.settings))
+    client = ReachoutClient(runtime.port, load_discord_config(runtime.settings))
     try:
         registered = {command.name for command in client.tree.get_commands()}
         assert registered == {command.name for command in runtime.registry}
@@ -70,7 +70,7 @@ async def test_discord_builds_a_command_tree_holding_every_command(runtime: Runt
 async def test_slack_builds_an_app_answering_every_command(runtime: Runtime) -> None:
     identity = Identity("T1", "Team", "U0BOT", "B0BOT", "reachout")
     adapter = SlackAdapter(
-        runtime,
+        runtime.port,
         AsyncWebClient(token="xoxb-boot-check", base_url="http://127.0.0.1:9/api/"),
         identity,
         signing_secret="boot-check-secret",
@@ -86,7 +86,7 @@ async def test_slack_builds_an_app_answering_every_command(runtime: Runtime) -> 
 
 
 async def test_the_console_starts_and_answers_help(runtime: Runtime, tmp_path: Path) -> None:
-    session = ConsoleSession(runtime, "Boot", export_dir=tmp_path)
+    session = ConsoleSession(runtime.port, "Boot", export_dir=tmp_path)
     await session.start()
     out = await session.run_line("/help")
     assert out is not None

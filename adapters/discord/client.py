@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -20,8 +19,7 @@ from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionRunn
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.sync import sync_commands
 from adapters.discord.tree import RegistryTree, build_tree
-from bot.engine import clean_display_name
-from bot.runtime import Runtime
+from bot.port import AdapterPort
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +31,11 @@ class ReachoutClient(discord.Client):
 
     def __init__(
         self,
-        runtime: Runtime,
+        port: AdapterPort,
         config: DiscordConfig,
         *,
         defer_after: float = DEFER_AFTER,
         guild_ready_timeout: float = 2.0,
-        on_connected: Callable[[DiscordNotifier], None] | None = None,
     ) -> None:
         # reachout never joins voice; without this discord.py warns that voice libraries are
         # missing, which reads like a problem to whoever runs the bot.
@@ -49,14 +46,13 @@ class ReachoutClient(discord.Client):
         super().__init__(
             intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
         )
-        self.runtime = runtime
+        self.port = port
         self.config = config
-        self.runner = InteractionRunner(runtime.dispatcher, defer_after)
+        self.runner = InteractionRunner(port, defer_after)
         self.tree: RegistryTree = build_tree(
-            self, runtime.registry, self.runner.run, self.runner.on_tree_error
+            self, port.registry, self.runner.run, self.runner.on_tree_error
         )
         self.notifier = DiscordNotifier(self)
-        self.on_connected = on_connected
         self.sync_task: asyncio.Task[list[int | None]] | None = None
         self.known_workspaces: set[int] = set()
 
@@ -68,7 +64,7 @@ class ReachoutClient(discord.Client):
         assert self.application_id is not None
         try:
             return await sync_commands(
-                self.tree, self.runtime.store, self.application_id, self.config.guild_ids
+                self.tree, self.port, self.application_id, self.config.guild_ids
             )
         except discord.HTTPException as error:
             log.error(
@@ -81,8 +77,7 @@ class ReachoutClient(discord.Client):
         for guild in self.guilds:
             await self._ensure_workspace(guild)
         log.info("discord: connected as %s, in %d servers", self.user, len(self.guilds))
-        if self.on_connected is not None:
-            self.on_connected(self.notifier)
+        self.port.connect(self.notifier)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("discord: joined server %s (%s)", guild.id, guild.name)
@@ -92,9 +87,7 @@ class ReachoutClient(discord.Client):
         """A server is a workspace from the moment the bot is in it (once per process)."""
         if guild.id in self.known_workspaces:
             return
-        await self.runtime.store.ensure_workspace(
-            PLATFORM, str(guild.id), clean_display_name(guild.name), self.runtime.clock.now()
-        )
+        await self.port.note_workspace(PLATFORM, str(guild.id), guild.name)
         self.known_workspaces.add(guild.id)
 
     async def close(self) -> None:

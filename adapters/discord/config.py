@@ -73,7 +73,7 @@ def load_discord_config(settings: Settings) -> DiscordConfig:
     api = values.get("DISCORD_API_BASE_URL")
     gateway = values.get("DISCORD_GATEWAY_URL")
     return DiscordConfig(
-        token=settings.discord_token,
+        token=settings.secret("DISCORD_TOKEN"),
         application_id=application_id,
         guild_ids=guild_ids,
         api_base_url=(

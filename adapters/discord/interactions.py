@@ -15,9 +15,10 @@ import discord
 from discord import app_commands
 
 from adapters.discord.render import render_reply
-from bot.commands.dispatch import APOLOGY, Dispatcher, refusal
+from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.invocation import Origin
+from bot.port import AdapterPort
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -64,8 +65,8 @@ def _context(interaction: discord.Interaction[Any]) -> str:
 class InteractionRunner:
     """Runs registry commands for interactions and makes sure each one is answered."""
 
-    def __init__(self, dispatcher: Dispatcher, defer_after: float = DEFER_AFTER) -> None:
-        self.dispatcher = dispatcher
+    def __init__(self, port: AdapterPort, defer_after: float = DEFER_AFTER) -> None:
+        self.port = port
         self.defer_after = defer_after
 
     async def run(
@@ -93,7 +94,7 @@ class InteractionRunner:
     ) -> Reply:
         """The command's reply; deferred at once for a slow command, else once the work runs
         past ``defer_after``. The work starts first, so a deferral never delays it."""
-        work = asyncio.ensure_future(self.dispatcher.run(origin, command.path, arguments))
+        work = asyncio.ensure_future(self.port.run(origin, command.path, arguments))
         try:
             if command.slow:
                 await interaction.response.defer(ephemeral=True, thinking=True)

@@ -18,8 +18,8 @@ import aiohttp
 import discord
 
 from adapters.discord.render import render_reply
+from adapters.pacing import Pacer
 from bot.nudges.notifier import Receipt, TransientDeliveryError
-from bot.ratelimit import Pacer
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from adapters.discord.client import INTENTS, ReachoutClient
 from adapters.discord.config import DiscordConfig, discord_endpoints, load_discord_config
 from adapters.discord.invite import install_link
 from bot.config import ConfigError, Settings
-from bot.runtime import Runtime
+from bot.port import AdapterPort
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,14 @@ async def run_client(client: discord.Client, config: DiscordConfig) -> None:
             raise ConfigError("DISCORD_TOKEN", LOGIN_REFUSED) from None
 
 
-async def serve(runtime: Runtime) -> None:
-    """Serve Discord with the shared core until cancelled; called by ``reachout run``."""
-    config = load_discord_config(runtime.settings)
-    # Integration point: once connected (and again after each reconnect), nudges and
-    # reminders for Discord go out through the client's notifier; registering it makes the
-    # delivery service look for anything due at once.
-    client = ReachoutClient(runtime, config, on_connected=runtime.courier.register)
-    await run_client(client, config)
+async def serve(port: AdapterPort, settings: Settings) -> None:
+    """Serve Discord with the shared core until cancelled; called by ``reachout run``.
+
+    Once connected (and again after each reconnect), nudges and reminders for Discord go out
+    through the client's notifier; connecting it makes the courier look for anything due.
+    """
+    config = load_discord_config(settings)
+    await run_client(ReachoutClient(port, config), config)
 
 
 async def invite_url(settings: Settings) -> str:

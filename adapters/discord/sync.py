@@ -14,20 +14,20 @@ import discord
 from discord import app_commands
 
 from adapters.discord.tree import command_payload, payload_hash
-from bot.store import Store
+from bot.port import AdapterPort
 
 log = logging.getLogger(__name__)
 
 
 def state_key(application_id: int, guild_id: int | None) -> str:
-    """Where the hash of the last synced payload is kept (``bot_state``)."""
+    """Where the hash of the last synced payload is kept (the adapter's own state)."""
     scope = "global" if guild_id is None else f"guild.{guild_id}"
     return f"discord.commands.{application_id}.{scope}"
 
 
 async def sync_commands(
     tree: app_commands.CommandTree[discord.Client],
-    store: Store,
+    state: AdapterPort,
     application_id: int,
     guild_ids: tuple[int, ...] = (),
 ) -> list[int | None]:
@@ -41,7 +41,7 @@ async def sync_commands(
         payload = command_payload(tree, guild_id)
         digest = payload_hash(payload)
         key = state_key(application_id, guild_id)
-        if await store.get_state(key) == digest:
+        if await state.get_state(key) == digest:
             log.info("discord: commands unchanged since the last sync %s; not syncing", where)
             continue
         try:
@@ -54,7 +54,7 @@ async def sync_commands(
                 guild_id,
             )
             continue
-        await store.set_state(key, digest)
+        await state.set_state(key, digest)
         synced.append(guild_id)
         log.info("discord: synced %d commands %s", len(payload), where)
     return synced

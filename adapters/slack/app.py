@@ -17,14 +17,14 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.pacing import KeyedPacer
 from adapters.slack.commands import ACK_BUDGET_SECONDS, SlashCommands
 from adapters.slack.home import AppHome
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.origins import Origins, ProfileDirectory
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.views import LOG_EMAIL_ACTION, LOG_EMAIL_VIEW
-from bot.ratelimit import KeyedPacer
-from bot.runtime import Runtime
+from bot.port import AdapterPort
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class SlackAdapter:
 
     def __init__(
         self,
-        runtime: Runtime,
+        port: AdapterPort,
         client: AsyncWebClient,
         identity: Identity,
         *,
@@ -104,9 +104,9 @@ class SlackAdapter:
         self.notifier = SlackNotifier(client, pacer)
         self.origins = Origins(ProfileDirectory(client), identity.team_id, identity.team_name)
         commands = SlashCommands(
-            runtime, self.origins, self.notifier, self.tasks, identity.bot_name, budget
+            port, self.origins, self.notifier, self.tasks, identity.bot_name, budget
         )
-        home = AppHome(runtime, self.origins, client, self.notifier, self.tasks, budget)
+        home = AppHome(port, self.origins, client, self.notifier, self.tasks, budget)
         bolt_log = logging.getLogger("adapters.slack.bolt")
         with _quiet(bolt_log):
             self.app = AsyncApp(

@@ -25,8 +25,8 @@ from bot.commands.arguments import ArgType
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.nudges.notifier import TransientDeliveryError
+from bot.port import AdapterPort
 from bot.replies import Reply
-from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -103,14 +103,14 @@ class SlashCommands:
 
     def __init__(
         self,
-        runtime: Runtime,
+        port: AdapterPort,
         origins: Origins,
         notifier: SlackNotifier,
         tasks: BackgroundTasks,
         bot_name: str,
         budget: float = ACK_BUDGET_SECONDS,
     ) -> None:
-        self.runtime = runtime
+        self.port = port
         self.origins = origins
         self.notifier = notifier
         self.tasks = tasks
@@ -136,7 +136,7 @@ class SlashCommands:
 
     def _target(self, request: SlashCommand) -> Command | None:
         """The registry command (or subcommand) the request names, if any."""
-        command = self.runtime.registry.get(request.command)
+        command = self.port.registry.get(request.command)
         if command is None or not command.subcommands:
             return command
         first_word = unescape(request.text).strip().partition(" ")[0]
@@ -153,7 +153,7 @@ class SlashCommands:
                 team_domain=request.team_domain,
             )
             text = await self._text(request, target)
-            return await self.runtime.dispatcher.run_text(origin, f"{request.command} {text}")
+            return await self.port.run_text(origin, f"{request.command} {text}")
         except Exception:
             log.exception("Slack command %s failed", request.describe())
             return refusal(APOLOGY)

@@ -1,7 +1,7 @@
 """Slack's settings, checked before anything connects, each problem named in one line.
 
-The four secrets arrive on ``Settings``; the rest (API base URL, HTTP host and port) are read
-here from ``settings.values``, because only this adapter knows what they mean.
+The core knows only that settings named ``*_TOKEN`` or ``*_SECRET`` are secrets; which ones
+Slack needs, and what the API base URL, HTTP host and port mean, only this adapter knows.
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ def load_config(settings: Settings) -> SlackConfig:
     Socket Mode wins when both an app token and a signing secret are set: it needs no
     public URL, so it is the safer default for self-hosting.
     """
-    bot_token = settings.slack_bot_token
-    app_token = settings.slack_app_token
-    signing_secret = settings.slack_signing_secret
+    bot_token = settings.secret("SLACK_BOT_TOKEN")
+    app_token = settings.secret("SLACK_APP_TOKEN")
+    signing_secret = settings.secret("SLACK_SIGNING_SECRET")
     if bot_token is None:
         raise ConfigError(
             "SLACK_BOT_TOKEN",

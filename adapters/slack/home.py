@@ -23,8 +23,8 @@ from adapters.slack.views import home_view, log_email_modal, logged_modal, submi
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.errors import UserError
+from bot.port import AdapterPort
 from bot.replies import Reply
-from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,14 @@ class AppHome:
 
     def __init__(
         self,
-        runtime: Runtime,
+        port: AdapterPort,
         origins: Origins,
         client: AsyncWebClient,
         notifier: SlackNotifier,
         tasks: BackgroundTasks,
         budget: float = ACK_BUDGET_SECONDS,
     ) -> None:
-        self.runtime = runtime
+        self.port = port
         self.origins = origins
         self.client = client
         self.notifier = notifier
@@ -76,7 +76,7 @@ class AppHome:
 
     async def publish(self, team_id: str, user_id: str) -> None:
         origin = await self.origins.origin(team_id, user_id)
-        progress = await self.runtime.dispatcher.run(origin, "progress", {})
+        progress = await self.port.run(origin, "progress", {})
         await self.client.views_publish(user_id=user_id, view=home_view(progress))
 
     async def log_email_clicked(self, ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -115,7 +115,7 @@ class AppHome:
         self.tasks.spawn(self.publish(team_id, user_id), f"App Home for {user_id} in {team_id}")
 
     def _sent(self) -> Command:
-        command = self.runtime.registry.get(SENT)
+        command = self.port.registry.get(SENT)
         assert command is not None, "the registry has no /sent"
         return command
 
@@ -134,7 +134,7 @@ class AppHome:
     async def _log(self, team_id: str, user_id: str, values: dict[str, str]) -> Reply:
         try:
             origin = await self.origins.origin(team_id, user_id)
-            return await self.runtime.dispatcher.run(origin, SENT, values)
+            return await self.port.run(origin, SENT, values)
         except Exception:
             log.exception(
                 "logging an email from the App Home failed (team=%s user=%s)", team_id, user_id

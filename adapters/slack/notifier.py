@@ -19,9 +19,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.pacing import KeyedPacer
 from adapters.slack.render import fallback_text, message
 from bot.nudges.notifier import Receipt, TransientDeliveryError
-from bot.ratelimit import KeyedPacer
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)

@@ -16,14 +16,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.pacing import KeyedPacer
 from adapters.slack.app import Identity, SlackAdapter
 from adapters.slack.commands import ACK_BUDGET_SECONDS
 from adapters.slack.config import EVENTS_PATH, Mode, SlackConfig, load_config
 from adapters.slack.notifier import failure_of
 from adapters.slack.server import HttpListener, Listener, SocketListener
-from bot.config import ConfigError
-from bot.ratelimit import KeyedPacer
-from bot.runtime import Runtime
+from bot.config import ConfigError, Settings
+from bot.port import AdapterPort
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ async def identify(client: AsyncWebClient, config: SlackConfig) -> Identity:
 
 @asynccontextmanager
 async def running(
-    runtime: Runtime,
+    port: AdapterPort,
+    settings: Settings,
     *,
     pacer: KeyedPacer | None = None,
     budget: float = ACK_BUDGET_SECONDS,
@@ -104,17 +105,18 @@ async def running(
     Scheduled nudges and reminders for Slack go out through this adapter's notifier.
 
     Args:
-        runtime: the core, whose settings hold the Slack settings.
+        port: the core, as adapters see it.
+        settings: the settings, which hold Slack's.
         pacer: spacing of channel posts (Slack's one a second per channel by default).
         budget: seconds a command may run before its ack goes without the reply.
     """
-    config = load_config(runtime.settings)
+    config = load_config(settings)
     async with aiohttp.ClientSession() as session:
         client = web_client(config, session)
         identity = await identify(client, config)
         signing_secret = config.signing_secret.value if config.signing_secret else None
         adapter = SlackAdapter(
-            runtime,
+            port,
             client,
             identity,
             signing_secret=None if config.mode is Mode.SOCKET else signing_secret,
@@ -128,7 +130,7 @@ async def running(
         else:
             listener = HttpListener(adapter.app, config.http_host, config.http_port)
         await listener.start()
-        runtime.courier.register(adapter.notifier)
+        port.connect(adapter.notifier)
         where = f"at {listener.url}{EVENTS_PATH}" if listener.url else "in Socket Mode"
         log.info("Slack: serving team %s as @%s %s", identity.team_id, identity.bot_name, where)
         try:
@@ -138,7 +140,7 @@ async def running(
             await adapter.close()
 
 
-async def serve(runtime: Runtime) -> None:
+async def serve(port: AdapterPort, settings: Settings) -> None:
     """Serve Slack until cancelled; bad settings raise ``ConfigError`` before connecting."""
-    async with running(runtime):
+    async with running(port, settings):
         await asyncio.Event().wait()

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from adapters.pacing import KeyedPacer
 from adapters.slack import SlackService, running
 from bot.cli import main, open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.ratelimit import KeyedPacer
 from bot.runtime import Runtime
 from tests.conftest import TIMEZONE
 from tests.fakes.slack import COHORT_CHANNEL_ID, MEMBER_ID, FakeSlack, SlackSender
@@ -223,7 +223,7 @@ async def slack_bot(
     pacer = KeyedPacer(rate=1 / TEST_POST_INTERVAL)
     async with (
         open_runtime(slack_settings, clock) as runtime,
-        running(runtime, pacer=pacer, budget=ack_budget) as service,
+        running(runtime.port, runtime.settings, pacer=pacer, budget=ack_budget) as service,
     ):
         if service.url is not None:
             async with SlackSender(service.url, SIGNING_SECRET) as sender:

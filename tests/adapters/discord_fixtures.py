@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,10 @@ from adapters.discord.client import ReachoutClient
 from adapters.discord.config import load_discord_config
 from bot.cli import open_runtime
 from bot.clock import ManualClock
+from bot.commands.dispatch import Dispatcher
+from bot.commands.registry import Registry
 from bot.config import Settings, load_settings
+from bot.port import AdapterPort
 from bot.runtime import Runtime
 from tests.conftest import TIMEZONE
 from tests.fakes.discord import FakeDiscord, running_client
@@ -52,10 +56,9 @@ async def connected(
     """reachout's client, connected to ``fake``, done with its command sync, and its notifier
     registered for nudges and reminders, as ``serve`` does."""
     client = ReachoutClient(
-        runtime,
+        runtime.port,
         load_discord_config(runtime.settings),
         guild_ready_timeout=0.05,
-        on_connected=runtime.courier.register,
         **options,
     )
     async with running_client(client, fake):
@@ -75,3 +78,10 @@ def message_text(message: Mapping[str, Any] | None) -> str:
         for field in embed.get("fields") or []:
             parts += [field["name"], field["value"]]
     return "\n".join(p for p in parts if p)
+
+
+def with_registry(runtime: Runtime, registry: Registry) -> Runtime:
+    """The same core serving a different command set (a new release's commands)."""
+    dispatcher = Dispatcher(runtime.engine, registry)
+    port = AdapterPort(runtime.engine, dispatcher, registry, runtime.courier)
+    return replace(runtime, registry=registry, dispatcher=dispatcher, port=port)

@@ -288,12 +288,12 @@ async def test_leaving_and_reopening_keeps_everything(
     from adapters.console import ConsoleSession
 
     async with open_runtime(settings, clock) as runtime:
-        session = ConsoleSession(runtime, "Alex", export_dir=tmp_path)
+        session = ConsoleSession(runtime.port, "Alex", export_dir=tmp_path)
         await session.start()
         await session.run_line("/sent Jane Doe org:Acme")
         await session.run_line("/goal emails:5")
     async with open_runtime(settings, clock) as runtime:
-        session = ConsoleSession(runtime, "Alex", export_dir=tmp_path)
+        session = ConsoleSession(runtime.port, "Alex", export_dir=tmp_path)
         await session.start()
         assert "Emails: 1 of 5" in (await session.run_line("/progress") or "")
         assert "Jane Doe (Acme)" in (await session.run_line("/contacts") or "")
@@ -326,7 +326,7 @@ async def test_nudge_now_posts_once_and_then_says_it_was_handled(console: Consol
 
     assert "not connected" in await console.run("/cohort nudge-now")
     printed: list[str] = []
-    console.session.runtime.courier.register(ConsoleNotifier(printed.append))
+    console.session.port.connect(ConsoleNotifier(printed.append))
     assert "Posted this week's kickoff" in await console.run("/cohort nudge-now")
     assert len(printed) == 1
     assert printed[0].startswith("[posted in #console]\n== ☀️ New week, Local cohort! ==")
@@ -341,13 +341,13 @@ async def test_the_console_catches_up_a_kickoff_missed_while_it_was_closed(
     from adapters.console import ConsoleSession, serve_console
 
     async with open_runtime(settings, clock) as runtime:
-        await ConsoleSession(runtime, "Alex", export_dir=tmp_path).start()
+        await ConsoleSession(runtime.port, "Alex", export_dir=tmp_path).start()
     clock.set(datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # Monday 11:00: kickoff was at 09:00
     outputs = []
     for _ in range(2):
         out = io.StringIO()
         async with open_runtime(settings, clock) as runtime:
-            await serve_console(runtime, "Alex", None, stdin=io.StringIO(""), stdout=out)
+            await serve_console(runtime.port, "Alex", None, stdin=io.StringIO(""), stdout=out)
         outputs.append(out.getvalue())
     assert outputs[0].count("New week, Local cohort!") == 1
     assert "New week" not in outputs[1]

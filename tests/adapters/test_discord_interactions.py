@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,18 @@ from adapters.discord.interactions import OUTDATED, POSTED
 from bot.clock import ManualClock
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.catalog import build_registry
-from bot.commands.dispatch import APOLOGY, Dispatcher
+from bot.commands.dispatch import APOLOGY
 from bot.commands.registry import Args, Command, Registry
 from bot.engine import Engine
 from bot.invocation import Invocation
 from bot.replies import Reply
 from bot.runtime import Runtime
-from tests.adapters.discord_fixtures import connected, discord_runtime, message_text
+from tests.adapters.discord_fixtures import (
+    connected,
+    discord_runtime,
+    message_text,
+    with_registry,
+)
 from tests.fakes.discord import FakeDiscord, FakeGuild, FakeInteraction, FakeUser
 
 LOADING = 1 << 7
@@ -341,7 +346,7 @@ async def test_commands_are_for_servers_and_a_dm_is_answered_with_why(
 
 def with_extra_commands(runtime: Runtime, *extra: Command) -> Runtime:
     registry = Registry((*build_registry().commands, *extra))
-    return replace(runtime, registry=registry, dispatcher=Dispatcher(runtime.engine, registry))
+    return with_registry(runtime, registry)
 
 
 async def test_work_slower_than_the_budget_is_deferred_then_followed_up(

@@ -44,7 +44,7 @@ async def test_serve_connects_through_the_configured_urls_answers_and_stops_clea
     tmp_path: Path, fake: FakeDiscord, clock: ManualClock
 ) -> None:
     async with discord_runtime(tmp_path, fake, clock) as runtime:
-        task = asyncio.create_task(serve(runtime))
+        task = asyncio.create_task(serve(runtime.port, runtime.settings))
         await fake.wait_for_session()
         await fake.wait_for(lambda: len(fake.global_commands) == len(runtime.registry.commands))
         interaction = await fake.send_interaction("sent", {"contact": "Jane Doe"})
@@ -71,7 +71,7 @@ async def test_a_token_discord_refuses_is_a_config_error_without_the_token(
 ) -> None:
     async with discord_runtime(tmp_path, fake, clock, DISCORD_TOKEN="not.the.token") as runtime:
         with pytest.raises(ConfigError) as raised:
-            await serve(runtime)
+            await serve(runtime.port, runtime.settings)
     assert raised.value.setting == "DISCORD_TOKEN"
     assert "Discord refused this bot token" in str(raised.value)
     assert "not.the.token" not in str(raised.value)
@@ -95,7 +95,7 @@ async def test_a_bad_discord_setting_is_one_error_naming_it(
 ) -> None:
     async with discord_runtime(tmp_path, fake, clock, **{setting: value}) as runtime:
         with pytest.raises(ConfigError) as raised:
-            await serve(runtime)
+            await serve(runtime.port, runtime.settings)
     assert raised.value.setting == setting
     assert problem in str(raised.value)
     assert fake.requests == []

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,12 @@ from adapters.discord.tree import app_commands_for
 from bot.clock import ManualClock
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.catalog import build_registry
-from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Args, Command, Registry
 from bot.engine import Engine
 from bot.invocation import Invocation
 from bot.replies import Reply
 from bot.runtime import Runtime
-from tests.adapters.discord_fixtures import connected, discord_runtime
+from tests.adapters.discord_fixtures import connected, discord_runtime, with_registry
 from tests.fakes.discord import FakeDiscord, Permission
 
 OPTION_TYPES = {
@@ -178,7 +176,7 @@ async def test_a_changed_registry_is_synced_at_the_next_start(
         pass
     extra = Command("ping", "Check that reachout is listening", (), pong)
     registry = Registry((*build_registry().commands, extra))
-    changed = replace(runtime, registry=registry, dispatcher=Dispatcher(runtime.engine, registry))
+    changed = with_registry(runtime, registry)
     async with connected(changed, fake):
         pass
     assert len(fake.requests_to(*PUT_GLOBAL)) == 2

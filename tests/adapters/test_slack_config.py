@@ -180,7 +180,7 @@ async def test_a_wrong_api_base_url_is_one_clear_error(
 
     async with open_runtime(settings, clock) as runtime:
         with pytest.raises(ConfigError, match=problem):
-            await serve(runtime)
+            await serve(runtime.port, runtime.settings)
 
 
 async def test_serve_runs_until_cancelled_and_closes_its_connection(
@@ -188,7 +188,7 @@ async def test_serve_runs_until_cancelled_and_closes_its_connection(
 ) -> None:
     settings = load_settings(slack_env(fake, "socket", tmp_path / "reachout.db"), env_file=None)
     async with open_runtime(settings, clock) as runtime:
-        serving = asyncio.create_task(serve(runtime))
+        serving = asyncio.create_task(serve(runtime.port, runtime.settings))
         connection = await fake.socket.wait_connected()
         ack = await (await fake.socket_send("slash_commands", fake.slash_command("/progress")))
         serving.cancel()
@@ -208,7 +208,7 @@ def test_the_adapter_builds_quietly_without_connecting(
     identity = Identity("T0REACHOUT", "Test", "U0BOT", "B0BOT", "reachout")
 
     with caplog.at_level(logging.DEBUG):
-        adapter = SlackAdapter(runtime, client, identity, signing_secret=SIGNING_SECRET)
+        adapter = SlackAdapter(runtime.port, client, identity, signing_secret=SIGNING_SECRET)
 
     assert adapter.app.client.token is None  # bolt gets the token per request, from authorize
     assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -71,5 +71,5 @@ async def test_a_port_already_in_use_is_one_clear_error(
     async with open_runtime(settings, clock) as runtime:
         problem = f"REACHOUT_HTTP_PORT: cannot listen on 127.0.0.1:{taken}"
         with pytest.raises(ConfigError, match=problem):
-            async with running(runtime):
+            async with running(runtime.port, runtime.settings):
                 pass

@@ -13,12 +13,12 @@ import pytest
 import pytest_asyncio
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.pacing import KeyedPacer
 from adapters.slack.config import Mode, SlackConfig
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.service import web_client
 from bot.config import Secret
 from bot.nudges.notifier import Notifier, TransientDeliveryError
-from bot.ratelimit import KeyedPacer
 from bot.replies import Attachment, Field, Mention, Reply, mention
 from tests.adapters.conftest import shown
 from tests.fakes.slack import COHORT_CHANNEL_ID, DEFAULT_TEAM_ID, MEMBER_ID, FakeSlack

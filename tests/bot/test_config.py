@@ -16,7 +16,7 @@ def test_defaults_need_nothing_set(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert settings.database == Path("reachout.db")
     assert settings.log_level == "INFO"
     assert settings.timezone
-    assert settings.discord_token is None
+    assert settings.secret("DISCORD_TOKEN") is None
 
 
 def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_the_environment_wins_over_the_env_file(tmp_path: Path) -> None:
     )
     assert settings.timezone == "Asia/Kolkata"
     assert settings.log_level == "DEBUG"
-    assert settings.discord_token == Secret("from-file-123")
+    assert settings.secret("DISCORD_TOKEN") == Secret("from-file-123")
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_secrets_never_show_in_reprs() -> None:
     )
     assert "super-secret-token" not in repr(settings)
     assert "another-secret" not in repr(settings)
-    assert "super-secret-token" not in str(settings.discord_token)
+    assert "super-secret-token" not in str(settings.secret("DISCORD_TOKEN"))
 
 
 def test_log_records_that_contain_a_secret_are_redacted() -> None:

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from bot.ratelimit import KeyedPacer, Pacer
+from adapters.pacing import KeyedPacer, Pacer
 
 
 class VirtualTime:

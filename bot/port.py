@@ -1,0 +1,77 @@
+"""The port: everything a platform adapter may ask of the core, and nothing more.
+
+Adapters turn platform payloads into an ``Origin`` and a command, and a ``Reply`` back into a
+message; what they need from the core in between is here. They never see the store, the
+ledger or the engine, so storage can change (or move to another database) without any
+adapter noticing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from bot.commands.dispatch import Dispatcher
+from bot.commands.registry import Registry
+from bot.engine import Engine
+from bot.invocation import Origin
+from bot.nudges.courier import Courier
+from bot.nudges.notifier import Notifier
+from bot.nudges.wakeups import Wakeups
+from bot.replies import Reply
+
+
+class AdapterPort:
+    """What an adapter may call: run commands, note workspaces, keep a little state of its
+    own, and connect its notifier so scheduled messages go out through it.
+
+    Attributes:
+        registry: every command, for building native command lists, manifests and help.
+    """
+
+    def __init__(
+        self, engine: Engine, dispatcher: Dispatcher, registry: Registry, courier: Courier
+    ) -> None:
+        self.registry = registry
+        self._engine = engine
+        self._dispatcher = dispatcher
+        self._courier = courier
+
+    async def run(self, origin: Origin, path: str, raw: Mapping[str, object]) -> Reply:
+        """Run a command whose arguments the platform already separated (native options)."""
+        return await self._dispatcher.run(origin, path, raw)
+
+    async def run_text(self, origin: Origin, line: str) -> Reply:
+        """Run a command typed as one line of text, such as ``/sent Jane org:Acme``."""
+        return await self._dispatcher.run_text(origin, line)
+
+    async def note_workspace(self, platform: str, external_id: str, name: str) -> None:
+        """Record a workspace the bot is in (or its new name) before anyone types there."""
+        await self._engine.note_workspace(platform, external_id, name)
+
+    async def open_channel_cohort(self, origin: Origin, name: str, timezone: str | None) -> None:
+        """Bind a cohort to the origin's channel unless one is; its first user organizes it."""
+        await self._engine.open_channel_cohort(origin, name, timezone)
+
+    async def get_state(self, key: str) -> str | None:
+        """A value the adapter saved under ``key`` (e.g. the hash of the last command sync)."""
+        return await self._engine.adapter_state(key)
+
+    async def set_state(self, key: str, value: str) -> None:
+        """Save a small value of the adapter's own under ``key``, replacing any before."""
+        await self._engine.save_adapter_state(key, value)
+
+    def connect(self, notifier: Notifier) -> None:
+        """Send scheduled messages for ``notifier.platform`` through it from now on."""
+        self._courier.register(notifier)
+
+    @asynccontextmanager
+    async def scheduled_messages(self) -> AsyncIterator[None]:
+        """Deliver due nudges and reminders while the block runs (for a process, like the
+        console, that runs its own loop rather than ``reachout run``)."""
+        wakeups = Wakeups(self._courier)
+        await wakeups.start()
+        try:
+            yield
+        finally:
+            await wakeups.stop()
