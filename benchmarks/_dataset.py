@@ -21,7 +21,7 @@ from pathlib import Path
 from bot.invocation import Origin
 from bot.models import ActionKind
 from storage.connection import open_database, to_db
-from storage.migrations import migrate
+from storage.schema import migrate
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ from bot.runtime import Runtime
 from bot.timezones import UnknownTimezone, require_timezone
 from storage.connection import Database, open_database
 from storage.ledger import SqliteLedger
-from storage.migrations import SchemaTooNew, migrate, schema_version
 from storage.repository import SqliteStore
+from storage.schema import SchemaTooNew, migrate, schema_version
 
 log = logging.getLogger("reachout")
 

@@ -13,8 +13,8 @@ import pytest
 from bot.models import ActionKind
 from bot.store import NewAction
 from storage.connection import from_db, open_database, to_db
-from storage.migrations import SchemaTooNew, available_migrations, migrate, schema_version
 from storage.repository import SqliteStore
+from storage.schema import SchemaTooNew, available_migrations, migrate, schema_version
 
 NOW = datetime(2026, 11, 26, 15, tzinfo=UTC)
 LATER = datetime(2026, 11, 27, 5, tzinfo=UTC)

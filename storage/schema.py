@@ -1,4 +1,5 @@
-"""Numbered SQL migrations in ``storage/migrations``, tracked with ``PRAGMA user_version``."""
+"""The database schema: the numbered SQL migrations in ``storage/migrations/``, applied in
+order and tracked with ``PRAGMA user_version``."""
 
 from __future__ import annotations
 
