@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from bot.models import Action, Cohort, ContactEntry, Workspace
+from bot.models import Action, ActionKind, Cohort, ContactEntry, Workspace
 from bot.nudges.kinds import DeliveryKind
 from bot.nudges.ledger import (
     Claim,
@@ -32,6 +33,15 @@ _DELIVERY_COLUMNS = (
     "key, kind, cohort_id, member_id, due_at, status, attempts, claimed_at, next_attempt_at, "
     "finished_at, message_id, detail, ambiguous"
 )
+_OPEN = (DeliveryStatus.CLAIMED, DeliveryStatus.RETRYING)
+"""Deliveries still in flight: claimed and being sent, or waiting for a retry."""
+_PROBLEMS = (DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED)
+"""Outcomes an organizer should hear about."""
+_RECLAIMABLE = (DeliveryStatus.SKIPPED, DeliveryStatus.FAILED, DeliveryStatus.UNCONFIRMED)
+"""Finished deliveries that ``nudge-now`` may claim again: everything but ``sent``."""
+_LOOK_NOW = "0000"
+"""The ``check_at`` that the triggers of migration 0002 write when a member's or a cohort's
+time zone changes: look at those clocks at once. It sorts before every stored instant."""
 
 
 def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
@@ -39,8 +49,15 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def _marks(values: list[int]) -> str:
+def _marks(values: Sequence[object]) -> str:
     return ", ".join("?" for _ in values)
+
+
+def _literals(statuses: Sequence[DeliveryStatus]) -> str:
+    """Statuses as SQL string literals, for a query that must name the same constants as a
+    partial index's ``WHERE`` for SQLite to use that index: bound parameters do not match it.
+    The values are the enum's own constants, never anything a user typed."""
+    return ", ".join(f"'{status.value}'" for status in statuses)
 
 
 def _optional_time(text: str | None) -> datetime | None:
@@ -154,7 +171,7 @@ class SqliteLedger:
         value = rows[0][0]
         if value is None:
             return None
-        return from_db(value) if value != "0000" else datetime(1970, 1, 1, tzinfo=UTC)
+        return from_db(value) if value != _LOOK_NOW else datetime(1970, 1, 1, tzinfo=UTC)
 
     async def set_clock_checks(self, checks: dict[int, datetime | None]) -> None:
         def work(conn: sqlite3.Connection) -> None:
@@ -174,9 +191,9 @@ class SqliteLedger:
     ) -> bool:
         rows = await self._read(
             "SELECT 1 FROM actions a JOIN contacts k ON k.id = a.contact_id "
-            "WHERE a.member_id = ? AND a.kind = 'email_sent' AND a.undone_at IS NULL "
+            "WHERE a.member_id = ? AND a.kind = ? AND a.undone_at IS NULL "
             "AND a.occurred_at > ? AND k.id != ? AND k.organization = ? COLLATE NOCASE LIMIT 1",
-            (member_id, to_db(after), other_than, organization),
+            (member_id, ActionKind.EMAIL_SENT.value, to_db(after), other_than, organization),
         )
         return bool(rows)
 
@@ -222,19 +239,19 @@ class SqliteLedger:
 
     async def attempt(self, key: str, at: datetime) -> int:
         rows = await self.db.write(
-            "UPDATE deliveries SET attempts = attempts + 1, status = 'claimed', claimed_at = ? "
+            "UPDATE deliveries SET attempts = attempts + 1, status = ?, claimed_at = ? "
             "WHERE key = ? RETURNING attempts",
-            (to_db(at), key),
+            (DeliveryStatus.CLAIMED.value, to_db(at), key),
         )
         return int(next(iter(rows))[0])
 
     async def reclaim(self, key: str, at: datetime) -> bool:
         """Claim again a delivery that was skipped, failed or unconfirmed (``nudge-now``)."""
         rows = await self.db.write(
-            "UPDATE deliveries SET status = 'claimed', attempts = attempts + 1, "
+            "UPDATE deliveries SET status = ?, attempts = attempts + 1, "
             "claimed_at = ?, finished_at = NULL, detail = '' WHERE key = ? "
-            "AND status IN ('skipped', 'failed', 'unconfirmed') RETURNING id",
-            (to_db(at), key),
+            f"AND status IN ({_marks(_RECLAIMABLE)}) RETURNING id",
+            (DeliveryStatus.CLAIMED.value, to_db(at), key, *(s.value for s in _RECLAIMABLE)),
         )
         return bool(list(rows))
 
@@ -256,15 +273,21 @@ class SqliteLedger:
         self, key: str, next_attempt_at: datetime, detail: str, *, ambiguous: bool = False
     ) -> None:
         await self.db.write(
-            "UPDATE deliveries SET status = 'retrying', next_attempt_at = ?, detail = ?, "
+            "UPDATE deliveries SET status = ?, next_attempt_at = ?, detail = ?, "
             "ambiguous = ? WHERE key = ?",
-            (to_db(next_attempt_at), detail, int(ambiguous), key),
+            (
+                DeliveryStatus.RETRYING.value,
+                to_db(next_attempt_at),
+                detail,
+                int(ambiguous),
+                key,
+            ),
         )
 
     async def open_deliveries(self) -> list[DeliveryRecord]:
         rows = await self._read(
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
-            "WHERE status IN ('claimed', 'retrying') ORDER BY due_at"
+            f"WHERE status IN ({_literals(_OPEN)}) ORDER BY due_at"
         )
         return [_delivery(row) for row in rows]
 
@@ -275,8 +298,8 @@ class SqliteLedger:
     async def problems(self, cohort_id: int, since: datetime) -> list[DeliveryRecord]:
         rows = await self._read(
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cohort_id = ? AND due_at >= ? "
-            "AND status IN ('failed', 'unconfirmed') ORDER BY due_at DESC",
-            (cohort_id, to_db(since)),
+            f"AND status IN ({_marks(_PROBLEMS)}) ORDER BY due_at DESC",
+            (cohort_id, to_db(since), *(s.value for s in _PROBLEMS)),
         )
         return [_delivery(row) for row in rows]
 

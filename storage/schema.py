@@ -1,5 +1,11 @@
 """The database schema: the numbered SQL migrations in ``storage/migrations/``, applied in
-order and tracked with ``PRAGMA user_version``."""
+order and tracked with ``PRAGMA user_version``.
+
+A migration is frozen once shipped, so its CHECK constraints, partial indexes and triggers
+keep naming statuses, kinds and sentinels as literals. The queries in ``storage`` take the
+same values from ``ActionKind``, ``DeliveryKind`` and ``DeliveryStatus``; those enum values
+are stored data and never change.
+"""
 
 from __future__ import annotations
 
