@@ -1,6 +1,18 @@
 """The storage contract the engine relies on; ``storage.repository`` implements it.
 
-Every method that writes is one transaction: it either happens completely or not at all.
+Promises that hold for every method:
+
+- Every method that writes is one transaction: it happens completely or not at all, and a
+  write that raises has changed nothing.
+- A read sees every write that was awaited before it (by this process or another).
+- Instants are aware datetimes; they are kept to the microsecond and come back in UTC, equal
+  to what was given. Dates (pauses) are the member's local days.
+- A write that names a workspace, cohort or member that does not exist, or that would bind a
+  second cohort to a channel, raises the backend's integrity error (``sqlite3.IntegrityError``
+  on SQLite) and writes nothing. Callers check what they can first; the error is the last
+  line of defence, not a way to ask.
+- Ordering is promised only where a method says so; ties within a promised order come in no
+  particular order.
 """
 
 from __future__ import annotations
@@ -28,6 +40,22 @@ class NewAction:
     """An action to record, with the daily cap it must respect.
 
     The cap is checked inside the writing transaction, so concurrent logs cannot slip past it.
+
+    Attributes:
+        member_id: who logged it.
+        cohort_id: the cohort it counts towards (leaderboards, cohort totals); None for none.
+        kind: what was done.
+        count: how many (1 to 20).
+        note: free text, up to 500 characters; may be empty.
+        occurred_at: when it happened (the command's time).
+        contact_name: the contact it is about, found by name or created; None for an action
+            about no one in particular (e.g. ``/sent count:3``).
+        organization: the contact's organisation, replacing the one stored; None or empty
+            keeps it.
+        day_start: start of the member's local day that contains ``occurred_at``.
+        daily_cap: the most of this kind the member may have logged in that day, this action
+            included.
+        day_end: end (exclusive) of that day.
     """
 
     member_id: int
@@ -45,7 +73,14 @@ class NewAction:
 
 @dataclass(frozen=True)
 class LoggedAction:
-    """What ``log_action`` wrote."""
+    """What ``log_action`` wrote.
+
+    Attributes:
+        action: the new action, as stored.
+        contact: the contact it is about, as stored after this log (organisation updated);
+            None if the action names no contact.
+        contact_created: True if this log created the contact, False if it already existed.
+    """
 
     action: Action
     contact: Contact | None
@@ -54,7 +89,20 @@ class LoggedAction:
 
 @dataclass(frozen=True)
 class CohortBinding:
-    """``/cohort setup``: bind a cohort to a channel and make its creator an organizer."""
+    """``/cohort setup``: bind a cohort to a channel and make its creator an organizer.
+
+    Attributes:
+        workspace_id: the workspace of the channel.
+        channel_id: the channel the cohort's nudges go to.
+        cohort_id: the cohort to bind; None to create a new one.
+        name: the cohort's name.
+        timezone: the cohort's IANA time zone.
+        week_start: the first day of its week (0 is Monday).
+        email_goal: the default weekly email goal of a new cohort; an existing cohort keeps
+            its own.
+        organizer_id: the member who ran the setup: made an organizer, and moved into it.
+        at: when; nudges due before this instant are never sent to a newly bound channel.
+    """
 
     workspace_id: int
     channel_id: str
@@ -78,17 +126,43 @@ class Lookup:
 
 
 class Store(Protocol):
-    """Persistence for workspaces, cohorts, members, contacts, actions and pauses."""
+    """Persistence for workspaces, cohorts, members, contacts, actions and pauses.
+
+    "Live" actions are those not undone; only they count anywhere but ``member_history``.
+    """
 
     async def lookup(
         self, platform: str, external_id: str, user_id: str, channel_id: str | None
-    ) -> Lookup: ...
+    ) -> Lookup:
+        """What already exists for a command's origin; reads only, creates nothing.
+
+        Args:
+            platform: the platform's name, e.g. ``discord``.
+            external_id: the workspace's id on that platform.
+            user_id: the member's platform user id.
+            channel_id: the channel the command came from, if any.
+
+        Returns:
+            The workspace (None if unknown, and then everything is None); the member of that
+            workspace with ``user_id`` (None if not yet a member); and the cohort bound to
+            ``channel_id`` in that workspace, or if there is none the member's own cohort,
+            or None.
+        """
 
     async def ensure_workspace(
         self, platform: str, external_id: str, name: str, at: datetime
-    ) -> Workspace: ...
+    ) -> Workspace:
+        """Find or create the workspace; an upsert on ``(platform, external_id)``.
 
-    async def find_member(self, workspace_id: int, user_id: str) -> Member | None: ...
+        A new workspace is created at ``at``. A known one is renamed to ``name`` if it
+        differs; an empty ``name`` never replaces the stored one.
+
+        Returns:
+            The workspace as stored, with its (possibly new) name.
+        """
+
+    async def find_member(self, workspace_id: int, user_id: str) -> Member | None:
+        """The member with platform ``user_id`` in the workspace, or None."""
 
     async def add_member(
         self,
@@ -97,17 +171,46 @@ class Store(Protocol):
         display_name: str,
         cohort_id: int | None,
         at: datetime,
-    ) -> Member: ...
+    ) -> Member:
+        """Add a person to a workspace; an upsert on ``(workspace_id, user_id)``, never a
+        duplicate, so two first commands of the same person may race safely.
 
-    async def save_member(self, member: Member) -> Member: ...
+        A new member joins at ``at`` with the defaults: no goals or time zone of their own
+        (None: the cohort's), shown on the leaderboard, not mentioned, reminders by DM. A
+        member who already exists takes the new ``display_name`` and, unless ``cohort_id``
+        is None, the new cohort; their goals, preferences and ``created_at`` stay.
 
-    async def forget_member(self, member_id: int) -> None: ...
+        Returns:
+            The member as stored.
+        """
 
-    async def get_cohort(self, cohort_id: int) -> Cohort | None: ...
+    async def save_member(self, member: Member) -> Member:
+        """Write a member's changeable fields: display name, cohort, goals, time zones and
+        preferences (``workspace_id``, ``user_id`` and ``created_at`` never change).
 
-    async def cohort_for_channel(self, workspace_id: int, channel_id: str) -> Cohort | None: ...
+        The member must exist: saving one that does not (e.g. forgotten meanwhile) raises.
+        A change of time zone or cohort makes their follow-up clocks due for a look at once
+        (see ``Ledger.clocks_due``).
 
-    async def workspace_cohorts(self, workspace_id: int) -> list[Cohort]: ...
+        Returns:
+            The member as stored.
+        """
+
+    async def forget_member(self, member_id: int) -> None:
+        """Erase the member and everything about them, in one transaction: their contacts,
+        actions (so they leave every total and leaderboard), pauses, organizer roles and
+        their reminders in the ledger. Other members are untouched; an unknown id is a
+        no-op."""
+
+    async def get_cohort(self, cohort_id: int) -> Cohort | None:
+        """The cohort with that id, or None."""
+
+    async def cohort_for_channel(self, workspace_id: int, channel_id: str) -> Cohort | None:
+        """The cohort bound to the channel in that workspace, or None."""
+
+    async def workspace_cohorts(self, workspace_id: int) -> list[Cohort]:
+        """Every cohort of the workspace, oldest first (the first is the workspace's
+        default cohort)."""
 
     async def create_cohort(
         self,
@@ -118,39 +221,126 @@ class Store(Protocol):
         week_start: int,
         email_goal: int,
         at: datetime,
-    ) -> Cohort: ...
+    ) -> Cohort:
+        """Create a cohort, created at ``at``, with the default nudge schedule (kickoff on
+        Monday at 09:00, no check-in, grace of 6 hours, no ``schedule_from`` limit) and no
+        interview goal.
 
-    async def bind_cohort(self, binding: CohortBinding) -> Cohort: ...
+        Raises:
+            The backend's integrity error if ``channel_id`` is already bound to a cohort of
+            the workspace.
 
-    async def save_cohort(self, cohort: Cohort) -> Cohort: ...
+        Returns:
+            The cohort as stored.
+        """
 
-    async def cohort_members(self, cohort_id: int) -> list[Member]: ...
+    async def bind_cohort(self, binding: CohortBinding) -> Cohort:
+        """``/cohort setup`` in one transaction: bind, make organizer, move them in.
 
-    async def set_organizer(self, cohort_id: int, member_id: int, organizer: bool) -> bool: ...
+        With ``binding.cohort_id`` None a new cohort is created on the channel, with
+        ``schedule_from`` at ``binding.at``. Otherwise that cohort takes the channel, name,
+        time zone and week start; its goals and nudge schedule stay, and ``schedule_from``
+        moves to ``binding.at`` only if the channel changed. Either way the organizer becomes
+        an organizer of the cohort (if not already) and their cohort becomes this one.
 
-    async def organizers(self, cohort_id: int) -> list[Member]: ...
+        Raises:
+            The backend's integrity error, having written nothing, if the channel is bound
+            to another cohort.
 
-    async def is_organizer(self, cohort_id: int, member_id: int) -> bool: ...
+        Returns:
+            The cohort as stored.
+        """
 
-    async def log_action(self, new: NewAction) -> LoggedAction | None: ...
+    async def save_cohort(self, cohort: Cohort) -> Cohort:
+        """Write a cohort's changeable fields: channel, name, time zone, week start, goals
+        and nudge schedule (``workspace_id`` never changes). Times of day are kept to the
+        minute.
 
-    async def undo_last_action(self, member_id: int, at: datetime) -> Action | None: ...
+        The cohort must exist. A change of time zone makes its members' follow-up clocks
+        due for a look at once.
 
-    async def get_contact(self, contact_id: int) -> Contact | None: ...
+        Raises:
+            The backend's integrity error if the new channel is bound to another cohort.
+
+        Returns:
+            The cohort as stored.
+        """
+
+    async def cohort_members(self, cohort_id: int) -> list[Member]:
+        """The members whose cohort this is, in the order they were added."""
+
+    async def set_organizer(self, cohort_id: int, member_id: int, organizer: bool) -> bool:
+        """Make the member an organizer of the cohort (``organizer`` True) or stop them
+        being one. Idempotent; the member's own cohort does not change.
+
+        Returns:
+            True if this changed something; False if they already were (when adding) or
+            were not (when removing) an organizer.
+        """
+
+    async def organizers(self, cohort_id: int) -> list[Member]:
+        """The cohort's named organizers, by display name (platform admins are not
+        listed: they are organizers by right, not by record)."""
+
+    async def is_organizer(self, cohort_id: int, member_id: int) -> bool:
+        """Whether the member is a named organizer of the cohort."""
+
+    async def log_action(self, new: NewAction) -> LoggedAction | None:
+        """Record an action within the daily cap, with its contact, in one transaction.
+
+        A named contact is the member's contact of that name, matched regardless of case and
+        spacing (it keeps the spelling it was first logged with), or a new one created at
+        ``occurred_at``. A non-empty ``organization`` replaces the contact's.
+
+        The action is written only if the member's live (not undone) actions of the same
+        kind within ``[day_start, day_end)``, in any cohort, plus ``count`` stay within
+        ``daily_cap``.
+
+        Returns:
+            What was written; None if the cap refused it, and then nothing was written: no
+            contact created, no organisation changed.
+        """
+
+    async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
+        """Mark the member's most recently logged live action as undone at ``at``.
+
+        The action keeps its row (history is append-only) but leaves every total,
+        leaderboard, pipeline and streak; undoing again reaches the one logged before it.
+
+        Returns:
+            The action as now stored (with ``undone_at``); None if nothing is left to undo.
+        """
+
+    async def get_contact(self, contact_id: int) -> Contact | None:
+        """The contact with that id, or None."""
 
     async def member_totals(
         self, member_id: int, since: datetime, until: datetime
-    ) -> dict[ActionKind, int]: ...
+    ) -> dict[ActionKind, int]:
+        """The member's live actions within ``[since, until)``, in any cohort, summed per
+        kind; kinds with nothing are left out."""
 
     async def member_action_times(
         self, member_id: int, kinds: Collection[ActionKind], since: datetime
-    ) -> list[tuple[datetime, int]]: ...
+    ) -> list[tuple[datetime, int]]:
+        """When each of the member's live actions of these ``kinds`` since ``since``
+        (inclusive) happened, and its count.
 
-    async def member_contacts(self, member_id: int) -> list[ContactEntry]: ...
+        Returns:
+            ``(occurred_at, count)`` pairs in time order, oldest first (streaks rely on it);
+            empty if ``kinds`` is empty.
+        """
 
-    async def member_history(self, member_id: int) -> list[Action]: ...
+    async def member_contacts(self, member_id: int) -> list[ContactEntry]:
+        """Every contact of the member, in the order they were created, each with its live
+        actions oldest first (by ``occurred_at``, then in the order logged). A contact whose
+        actions were all undone comes with none."""
 
-    async def all_member_contacts(self, member_id: int) -> list[Contact]: ...
+    async def member_history(self, member_id: int) -> list[Action]:
+        """Every action the member logged, undone ones included, in the order logged."""
+
+    async def all_member_contacts(self, member_id: int) -> list[Contact]:
+        """Every contact of the member, in the order they were created."""
 
     async def standings(
         self,
@@ -158,35 +348,75 @@ class Store(Protocol):
         kinds: Collection[ActionKind],
         since: datetime | None,
         until: datetime | None,
-    ) -> list[Standing]: ...
+    ) -> list[Standing]:
+        """A cohort's leaderboard: each member's total of live actions of these ``kinds``
+        logged in the cohort.
+
+        Args:
+            cohort_id: the cohort; actions count where they were logged.
+            kinds: the kinds that count; none gives an empty board.
+            since: start of the window; pass both bounds, or neither for all time.
+            until: end (exclusive) of the window.
+
+        Returns:
+            Members with a total above zero, hidden ones included (``visible`` False), by
+            total, highest first, then by display name.
+        """
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime
-    ) -> list[tuple[int, ActionKind, int]]: ...
+    ) -> list[tuple[int, ActionKind, int]]:
+        """Live actions logged in the cohort within ``[since, until)``, summed per member
+        and kind.
 
-    async def cohort_history(self, cohort_id: int) -> list[Action]: ...
+        Returns:
+            ``(member_id, kind, total)`` for each member and kind with a total above zero,
+            in no particular order.
+        """
 
-    async def add_pause(self, member_id: int, start: date, end: date) -> Pause: ...
+    async def cohort_history(self, cohort_id: int) -> list[Action]:
+        """Every live action logged in the cohort, oldest first (by ``occurred_at``)."""
 
-    async def end_pauses(self, member_id: int, today: date) -> int: ...
+    async def add_pause(self, member_id: int, start: date, end: date) -> Pause:
+        """Pause the member from ``start`` to ``end`` (both included), in one transaction
+        that first ends their pauses from ``start`` on (as ``end_pauses`` does), so the new
+        pause replaces any overlap and any pause planned after it.
 
-    async def pauses(self, member_id: int) -> list[Pause]: ...
+        Raises:
+            The backend's integrity error, having ended nothing, if ``end`` is before
+            ``start``.
 
-    async def get_state(self, key: str) -> str | None: ...
+        Returns:
+            The new pause.
+        """
 
-    async def set_state(self, key: str, value: str) -> None: ...
+    async def end_pauses(self, member_id: int, today: date) -> int:
+        """End the member's pauses from ``today`` on: pauses that start today or later are
+        removed, a pause running through today now ends the day before, earlier ones stay.
+
+        Returns:
+            How many pauses were removed or shortened; 0 if none was running or planned.
+        """
+
+    async def pauses(self, member_id: int) -> list[Pause]:
+        """Every pause of the member, past ones included, by start date."""
+
+    async def get_state(self, key: str) -> str | None:
+        """The value last set under ``key``, or None if it was never set."""
+
+    async def set_state(self, key: str, value: str) -> None:
+        """Set ``key`` to ``value``, replacing any value it had."""
 
     async def members_action_times(
         self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime
     ) -> dict[int, list[tuple[datetime, int]]]:
         """``member_action_times`` for many members at once, in a few queries.
 
-        Every id asked for is a key of the result (with an empty list if it has none);
-        each list is ordered by time.
+        Returns:
+            Every id asked for as a key (an id with no such actions, or of no member, has
+            an empty list), each with its ``(occurred_at, count)`` pairs oldest first.
         """
-        ...
 
     async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:
-        """``pauses`` for many members at once: every id asked for is a key, each list
-        ordered by its first day."""
-        ...
+        """``pauses`` for many members at once: every id asked for is a key (with an empty
+        list if it has none), each list by start date."""
