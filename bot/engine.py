@@ -33,7 +33,7 @@ from bot.models import (
 )
 from bot.nudges.calendar import Occurrence, Schedule, upcoming
 from bot.nudges.courier import Courier, Outcome
-from bot.nudges.ledger import DeliveryRecord, Ledger
+from bot.nudges.ledger import Ledger, LedgerEntry
 from bot.nudges.posts import render_nudge
 from bot.periods import day_bounds, local_date, month_bounds, week_bounds
 from bot.replies import Reply
@@ -122,7 +122,7 @@ class MemberData:
     contacts: list[Contact]
     history: list[Action]
     pauses: list[Pause]
-    deliveries: list[DeliveryRecord]
+    deliveries: list[LedgerEntry]
 
 
 @dataclass(frozen=True)
@@ -466,7 +466,7 @@ class Engine:
         )
         return CohortHistory(members, actions)
 
-    async def delivery_problems(self, inv: Invocation, since: datetime) -> list[DeliveryRecord]:
+    async def delivery_problems(self, inv: Invocation, since: datetime) -> list[LedgerEntry]:
         """The cohort's nudges and reminders that failed or were skipped since ``since``."""
         if self._ledger is None:
             return []

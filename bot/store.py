@@ -320,17 +320,6 @@ class Store(Protocol):
         """The member's live actions within ``[since, until)``, in any cohort, summed per
         kind; kinds with nothing are left out."""
 
-    async def member_action_times(
-        self, member_id: int, kinds: Collection[ActionKind], since: datetime
-    ) -> list[tuple[datetime, int]]:
-        """When each of the member's live actions of these ``kinds`` since ``since``
-        (inclusive) happened, and its count.
-
-        Returns:
-            ``(occurred_at, count)`` pairs in time order, oldest first (streaks rely on it);
-            empty if ``kinds`` is empty.
-        """
-
     async def member_contacts(self, member_id: int) -> list[ContactEntry]:
         """Every contact of the member, in the order they were created, each with its live
         actions oldest first (by ``occurred_at``, then in the order logged). A contact whose
@@ -410,11 +399,13 @@ class Store(Protocol):
     async def members_action_times(
         self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime
     ) -> dict[int, list[tuple[datetime, int]]]:
-        """``member_action_times`` for many members at once, in a few queries.
+        """When each live action of these ``kinds`` since ``since`` (inclusive) of each of
+        these members happened, and its count, in a few queries whatever the number of ids.
 
         Returns:
             Every id asked for as a key (an id with no such actions, or of no member, has
-            an empty list), each with its ``(occurred_at, count)`` pairs oldest first.
+            an empty list), each with its ``(occurred_at, count)`` pairs in time order,
+            oldest first (streaks rely on it); all empty if ``kinds`` is empty.
         """
 
     async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:

@@ -11,8 +11,8 @@ from bot.nudges.kinds import DeliveryKind
 from bot.nudges.ledger import (
     Claim,
     ClockCandidate,
-    DeliveryRecord,
     DeliveryStatus,
+    LedgerEntry,
     ScheduledCohort,
 )
 from storage.connection import Database, from_db, to_db
@@ -64,8 +64,8 @@ def _optional_time(text: str | None) -> datetime | None:
     return from_db(text) if text else None
 
 
-def _delivery(row: sqlite3.Row) -> DeliveryRecord:
-    return DeliveryRecord(
+def _delivery(row: sqlite3.Row) -> LedgerEntry:
+    return LedgerEntry(
         key=row["key"],
         kind=DeliveryKind(row["kind"]),
         cohort_id=row["cohort_id"],
@@ -284,18 +284,18 @@ class SqliteLedger:
             ),
         )
 
-    async def open_deliveries(self) -> list[DeliveryRecord]:
+    async def open_deliveries(self) -> list[LedgerEntry]:
         rows = await self._read(
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries "
             f"WHERE status IN ({_literals(_OPEN)}) ORDER BY due_at"
         )
         return [_delivery(row) for row in rows]
 
-    async def get(self, key: str) -> DeliveryRecord | None:
+    async def get(self, key: str) -> LedgerEntry | None:
         rows = await self._read(f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE key = ?", (key,))
         return _delivery(rows[0]) if rows else None
 
-    async def problems(self, cohort_id: int, since: datetime) -> list[DeliveryRecord]:
+    async def problems(self, cohort_id: int, since: datetime) -> list[LedgerEntry]:
         rows = await self._read(
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE cohort_id = ? AND due_at >= ? "
             f"AND status IN ({_marks(_PROBLEMS)}) ORDER BY due_at DESC",
@@ -303,7 +303,7 @@ class SqliteLedger:
         )
         return [_delivery(row) for row in rows]
 
-    async def member_deliveries(self, member_id: int) -> list[DeliveryRecord]:
+    async def member_deliveries(self, member_id: int) -> list[LedgerEntry]:
         rows = await self._read(
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE member_id = ? ORDER BY due_at",
             (member_id,),

@@ -483,16 +483,6 @@ class SqliteStore:
         )
         return {ActionKind(row["kind"]): row["total"] for row in rows}
 
-    async def member_action_times(
-        self, member_id: int, kinds: Collection[ActionKind], since: datetime
-    ) -> list[tuple[datetime, int]]:
-        rows = await self._read(
-            "SELECT occurred_at, count FROM actions WHERE member_id = ? AND occurred_at >= ? "
-            f"AND undone_at IS NULL AND kind IN ({_placeholders(kinds)}) ORDER BY occurred_at",
-            (member_id, to_db(since), *(k.value for k in kinds)),
-        )
-        return [(from_db(row["occurred_at"]), row["count"]) for row in rows]
-
     async def member_contacts(self, member_id: int) -> list[ContactEntry]:
         contacts = await self._read(
             f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",

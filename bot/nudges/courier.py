@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.models import Cohort, Workspace
 from bot.nudges.calendar import current_period
 from bot.nudges.kinds import DeliveryKind
-from bot.nudges.ledger import DeliveryRecord, DeliveryStatus, Ledger
+from bot.nudges.ledger import DeliveryStatus, Ledger, LedgerEntry
 from bot.nudges.notifier import Notifier, Receipt, TransientDeliveryError
 from bot.nudges.planner import Job, Plan, Planner, SkipDelivery
 from bot.store import Store
@@ -50,7 +50,7 @@ class Outcome:
 
     status: DeliveryStatus
     detail: str = ""
-    record: DeliveryRecord | None = None
+    record: LedgerEntry | None = None
     retry_at: datetime | None = None
 
 
@@ -142,7 +142,7 @@ class Courier:
         times = plan.upcoming + [o.retry_at for o in outcomes if o.retry_at is not None]
         self.next_due = min((t for t in times if t > now), default=None)
 
-    async def _give_up_unconfirmed(self, row: DeliveryRecord, now: datetime) -> None:
+    async def _give_up_unconfirmed(self, row: LedgerEntry, now: datetime) -> None:
         """A send that may have arrived and can no longer be deduplicated: never repeated."""
         log.warning("delivery %s may have arrived already; not sending it again", row.key)
         await self.ledger.finish(

@@ -43,7 +43,7 @@ class DeliveryStatus(StrEnum):
 
 
 @dataclass(frozen=True)
-class DeliveryRecord:
+class LedgerEntry:
     """A row of the ledger.
 
     Attributes:
@@ -230,16 +230,16 @@ class Ledger(Protocol):
         (``detail``) and whether the attempt that failed may have arrived (``ambiguous``).
         Attempts and ``claimed_at`` stay. A key that is not in the ledger is left alone."""
 
-    async def open_deliveries(self) -> list[DeliveryRecord]:
+    async def open_deliveries(self) -> list[LedgerEntry]:
         """Every delivery still open (claimed or retrying), earliest due first."""
 
-    async def get(self, key: str) -> DeliveryRecord | None:
+    async def get(self, key: str) -> LedgerEntry | None:
         """The row of ``key``, or None."""
 
-    async def problems(self, cohort_id: int, since: datetime) -> list[DeliveryRecord]:
+    async def problems(self, cohort_id: int, since: datetime) -> list[LedgerEntry]:
         """The cohort's deliveries (nudges and its members' reminders) due at or after
         ``since`` that failed or are unconfirmed, latest due first."""
 
-    async def member_deliveries(self, member_id: int) -> list[DeliveryRecord]:
+    async def member_deliveries(self, member_id: int) -> list[LedgerEntry]:
         """Every delivery addressed to the member (their reminders), in any status,
         earliest due first."""

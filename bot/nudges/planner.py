@@ -17,7 +17,7 @@ from bot.followups import Milestone, Step, milestones
 from bot.models import Cohort, Workspace
 from bot.nudges.calendar import latest_due, nudge_key, upcoming
 from bot.nudges.kinds import DeliveryKind
-from bot.nudges.ledger import Claim, ClockCandidate, DeliveryRecord, DeliveryStatus, Ledger
+from bot.nudges.ledger import Claim, ClockCandidate, DeliveryStatus, Ledger, LedgerEntry
 from bot.nudges.notifier import Notifier
 from bot.nudges.posts import render_nudge
 from bot.nudges.reminders import reminder_key, reminder_reply
@@ -61,11 +61,11 @@ class Plan:
     at needs its next look, ``upcoming`` when anything else falls due.
     """
 
-    open_rows: dict[str, DeliveryRecord]
+    open_rows: dict[str, LedgerEntry]
     due_keys: set[str] = field(default_factory=set)
     known: set[str] = field(default_factory=set)
     send: list[Job] = field(default_factory=list)
-    give_up: list[DeliveryRecord] = field(default_factory=list)
+    give_up: list[LedgerEntry] = field(default_factory=list)
     late: list[tuple[Job, bool]] = field(default_factory=list)
     checks: dict[int, datetime | None] = field(default_factory=dict)
     upcoming: list[datetime] = field(default_factory=list)
@@ -234,7 +234,7 @@ class Planner:
         return ""
 
 
-def _may_resend(orphan: DeliveryRecord, notifier: Notifier | None, now: datetime) -> bool:
+def _may_resend(orphan: LedgerEntry, notifier: Notifier | None, now: datetime) -> bool:
     """An unsure send may be repeated only while the platform still deduplicates it."""
     window = notifier.idempotency_window if notifier else None
     return window is not None and now - orphan.claimed_at <= window

@@ -1,4 +1,4 @@
-"""Competition ranking for the leaderboard (DESIGN.md section 6)."""
+"""Competition ranking for the leaderboard: ties share a rank, the next rank skips."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import Cohort, Member, Workspace
 from bot.nudges.kinds import DeliveryKind
-from bot.nudges.ledger import Claim, DeliveryRecord, DeliveryStatus, Ledger
+from bot.nudges.ledger import Claim, DeliveryStatus, Ledger, LedgerEntry
 from bot.store import Store
 from tests.storage.contract.builders import DAY, NOW, nudge, reminder
 
@@ -22,9 +22,9 @@ SKIPPED = DeliveryStatus.SKIPPED
 UNCONFIRMED = DeliveryStatus.UNCONFIRMED
 
 
-def claimed_row(claim: Claim, attempts: int = 1) -> DeliveryRecord:
+def claimed_row(claim: Claim, attempts: int = 1) -> LedgerEntry:
     """What a fresh claim at ``NOW`` looks like."""
-    return DeliveryRecord(
+    return LedgerEntry(
         key=claim.key,
         kind=claim.kind,
         cohort_id=claim.cohort_id,
@@ -40,7 +40,7 @@ def claimed_row(claim: Claim, attempts: int = 1) -> DeliveryRecord:
     )
 
 
-async def settled(ledger: Ledger, claim: Claim, status: DeliveryStatus) -> DeliveryRecord:
+async def settled(ledger: Ledger, claim: Claim, status: DeliveryStatus) -> LedgerEntry:
     """A delivery claimed at ``NOW`` and left in ``status``; returns its row."""
     assert await ledger.claim(claim, NOW)
     if status is RETRYING:
@@ -86,7 +86,7 @@ async def test_record_writes_a_row_settled_without_an_attempt(
 ) -> None:
     claim = nudge("kickoff:missed", cohort, NOW - DAY)
     assert await ledger.record(claim, SKIPPED, "missed: not running", NOW) is True
-    assert await ledger.get(claim.key) == DeliveryRecord(
+    assert await ledger.get(claim.key) == LedgerEntry(
         key=claim.key,
         kind=DeliveryKind.KICKOFF,
         cohort_id=cohort.id,
