@@ -150,9 +150,9 @@ class Engine:
         ledger: Ledger | None = None,
         courier: Courier | None = None,
     ) -> None:
-        self.store = store
-        self.clock = clock
-        self.default_timezone = default_timezone
+        self._store = store
+        self._clock = clock
+        self._default_timezone = default_timezone
         self._ledger = ledger
         self._courier = courier
         self._cohort_creation = asyncio.Lock()
@@ -161,26 +161,28 @@ class Engine:
 
     async def resolve(self, origin: Origin) -> Invocation:
         """Find or create the workspace, cohort and member behind an origin."""
-        now = self.clock.now()
+        now = self._clock.now()
         name = clean_display_name(origin.user_name)
-        found = await self.store.lookup(
+        found = await self._store.lookup(
             origin.platform, origin.workspace_id, origin.user_id, origin.channel_id
         )
         workspace_name = clean_display_name(origin.workspace_name)
         workspace = found.workspace
         if workspace is None or (origin.workspace_name and workspace.name != workspace_name):
-            workspace = await self.store.ensure_workspace(
+            workspace = await self._store.ensure_workspace(
                 origin.platform, origin.workspace_id, workspace_name, now
             )
         member = found.member
         cohort = found.cohort or await self._cohort_for(workspace, origin, member, now)
         if member is None:
-            member = await self.store.add_member(workspace.id, origin.user_id, name, cohort.id, now)
+            member = await self._store.add_member(
+                workspace.id, origin.user_id, name, cohort.id, now
+            )
         reported = canonical_timezone(origin.user_timezone) if origin.user_timezone else None
         profile_zone = reported or member.profile_timezone
         current = (member.cohort_id, member.display_name, member.profile_timezone)
         if current != (cohort.id, name, profile_zone):
-            member = await self.store.save_member(
+            member = await self._store.save_member(
                 replace(
                     member, cohort_id=cohort.id, display_name=name, profile_timezone=profile_zone
                 )
@@ -192,22 +194,22 @@ class Engine:
     ) -> Cohort:
         """The channel's cohort, else the member's, else the workspace's first (made if none)."""
         if origin.channel_id is not None:
-            bound = await self.store.cohort_for_channel(workspace.id, origin.channel_id)
+            bound = await self._store.cohort_for_channel(workspace.id, origin.channel_id)
             if bound is not None:
                 return bound
         if member is not None and member.cohort_id is not None:
-            own = await self.store.get_cohort(member.cohort_id)
+            own = await self._store.get_cohort(member.cohort_id)
             if own is not None:
                 return own
         async with self._cohort_creation:
-            cohorts = await self.store.workspace_cohorts(workspace.id)
+            cohorts = await self._store.workspace_cohorts(workspace.id)
             if cohorts:
                 return cohorts[0]
-            return await self.store.create_cohort(
+            return await self._store.create_cohort(
                 workspace.id,
                 None,
                 workspace.name or "Cohort",
-                self.default_timezone,
+                self._default_timezone,
                 0,
                 DEFAULT_EMAIL_GOAL,
                 now,
@@ -215,8 +217,8 @@ class Engine:
 
     async def note_workspace(self, platform: str, external_id: str, name: str) -> Workspace:
         """A workspace the bot is in, recorded (or renamed) before anyone types there."""
-        return await self.store.ensure_workspace(
-            platform, external_id, clean_display_name(name), self.clock.now()
+        return await self._store.ensure_workspace(
+            platform, external_id, clean_display_name(name), self._clock.now()
         )
 
     async def open_channel_cohort(self, origin: Origin, name: str, timezone: str | None) -> None:
@@ -226,16 +228,16 @@ class Engine:
             await self.setup_cohort(inv, name, timezone, None)
 
     async def adapter_state(self, key: str) -> str | None:
-        return await self.store.get_state(key)
+        return await self._store.get_state(key)
 
     async def save_adapter_state(self, key: str, value: str) -> None:
-        await self.store.set_state(key, value)
+        await self._store.set_state(key, value)
 
     async def is_organizer(self, inv: Invocation) -> bool:
         """Platform admins, and members named organizers of this cohort."""
         if inv.origin.is_admin:
             return True
-        return await self.store.is_organizer(inv.cohort.id, inv.member.id)
+        return await self._store.is_organizer(inv.cohort.id, inv.member.id)
 
     # -- logging -----------------------------------------------------------------------------
 
@@ -251,7 +253,7 @@ class Engine:
     ) -> LoggedAction:
         """Record an action; refuses politely past the daily cap."""
         day_start, day_end = day_bounds(inv.now, inv.tz)
-        logged = await self.store.log_action(
+        logged = await self._store.log_action(
             NewAction(
                 member_id=inv.member.id,
                 cohort_id=inv.cohort.id,
@@ -275,26 +277,26 @@ class Engine:
 
     async def undo(self, inv: Invocation) -> tuple[Action, Contact | None] | None:
         """Mark the member's latest live action as undone; None if there is nothing to undo."""
-        action = await self.store.undo_last_action(inv.member.id, inv.now)
+        action = await self._store.undo_last_action(inv.member.id, inv.now)
         if action is None:
             return None
         contact = None
         if action.contact_id is not None:
-            contact = await self.store.get_contact(action.contact_id)
+            contact = await self._store.get_contact(action.contact_id)
         return action, contact
 
     # -- views ------------------------------------------------------------------------------
 
     async def week_totals(self, inv: Invocation) -> dict[ActionKind, int]:
         since, until = week_bounds(inv.now, inv.tz, inv.cohort.week_start)
-        return await self.store.member_totals(inv.member.id, since, until)
+        return await self._store.member_totals(inv.member.id, since, until)
 
     async def pipeline(self, inv: Invocation) -> list[PipelineItem]:
-        entries = await self.store.member_contacts(inv.member.id)
+        entries = await self._store.member_contacts(inv.member.id)
         return build_pipeline(entries, inv.tz, inv.now)
 
     async def streak(self, inv: Invocation) -> int:
-        return await member_streak(self.store, inv.member, inv.cohort, inv.now)
+        return await member_streak(self._store, inv.member, inv.cohort, inv.now)
 
     async def progress(self, inv: Invocation) -> Progress:
         tz = inv.tz
@@ -302,8 +304,8 @@ class Engine:
         month_since, month_until = month_bounds(inv.now, tz)
         # Independent reads, queued together so their round trips overlap.
         week, month, items, streak, pause = await asyncio.gather(
-            self.store.member_totals(inv.member.id, week_since, week_until),
-            self.store.member_totals(inv.member.id, month_since, month_until),
+            self._store.member_totals(inv.member.id, week_since, week_until),
+            self._store.member_totals(inv.member.id, month_since, month_until),
             self.pipeline(inv),
             self.streak(inv),
             self.current_pause(inv),
@@ -331,7 +333,7 @@ class Engine:
             since, until = month_bounds(inv.now, tz)
         else:
             since = until = None
-        standings = await self.store.standings(inv.cohort.id, metric.kinds, since, until)
+        standings = await self._store.standings(inv.cohort.id, metric.kinds, since, until)
         placings = rank_standings([s for s in standings if s.visible])
         own = next((p for p in placings if p.standing.member_id == inv.member.id), None)
         own_hidden = any(s.member_id == inv.member.id and not s.visible for s in standings)
@@ -356,16 +358,16 @@ class Engine:
             member = replace(member, email_goal=emails)
         if interviews is not None:
             member = replace(member, interview_goal=interviews)
-        saved = await self.store.save_member(member)
+        saved = await self._store.save_member(member)
         return replace(inv, member=saved)
 
     async def update_settings(self, inv: Invocation, member: Member) -> Invocation:
-        saved = await self.store.save_member(member)
+        saved = await self._store.save_member(member)
         return replace(inv, member=saved)
 
     async def current_pause(self, inv: Invocation) -> Pause | None:
         today = local_date(inv.now, inv.tz)
-        for pause in await self.store.pauses(inv.member.id):
+        for pause in await self._store.pauses(inv.member.id):
             if pause.end >= today and pause.start <= today:
                 return pause
         return None
@@ -379,10 +381,10 @@ class Engine:
             )
         if (until - today).days > MAX_PAUSE_DAYS:
             raise UserError("A pause can last up to a year. Pick a date within the next 12 months.")
-        return await self.store.add_pause(inv.member.id, today, until)
+        return await self._store.add_pause(inv.member.id, today, until)
 
     async def resume(self, inv: Invocation) -> bool:
-        return await self.store.end_pauses(inv.member.id, local_date(inv.now, inv.tz)) > 0
+        return await self._store.end_pauses(inv.member.id, local_date(inv.now, inv.tz)) > 0
 
     # -- my data ------------------------------------------------------------------------------
 
@@ -390,16 +392,16 @@ class Engine:
         """Everything stored about the member, read for an export."""
         member_id = inv.member.id
         organizer, contacts, history, pauses = await asyncio.gather(
-            self.store.is_organizer(inv.cohort.id, member_id),
-            self.store.all_member_contacts(member_id),
-            self.store.member_history(member_id),
-            self.store.pauses(member_id),
+            self._store.is_organizer(inv.cohort.id, member_id),
+            self._store.all_member_contacts(member_id),
+            self._store.member_history(member_id),
+            self._store.pauses(member_id),
         )
         deliveries = await self._ledger.member_deliveries(member_id) if self._ledger else []
         return MemberData(organizer, contacts, history, pauses, deliveries)
 
     async def forget(self, inv: Invocation) -> None:
-        await self.store.forget_member(inv.member.id)
+        await self._store.forget_member(inv.member.id)
 
     # -- cohorts -----------------------------------------------------------------------------
 
@@ -410,10 +412,10 @@ class Engine:
         channel = inv.origin.channel_id
         if channel is None:
             raise UserError("Run `/cohort setup` in the channel where the cohort's nudges go.")
-        bound = await self.store.cohort_for_channel(inv.workspace.id, channel)
+        bound = await self._store.cohort_for_channel(inv.workspace.id, channel)
         target = bound or (inv.cohort if inv.cohort.channel_id is None else None)
         base = target or inv.cohort
-        cohort = await self.store.bind_cohort(
+        cohort = await self._store.bind_cohort(
             CohortBinding(
                 workspace_id=inv.workspace.id,
                 channel_id=channel,
@@ -436,7 +438,7 @@ class Engine:
             cohort = replace(cohort, email_goal=emails)
         if interviews is not None:
             cohort = replace(cohort, interview_goal=interviews or None)
-        return await self.store.save_cohort(cohort)
+        return await self._store.save_cohort(cohort)
 
     async def reschedule(self, inv: Invocation, schedule: Schedule) -> Cohort:
         """Change the cohort's nudge schedule; nudges due before now are not sent."""
@@ -450,19 +452,19 @@ class Engine:
             grace_hours=schedule.grace_hours,
             schedule_from=inv.now,
         )
-        saved = await self.store.save_cohort(cohort)
+        saved = await self._store.save_cohort(cohort)
         if self._courier is not None:
             self._courier.schedule_changed()
         return saved
 
     async def cohort_week(self, cohort: Cohort, instant: datetime) -> CohortWeek:
         """Totals and goal attainment for the cohort week containing ``instant``."""
-        return await cohort_week(self.store, cohort, instant)
+        return await cohort_week(self._store, cohort, instant)
 
     async def cohort_history(self, cohort: Cohort) -> CohortHistory:
         """The cohort's roster and live actions, read for an export."""
         members, actions = await asyncio.gather(
-            self.store.cohort_members(cohort.id), self.store.cohort_history(cohort.id)
+            self._store.cohort_members(cohort.id), self._store.cohort_history(cohort.id)
         )
         return CohortHistory(members, actions)
 
@@ -479,7 +481,7 @@ class Engine:
             return None
         occurrence = next_ones[0]
         reply = await render_nudge(
-            self.store, occurrence.kind, inv.cohort, occurrence.period, occurrence.due_at
+            self._store, occurrence.kind, inv.cohort, occurrence.period, occurrence.due_at
         )
         return occurrence, reply
 
@@ -492,19 +494,19 @@ class Engine:
         return await self._courier.post_now(inv.cohort, inv.workspace)
 
     async def organizers(self, inv: Invocation) -> list[Member]:
-        return await self.store.organizers(inv.cohort.id)
+        return await self._store.organizers(inv.cohort.id)
 
     async def add_organizer(self, inv: Invocation, user_id: str, name: str) -> tuple[Member, bool]:
-        member = await self.store.find_member(inv.workspace.id, user_id)
+        member = await self._store.find_member(inv.workspace.id, user_id)
         if member is None:
-            member = await self.store.add_member(
+            member = await self._store.add_member(
                 inv.workspace.id, user_id, clean_display_name(name), inv.cohort.id, inv.now
             )
-        added = await self.store.set_organizer(inv.cohort.id, member.id, True)
+        added = await self._store.set_organizer(inv.cohort.id, member.id, True)
         return member, added
 
     async def remove_organizer(self, inv: Invocation, user_id: str) -> Member | None:
-        member = await self.store.find_member(inv.workspace.id, user_id)
-        if member is None or not await self.store.set_organizer(inv.cohort.id, member.id, False):
+        member = await self._store.find_member(inv.workspace.id, user_id)
+        if member is None or not await self._store.set_organizer(inv.cohort.id, member.id, False):
             return None
         return member
