@@ -65,7 +65,7 @@ class ConsoleModule(Protocol):
 class SlackModule(Protocol):
     """What ``reachout slack manifest`` needs from the Slack adapter."""
 
-    def manifest_yaml(self, registry: Registry, http_url: str | None) -> str: ...
+    def manifest_text(self, registry: Registry, http_url: str | None, fmt: str) -> str: ...
 
 
 class CliError(Exception):
@@ -242,9 +242,9 @@ async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
 
 async def _slack(settings: Settings, args: argparse.Namespace) -> int:
     if args.slack_command != "manifest":
-        raise CliError("usage: reachout slack manifest [--http URL]")
+        raise CliError("usage: reachout slack manifest [--http URL] [--format yaml|json]")
     slack: SlackModule = _adapter("slack")
-    print(slack.manifest_yaml(build_registry(), args.http), end="")
+    print(slack.manifest_text(build_registry(), args.http, args.format), end="")
     return 0
 
 
@@ -266,7 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     slack = commands.add_parser("slack", help="Slack set-up helpers")
     slack_commands = slack.add_subparsers(dest="slack_command", metavar="COMMAND")
     manifest = slack_commands.add_parser(
-        "manifest", help="print the Slack app manifest (YAML) for Create New App > From a manifest"
+        "manifest", help="print the Slack app manifest for Create New App > From a manifest"
+    )
+    manifest.add_argument(
+        "--format",
+        choices=("yaml", "json"),
+        default="yaml",
+        help="YAML (the default, with comments) or JSON",
     )
     manifest.add_argument(
         "--http",

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import tzlocal
 
 from bot.config import ConfigError, RedactSecrets, Secret, load_settings
 
@@ -65,3 +66,16 @@ def test_log_records_that_contain_a_secret_are_redacted() -> None:
     )
     RedactSecrets(["abcdefgh123"]).filter(record)
     assert record.getMessage() == "token is ********"
+
+
+def test_without_a_setting_the_zone_is_the_machines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/Chicago")
+    tzlocal.reload_localzone()
+    try:
+        settings = load_settings({"REACHOUT_DATABASE": str(tmp_path / "r.db")}, env_file=None)
+    finally:
+        monkeypatch.delenv("TZ")
+        tzlocal.reload_localzone()
+    assert settings.timezone == "America/Chicago"
