@@ -33,8 +33,9 @@ from bot.scheduler import Wakeups
 from bot.timezones import canonical_timezone
 from storage.connection import Database, open_database
 from storage.ledger import SqliteLedger
-from storage.migrations import SchemaTooNew, migrate, schema_version
+from storage.migrations import SchemaTooNew
 from storage.repository import SqliteStore
+from storage.upgrade import Upgrade, UpgradeFailed, pending, upgrade
 
 log = logging.getLogger("reachout")
 
@@ -77,14 +78,14 @@ class CliError(Exception):
 
 
 @asynccontextmanager
-async def open_store(settings: Settings, *, upgrade: bool = True) -> AsyncIterator[Database]:
-    """The database, migrated; a file that isn't a usable database is one clear error."""
+async def open_store(settings: Settings, *, upgrade_schema: bool = True) -> AsyncIterator[Database]:
+    """The database, migrated (after a backup); a file that isn't one is one clear error."""
     async with AsyncExitStack() as stack:
         try:
             db = await stack.enter_async_context(open_database(settings.database))
-            if upgrade:
-                await migrate(db)
-        except SchemaTooNew as problem:
+            if upgrade_schema:
+                _report_upgrade(settings, await upgrade(db, __version__), print_it=False)
+        except (SchemaTooNew, UpgradeFailed) as problem:
             raise CliError(f"REACHOUT_DATABASE: {problem}") from None
         except sqlite3.DatabaseError as problem:
             raise CliError(
@@ -92,6 +93,20 @@ async def open_store(settings: Settings, *, upgrade: bool = True) -> AsyncIterat
                 f"({problem})"
             ) from None
         yield db
+
+
+def _report_upgrade(settings: Settings, done: Upgrade, *, print_it: bool) -> None:
+    """Say what an upgrade did: on standard output for ``migrate``, in the log otherwise."""
+    lines = []
+    if done.backup is not None:
+        lines.append(f"Backed up {settings.database} to {done.backup} before migrating")
+    if done.after != done.before:
+        lines.append(f"{settings.database}: schema {done.before} -> {done.after}")
+    for line in lines:
+        if print_it:
+            print(line)
+        else:
+            log.info("%s", line)
 
 
 @asynccontextmanager
@@ -130,17 +145,41 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    async with open_store(settings, upgrade=False) as db:
-        before = await schema_version(db)
+    if args.check:
+        return await _migrate_check(settings)
+    async with open_store(settings, upgrade_schema=False) as db:
         try:
-            applied = await migrate(db)
+            done = await upgrade(db, __version__)
+        except (SchemaTooNew, UpgradeFailed, sqlite3.DatabaseError) as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+    _report_upgrade(settings, done, print_it=True)
+    if done.after == done.before:
+        print(f"{settings.database}: schema {done.before}, up to date")
+    return 0
+
+
+EXIT_PENDING = 1
+
+
+async def _migrate_check(settings: Settings) -> int:
+    """For deploy scripts: 0 when up to date, 1 when migrations are pending; changes nothing."""
+    if not settings.database.exists():
+        print(f"{settings.database}: does not exist yet; reachout migrate creates it")
+        return EXIT_PENDING
+    async with open_store(settings, upgrade_schema=False) as db:
+        try:
+            state = await pending(db)
         except (SchemaTooNew, sqlite3.DatabaseError) as problem:
             raise CliError(f"REACHOUT_DATABASE: {problem}") from None
-    if applied:
-        print(f"{settings.database}: schema {before} -> {applied[-1].number}")
-    else:
-        print(f"{settings.database}: schema {before}, up to date")
-    return 0
+    if not state.migrations:
+        print(f"{settings.database}: schema {state.version}, up to date")
+        return 0
+    names = ", ".join(m.name for m in state.migrations)
+    print(
+        f"{settings.database}: schema {state.version}, {len(state.migrations)} pending "
+        f"({names}); run reachout migrate"
+    )
+    return EXIT_PENDING
 
 
 def _backup_target(settings: Settings, path: str) -> Path:
@@ -157,7 +196,7 @@ def _backup_target(settings: Settings, path: str) -> Path:
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     target = _backup_target(settings, args.path)
-    async with open_store(settings, upgrade=False) as db:
+    async with open_store(settings, upgrade_schema=False) as db:
         db.backup_to(target)
     print(f"Backed up {settings.database} to {target}")
     return 0
@@ -260,7 +299,14 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="as_name", metavar="NAME", help="who you are at first")
     console.add_argument("--timezone", metavar="TZ", help="your IANA time zone")
     commands.add_parser("run", help="serve every platform whose credentials are set")
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate = commands.add_parser(
+        "migrate", help="back up the database, then bring its schema up to date"
+    )
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="only say whether migrations are pending (exit status 1 if so); change nothing",
+    )
     backup = commands.add_parser("backup", help="copy the database safely, even while running")
     backup.add_argument("path", metavar="PATH", help="the new backup file")
     slack = commands.add_parser("slack", help="Slack set-up helpers")
