@@ -16,6 +16,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol
@@ -25,13 +26,26 @@ from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
-from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.config import (
+    CORE_SETTINGS,
+    ConfigError,
+    Settings,
+    load_settings,
+    setting_names,
+    unknown_settings,
+)
 from bot.deliveries import DeliveryService
 from bot.engine import Engine
+from bot.health.metrics import Metrics, Snapshot
+from bot.health.server import HealthServer
+from bot.health.status import PlatformStatus
+from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.scheduler import Wakeups
+from bot.supervisor import RETRY_BACKOFF, Backoff, EveryPlatformRefused, supervise
 from bot.timezones import canonical_timezone
 from storage.connection import Database, open_database
+from storage.health import database_problem, delivery_counts
 from storage.ledger import SqliteLedger
 from storage.migrations import SchemaTooNew
 from storage.repository import SqliteStore
@@ -47,6 +61,13 @@ CONSOLE = "adapters.console"
 
 class PlatformModule(Protocol):
     """What ``reachout run`` needs from a platform adapter module."""
+
+    SETTINGS: tuple[str, ...]
+    """The names of the settings the adapter reads."""
+
+    def check_settings(self, settings: Settings) -> None:
+        """Raise ``ConfigError`` for a malformed setting, before anything connects."""
+        ...
 
     async def serve(self, runtime: Runtime) -> None: ...
 
@@ -110,7 +131,9 @@ def _report_upgrade(settings: Settings, done: Upgrade, *, print_it: bool) -> Non
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+async def open_core(
+    settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[tuple[Runtime, Database]]:
     """Open and migrate the database and build the core on it; close everything on exit."""
     async with open_store(settings) as db:
         store = SqliteStore(db)
@@ -119,16 +142,59 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         engine = Engine(store, clock or SystemClock(), settings.timezone)
         deliveries = DeliveryService(engine, ledger, engine.clock)
         engine.deliveries = deliveries
-        yield Runtime(
+        metrics = Metrics()
+        runtime = Runtime(
             settings,
             engine.clock,
             store,
             engine,
             registry,
-            Dispatcher(engine, registry),
+            Dispatcher(engine, registry, on_handled=metrics.observe),
             ledger,
             deliveries,
+            PlatformStatus(),
+            metrics,
         )
+        yield runtime, db
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    """The core, for callers that never need the database itself."""
+    async with open_core(settings, clock) as (runtime, _):
+        yield runtime
+
+
+async def health_snapshot(runtime: Runtime, db: Database) -> Snapshot:
+    """What ``/healthz`` and ``/metrics`` report, read when asked."""
+    next_due = runtime.deliveries.next_due
+    lag = (runtime.clock.now() - next_due).total_seconds() if next_due is not None else 0.0
+    return Snapshot(
+        database_problem=await database_problem(db),
+        platform_problems=await runtime.status.problems(),
+        deliveries=await delivery_counts(db),
+        scheduler_lag=max(lag, 0.0),
+    )
+
+
+@asynccontextmanager
+async def health_server(runtime: Runtime, db: Database) -> AsyncIterator[HealthServer | None]:
+    """``/healthz`` and ``/metrics`` while the block runs, if ``REACHOUT_HEALTH_PORT`` is set."""
+    settings = runtime.settings
+    if settings.health_port is None:
+        yield None
+        return
+    server = HealthServer(
+        settings.health_host,
+        settings.health_port,
+        partial(health_snapshot, runtime, db),
+        runtime.metrics,
+    )
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
@@ -241,24 +307,40 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             "the environment or .env (see .env.example). To try reachout without an account, "
             "run: reachout console"
         )
-    modules = [_platform(name) for name in wanted]
-    async with open_runtime(settings) as runtime:
-        log.info("starting %s", ", ".join(wanted))
-        wakeups = Wakeups(runtime.deliveries)
-        await wakeups.start()
-        serving = [asyncio.create_task(module.serve(runtime)) for module in modules]
+    modules = {name: _platform(name) for name in wanted}
+    problems = []
+    for module in modules.values():
         try:
-            await _until_stopped(serving)
-        finally:
-            # Deliveries in flight finish while the platforms are still connected.
-            await wakeups.stop()
-            for task in serving:
-                task.cancel()
-            await asyncio.gather(*serving, return_exceptions=True)
-        for task in serving:
-            if not task.cancelled() and (error := task.exception()) is not None:
-                raise error
+            module.check_settings(settings)
+        except ConfigError as problem:
+            problems.append(str(problem))
+    if problems:
+        raise CliError("\n".join(problems))
+    async with open_core(settings) as (runtime, db), health_server(runtime, db):
+        log.info("starting %s", ", ".join(wanted))
+        await serve_platforms(runtime, modules)
     return 0
+
+
+async def serve_platforms(
+    runtime: Runtime, modules: dict[str, PlatformModule], backoff: Backoff = RETRY_BACKOFF
+) -> None:
+    """Wake-ups and every platform, until SIGINT or SIGTERM; retry a platform that fails."""
+    wakeups = Wakeups(runtime.deliveries)
+    await wakeups.start()
+    platforms = {name: partial(module.serve, runtime) for name, module in modules.items()}
+    serving = asyncio.create_task(supervise(platforms, runtime.status, backoff))
+    try:
+        await _until_stopped([serving])
+    finally:
+        # Deliveries in flight finish while the platforms are still connected.
+        await wakeups.stop()
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+    if not serving.cancelled() and (error := serving.exception()) is not None:
+        if isinstance(error, EveryPlatformRefused):
+            raise CliError(str(error)) from None
+        raise error
 
 
 async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
@@ -352,16 +434,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(os.environ)
     except ConfigError as problem:
-        print(f"reachout: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    configure_logging(settings, interactive=args.command == "console")
+        return _fail(str(problem), EXIT_USAGE)
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        settings.secrets(),
+        interactive=args.command == "console",
+    )
     try:
+        _warn_about_unknown_settings()
         return asyncio.run(_HANDLERS[args.command](settings, args))
     except CliError as problem:
-        print(f"reachout: {problem}", file=sys.stderr)
-        return problem.status
+        return _fail(str(problem), problem.status)
     except ConfigError as problem:
-        print(f"reachout: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(problem), EXIT_USAGE)
     except KeyboardInterrupt:
         return 130
+
+
+def _fail(message: str, status: int) -> int:
+    """Each problem on its own line, as ``reachout: <setting>: <what to do>``."""
+    for line in message.splitlines():
+        print(f"reachout: {line}", file=sys.stderr)
+    return status
+
+
+def _warn_about_unknown_settings() -> None:
+    """A misspelt setting (``DISOCRD_TOKEN``) is a warning, not silently nothing."""
+    found = setting_names(os.environ, Path(".env"))
+    known = set(CORE_SETTINGS)
+    if found.keys() - known:
+        # Only now ask the adapters for their names: importing them costs half a second.
+        for name in PLATFORMS:
+            known.update(_platform(name).SETTINGS)
+    for warning in unknown_settings(found, known):
+        log.warning("%s", warning)

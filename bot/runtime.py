@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.commands.dispatch import Dispatcher
@@ -10,6 +10,8 @@ from bot.commands.registry import Registry
 from bot.config import Settings
 from bot.deliveries import DeliveryService
 from bot.engine import Engine
+from bot.health.metrics import Metrics
+from bot.health.status import PlatformStatus
 from bot.ledger import Ledger
 from bot.store import Store
 
@@ -26,3 +28,6 @@ class Runtime:
     dispatcher: Dispatcher
     ledger: Ledger
     deliveries: DeliveryService
+    status: PlatformStatus = field(default_factory=PlatformStatus)
+    """Each platform's connection, which the adapters report and ``/healthz`` shows."""
+    metrics: Metrics = field(default_factory=Metrics)

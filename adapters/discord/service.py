@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import discord
 
 from adapters.discord.client import INTENTS, ReachoutClient
 from adapters.discord.config import DiscordConfig, discord_endpoints, load_discord_config
 from adapters.discord.invite import install_link
 from bot.config import ConfigError, Settings
+from bot.errors import PlatformUnreachable
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -28,14 +30,43 @@ def _token(config: DiscordConfig) -> str:
     return config.token.value
 
 
+def check_settings(settings: Settings) -> None:
+    """Refuse malformed Discord settings before anything connects."""
+    load_discord_config(settings)
+
+
+def unreachable(config: DiscordConfig, error: BaseException) -> PlatformUnreachable:
+    """Discord could not be reached: where reachout tried, and what to look at."""
+    if isinstance(error, discord.HTTPException):
+        detail = f"it answered HTTP {error.status}"
+    else:
+        detail = type(error).__name__
+    return PlatformUnreachable(
+        f"cannot reach Discord at {config.api_base_url} ({detail}); check this machine's "
+        "network and DNS, any proxy, and https://discordstatus.com"
+    )
+
+
 async def run_client(client: discord.Client, config: DiscordConfig) -> None:
-    """Log in and stay connected until the client is closed or the task is cancelled."""
+    """Log in and stay connected until the client is closed or the task is cancelled.
+
+    Once logged in, discord.py reconnects by itself; what fails here is the login, or a close
+    that no reconnect can fix.
+    """
     with discord_endpoints(config):
         try:
             async with client:
                 await client.start(_token(config))
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN", LOGIN_REFUSED) from None
+        except discord.PrivilegedIntentsRequired:
+            raise ConfigError(
+                "DISCORD_TOKEN",
+                "Discord refused the gateway intents this bot asks for; turn them on under "
+                "your application > Bot > Privileged Gateway Intents",
+            ) from None
+        except (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError) as error:
+            raise unreachable(config, error) from None
 
 
 async def serve(runtime: Runtime) -> None:
@@ -45,6 +76,8 @@ async def serve(runtime: Runtime) -> None:
     # reminders for Discord go out through the client's notifier; registering it makes the
     # delivery service look for anything due at once.
     client = ReachoutClient(runtime, config, on_connected=runtime.deliveries.register)
+    # Once logged in (the token is good), /healthz asks the client how its gateway is.
+    client.on_login = lambda: runtime.status.track("discord", client.connection_problem)
     await run_client(client, config)
 
 
@@ -72,5 +105,7 @@ async def _application_id(config: DiscordConfig) -> int:
                 await client.login(_token(config))
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN", LOGIN_REFUSED) from None
+        except (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError) as error:
+            raise ConfigError("DISCORD_API_BASE_URL", str(unreachable(config, error))) from None
     assert client.application_id is not None
     return client.application_id

@@ -5,8 +5,17 @@ calls ``manifest_text``. Socket Mode (``SLACK_APP_TOKEN``) or HTTP mode
 (``SLACK_SIGNING_SECRET``); see docs/slack.md.
 """
 
+from adapters.slack.config import SETTINGS
 from adapters.slack.manifest import manifest_text
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.service import SlackService, running, serve
+from adapters.slack.service import SlackService, check_settings, running, serve
 
-__all__ = ["SlackNotifier", "SlackService", "manifest_text", "running", "serve"]
+__all__ = [
+    "SETTINGS",
+    "SlackNotifier",
+    "SlackService",
+    "check_settings",
+    "manifest_text",
+    "running",
+    "serve",
+]
