@@ -35,6 +35,7 @@ from bot.config import (
     unknown_settings,
 )
 from bot.deliveries import DeliveryService
+from bot.doctor import Check, Status, needs_fixing, render, settings_checks
 from bot.engine import Engine
 from bot.health.metrics import Metrics, Snapshot
 from bot.health.server import HealthServer
@@ -45,9 +46,9 @@ from bot.scheduler import Wakeups
 from bot.supervisor import RETRY_BACKOFF, Backoff, EveryPlatformRefused, supervise
 from bot.timezones import canonical_timezone
 from storage.connection import Database, open_database
-from storage.health import database_problem, delivery_counts
+from storage.health import database_problem, delivery_counts, inspect_database
 from storage.ledger import SqliteLedger
-from storage.migrations import SchemaTooNew
+from storage.migrations import SchemaTooNew, available_migrations
 from storage.repository import SqliteStore
 from storage.upgrade import Upgrade, UpgradeFailed, pending, upgrade
 
@@ -70,6 +71,10 @@ class PlatformModule(Protocol):
         ...
 
     async def serve(self, runtime: Runtime) -> None: ...
+
+    async def doctor(self, settings: Settings) -> list[Check]:
+        """``reachout doctor``'s rows for this platform, with a real credentials check."""
+        ...
 
 
 class DiscordModule(Protocol):
@@ -361,6 +366,77 @@ async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
                 loop.remove_signal_handler(signal_number)
 
 
+async def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    checks = settings_checks(settings, _unknown_setting_warnings())
+    checks += _database_checks(settings.database)
+    for name in PLATFORMS:
+        checks += await _platform(name).doctor(settings)
+    print(render(checks), end="")
+    return 1 if needs_fixing(checks) else 0
+
+
+def _doctor_without_settings(problem: ConfigError) -> int:
+    """A bad setting is a row of the table too; the checks that need settings wait for it."""
+    checks = [Check("settings", Status.FIX, str(problem))]
+    checks += [Check("settings", Status.WARN, w) for w in _unknown_setting_warnings()]
+    checks += [
+        Check(name, Status.OFF, "not checked: fix the settings first")
+        for name in ("database", *PLATFORMS)
+    ]
+    print(render(checks), end="")
+    return 1
+
+
+def _database_checks(path: Path) -> list[Check]:
+    """Integrity, schema version and WAL size, read-only; nothing is migrated here."""
+    if not path.exists():
+        return [
+            Check("database", Status.WARN, f"{path} does not exist yet; reachout run creates it")
+        ]
+    try:
+        report = inspect_database(path)
+    except sqlite3.DatabaseError as problem:
+        return [Check("database", Status.FIX, f"cannot use {path} as a database ({problem})")]
+    known = len(available_migrations())
+    wal = f"WAL {report.wal_bytes / 1024:.0f} KiB"
+    if report.integrity != "ok":
+        return [
+            Check(
+                "database",
+                Status.FIX,
+                f"{path} failed its integrity check ({report.integrity}); stop reachout and "
+                "restore the latest backup (docs/deploy.md)",
+            )
+        ]
+    if report.schema_version > known:
+        return [
+            Check(
+                "database",
+                Status.FIX,
+                f"{path} is at schema {report.schema_version}, newer than this reachout "
+                f"({known}); upgrade reachout",
+            )
+        ]
+    if report.schema_version < known:
+        pending_count = known - report.schema_version
+        return [
+            Check(
+                "database",
+                Status.WARN,
+                f"{path}: integrity ok, schema {report.schema_version} with {pending_count} "
+                f"migration(s) pending (applied after a backup at the next start, or run "
+                f"reachout migrate), {wal}",
+            )
+        ]
+    return [
+        Check(
+            "database",
+            Status.OK,
+            f"{path}: integrity ok, schema {report.schema_version} (up to date), {wal}",
+        )
+    ]
+
+
 async def _slack(settings: Settings, args: argparse.Namespace) -> int:
     if args.slack_command != "manifest":
         raise CliError("usage: reachout slack manifest [--http URL] [--format yaml|json]")
@@ -407,6 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the bot's public https URL, for HTTP mode (default: Socket Mode)",
     )
+    commands.add_parser(
+        "doctor", help="check the settings, the database and each platform's credentials"
+    )
     discord = commands.add_parser("discord", help="Discord helpers (see docs/discord.md)")
     discord_commands = discord.add_subparsers(dest="action", metavar="ACTION", required=True)
     discord_commands.add_parser(
@@ -422,6 +501,7 @@ _HANDLERS = {
     "backup": _backup,
     "slack": _slack,
     "discord": _discord,
+    "doctor": _doctor,
 }
 
 
@@ -434,15 +514,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(os.environ)
     except ConfigError as problem:
+        if args.command == "doctor":
+            return _doctor_without_settings(problem)
         return _fail(str(problem), EXIT_USAGE)
     configure_logging(
         settings.log_level,
         settings.log_format,
         settings.secrets(),
-        interactive=args.command == "console",
+        interactive=args.command in ("console", "doctor"),
     )
     try:
-        _warn_about_unknown_settings()
+        if args.command != "doctor":  # the doctor shows them in its table instead
+            for warning in _unknown_setting_warnings():
+                log.warning("%s", warning)
         return asyncio.run(_HANDLERS[args.command](settings, args))
     except CliError as problem:
         return _fail(str(problem), problem.status)
@@ -459,7 +543,7 @@ def _fail(message: str, status: int) -> int:
     return status
 
 
-def _warn_about_unknown_settings() -> None:
+def _unknown_setting_warnings() -> list[str]:
     """A misspelt setting (``DISOCRD_TOKEN``) is a warning, not silently nothing."""
     found = setting_names(os.environ, Path(".env"))
     known = set(CORE_SETTINGS)
@@ -467,5 +551,4 @@ def _warn_about_unknown_settings() -> None:
         # Only now ask the adapters for their names: importing them costs half a second.
         for name in PLATFORMS:
             known.update(_platform(name).SETTINGS)
-    for warning in unknown_settings(found, known):
-        log.warning("%s", warning)
+    return unknown_settings(found, known)

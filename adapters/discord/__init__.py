@@ -6,6 +6,6 @@ invite-url`` calls :func:`invite_url`. Importing this package connects to nothin
 
 from adapters.discord.config import SETTINGS
 from adapters.discord.notifier import DiscordNotifier
-from adapters.discord.service import check_settings, invite_url, serve
+from adapters.discord.service import check_settings, doctor, invite_url, serve
 
-__all__ = ["SETTINGS", "DiscordNotifier", "check_settings", "invite_url", "serve"]
+__all__ = ["SETTINGS", "DiscordNotifier", "check_settings", "doctor", "invite_url", "serve"]

@@ -11,6 +11,7 @@ from adapters.discord.client import INTENTS, ReachoutClient
 from adapters.discord.config import DiscordConfig, discord_endpoints, load_discord_config
 from adapters.discord.invite import install_link
 from bot.config import ConfigError, Settings
+from bot.doctor import Check, Status
 from bot.errors import PlatformUnreachable
 from bot.runtime import Runtime
 
@@ -109,3 +110,32 @@ async def _application_id(config: DiscordConfig) -> int:
             raise ConfigError("DISCORD_API_BASE_URL", str(unreachable(config, error))) from None
     assert client.application_id is not None
     return client.application_id
+
+
+async def doctor(settings: Settings) -> list[Check]:
+    """``reachout doctor``: the settings, then a real login (``GET /users/@me``)."""
+    if settings.discord_token is None:
+        return [Check("discord", Status.OFF, "not configured; set DISCORD_TOKEN to use Discord")]
+    try:
+        config = load_discord_config(settings)
+    except ConfigError as problem:
+        return [Check("discord", Status.FIX, str(problem))]
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice, ever
+    client = discord.Client(intents=INTENTS)
+    with discord_endpoints(config):
+        try:
+            async with client:
+                await client.login(_token(config))
+        except discord.LoginFailure:
+            return [Check("discord", Status.FIX, f"DISCORD_TOKEN: {LOGIN_REFUSED}")]
+        except (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError) as error:
+            return [Check("discord", Status.FIX, str(unreachable(config, error)))]
+        user = client.user
+    where = "" if not config.custom_endpoints else f" through {config.api_base_url}"
+    return [
+        Check(
+            "discord",
+            Status.OK,
+            f"token accepted{where}: logged in as {user} (application {client.application_id})",
+        )
+    ]

@@ -8,13 +8,14 @@ calls ``manifest_text``. Socket Mode (``SLACK_APP_TOKEN``) or HTTP mode
 from adapters.slack.config import SETTINGS
 from adapters.slack.manifest import manifest_text
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.service import SlackService, check_settings, running, serve
+from adapters.slack.service import SlackService, check_settings, doctor, running, serve
 
 __all__ = [
     "SETTINGS",
     "SlackNotifier",
     "SlackService",
     "check_settings",
+    "doctor",
     "manifest_text",
     "running",
     "serve",

@@ -23,6 +23,7 @@ from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.notifier import failure_of
 from adapters.slack.server import HttpListener, Listener, SocketListener
 from bot.config import ConfigError, Settings
+from bot.doctor import Check, Status
 from bot.errors import PlatformUnreachable
 from bot.ratelimit import KeyedPacer
 from bot.runtime import Runtime
@@ -180,3 +181,60 @@ async def serve(runtime: Runtime) -> None:
     """Serve Slack until cancelled; bad settings raise ``ConfigError`` before connecting."""
     async with running(runtime):
         await asyncio.Event().wait()
+
+
+async def doctor(settings: Settings) -> list[Check]:
+    """``reachout doctor``: the settings, ``auth.test`` and its scopes, and the app token."""
+    if not (settings.slack_bot_token or settings.slack_app_token or settings.slack_signing_secret):
+        return [Check("slack", Status.OFF, "not configured; see docs/slack.md to use Slack")]
+    try:
+        config = load_config(settings)
+    except ConfigError as problem:
+        return [Check("slack", Status.FIX, str(problem))]
+    async with aiohttp.ClientSession() as session:
+        try:
+            verified = await identify(web_client(config, session), config)
+        except (ConfigError, PlatformUnreachable) as problem:
+            return [Check("slack", Status.FIX, str(problem))]
+        who = verified.identity
+        rows = [
+            Check(
+                "slack",
+                Status.OK,
+                f"bot token accepted: workspace {who.team_name} ({who.team_id}) as @{who.bot_name}",
+            )
+        ]
+        if verified.missing_scopes:
+            rows.append(Check("slack", Status.FIX, f"SLACK_BOT_TOKEN: {verified.scope_advice}"))
+        rows.append(await _mode_check(config, session))
+    return rows
+
+
+async def _mode_check(config: SlackConfig, session: aiohttp.ClientSession) -> Check:
+    """Socket Mode: the app token opens a connection URL. HTTP mode: where to point Slack."""
+    if config.mode is Mode.HTTP:
+        return Check(
+            "slack",
+            Status.OK,
+            f"HTTP mode: listening on {config.http_host}:{config.http_port}; Slack must reach "
+            f"it at https://<your host>{EVENTS_PATH} through your TLS proxy",
+        )
+    assert config.app_token is not None
+    client = AsyncWebClient(
+        token=config.app_token.value,
+        base_url=config.api_base_url,
+        session=session,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+    )
+    try:
+        await client.apps_connections_open(app_token=config.app_token.value)
+    except SlackApiError as error:
+        return Check(
+            "slack",
+            Status.FIX,
+            f"SLACK_APP_TOKEN: Slack refused it ({failure_of(error)}); create an app-level "
+            "token with the connections:write scope under Basic Information",
+        )
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        return Check("slack", Status.FIX, f"cannot open Socket Mode ({type(error).__name__})")
+    return Check("slack", Status.OK, "Socket Mode: app token accepted")
