@@ -21,6 +21,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Protocol
 
+import aiohttp
+
 from bot import __version__
 from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
@@ -38,7 +40,7 @@ from bot.deliveries import DeliveryService
 from bot.doctor import Check, Status, needs_fixing, render, settings_checks
 from bot.engine import Engine
 from bot.health.metrics import Metrics, Snapshot
-from bot.health.server import HealthServer
+from bot.health.server import HEALTH_PATH, HealthServer
 from bot.health.status import PlatformStatus
 from bot.logs import configure_logging
 from bot.runtime import Runtime
@@ -55,6 +57,7 @@ from storage.upgrade import Upgrade, UpgradeFailed, pending, upgrade
 log = logging.getLogger("reachout")
 
 EXIT_USAGE = 2
+HEALTH_CHECK_SECONDS = 5.0
 
 PLATFORMS = {"discord": "adapters.discord", "slack": "adapters.slack"}
 CONSOLE = "adapters.console"
@@ -366,6 +369,33 @@ async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
                 loop.remove_signal_handler(signal_number)
 
 
+async def _health(settings: Settings, args: argparse.Namespace) -> int:
+    """For a container's HEALTHCHECK: ask the running bot's ``/healthz``; 0 only if healthy."""
+    if settings.health_port is None:
+        raise CliError(
+            "REACHOUT_HEALTH_PORT: not set, so the running bot serves no /healthz; set it "
+            "(e.g. 8080) for both the bot and this check",
+            status=1,
+        )
+    host = settings.health_host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening everywhere: ask it locally
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{settings.health_port}{HEALTH_PATH}"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HEALTH_CHECK_SECONDS)) as s,
+            s.get(url) as response,
+        ):
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        raise CliError(f"no answer from {url} ({type(error).__name__})", status=1) from None
+    if response.status == 200:
+        print(f"healthy: {', '.join(f'{k} {v}' for k, v in body['platforms'].items())}")
+        return 0
+    raise CliError(f"unhealthy: {'; '.join(body.get('problems', []))}", status=1)
+
+
 async def _doctor(settings: Settings, args: argparse.Namespace) -> int:
     checks = settings_checks(settings, _unknown_setting_warnings())
     checks += _database_checks(settings.database)
@@ -486,6 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "doctor", help="check the settings, the database and each platform's credentials"
     )
+    commands.add_parser(
+        "health", help="ask the running bot's /healthz (exit status 0 only if healthy)"
+    )
     discord = commands.add_parser("discord", help="Discord helpers (see docs/discord.md)")
     discord_commands = discord.add_subparsers(dest="action", metavar="ACTION", required=True)
     discord_commands.add_parser(
@@ -502,6 +535,7 @@ _HANDLERS = {
     "slack": _slack,
     "discord": _discord,
     "doctor": _doctor,
+    "health": _health,
 }
 
 
@@ -521,7 +555,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.log_level,
         settings.log_format,
         settings.secrets(),
-        interactive=args.command in ("console", "doctor"),
+        interactive=args.command in ("console", "doctor", "health"),
     )
     try:
         if args.command != "doctor":  # the doctor shows them in its table instead

@@ -12,7 +12,7 @@ import bot
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_sdist_carries_the_docs_the_settings_template_and_the_tests(tmp_path: Path) -> None:
+def test_the_sdist_carries_docs_settings_template_tests_and_deployment(tmp_path: Path) -> None:
     build = subprocess.run(  # noqa: S603
         [
             sys.executable,
@@ -39,6 +39,10 @@ def test_the_sdist_carries_the_docs_the_settings_template_and_the_tests(tmp_path
         "CONTRIBUTING.md",
         "SECURITY.md",
         ".env.example",
+        "docs/deploy.md",
+        "deploy/reachout.service",
+        "Dockerfile",
+        "compose.yaml",
         "docs/slack.md",
         "tests/conftest.py",
         "tests/fakes/discord.py",
