@@ -16,30 +16,49 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol
+
+import aiohttp
 
 from bot import __version__
 from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
-from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.config import (
+    CORE_SETTINGS,
+    ConfigError,
+    Settings,
+    load_settings,
+    setting_names,
+    unknown_settings,
+)
+from bot.doctor import Check, Status, needs_fixing, render, settings_checks
 from bot.engine import Engine
+from bot.health.metrics import Metrics, Snapshot
+from bot.health.server import HEALTH_PATH, HealthServer
+from bot.health.status import PlatformStatus
+from bot.logs import configure_logging
 from bot.nudges.courier import Courier
 from bot.nudges.wakeups import Wakeups
 from bot.port import AdapterPort
 from bot.runtime import Runtime
+from bot.supervisor import RETRY_BACKOFF, Backoff, EveryPlatformRefused, supervise
 from bot.timezones import UnknownTimezone, require_timezone
 from storage.connection import Database, open_database
+from storage.health import database_problem, delivery_counts, inspect_database
 from storage.ledger import SqliteLedger
 from storage.repository import SqliteStore
-from storage.schema import SchemaTooNew, migrate, schema_version
+from storage.schema import SchemaTooNew, available_migrations
+from storage.upgrade import Upgrade, UpgradeFailed, pending, upgrade
 
 log = logging.getLogger("reachout")
 
 EXIT_USAGE = 2
+HEALTH_CHECK_SECONDS = 5.0
 
 PLATFORMS = {"discord": "adapters.discord", "slack": "adapters.slack"}
 CREDENTIALS = {
@@ -53,7 +72,18 @@ CONSOLE = "adapters.console"
 class PlatformModule(Protocol):
     """What ``reachout run`` needs from a platform adapter module."""
 
+    SETTINGS: tuple[str, ...]
+    """The names of the settings the adapter reads."""
+
+    def check_settings(self, settings: Settings) -> None:
+        """Raise ``ConfigError`` for a malformed setting, before anything connects."""
+        ...
+
     async def serve(self, port: AdapterPort, settings: Settings) -> None: ...
+
+    async def doctor(self, settings: Settings) -> list[Check]:
+        """``reachout doctor``'s rows for this platform, with a real credentials check."""
+        ...
 
 
 class DiscordModule(Protocol):
@@ -71,7 +101,7 @@ class ConsoleModule(Protocol):
 class SlackModule(Protocol):
     """What ``reachout slack manifest`` needs from the Slack adapter."""
 
-    def manifest_yaml(self, registry: Registry, http_url: str | None) -> str: ...
+    def manifest_text(self, registry: Registry, http_url: str | None, fmt: str) -> str: ...
 
 
 class CliError(Exception):
@@ -83,14 +113,14 @@ class CliError(Exception):
 
 
 @asynccontextmanager
-async def open_store(settings: Settings, *, upgrade: bool = True) -> AsyncIterator[Database]:
-    """The database, migrated; a file that isn't a usable database is one clear error."""
+async def open_store(settings: Settings, *, upgrade_schema: bool = True) -> AsyncIterator[Database]:
+    """The database, migrated (after a backup); a file that isn't one is one clear error."""
     async with AsyncExitStack() as stack:
         try:
             db = await stack.enter_async_context(open_database(settings.database))
-            if upgrade:
-                await migrate(db)
-        except SchemaTooNew as problem:
+            if upgrade_schema:
+                _report_upgrade(settings, await upgrade(db, __version__), print_it=False)
+        except (SchemaTooNew, UpgradeFailed) as problem:
             raise CliError(f"REACHOUT_DATABASE: {problem}") from None
         except sqlite3.DatabaseError as problem:
             raise CliError(
@@ -100,8 +130,24 @@ async def open_store(settings: Settings, *, upgrade: bool = True) -> AsyncIterat
         yield db
 
 
+def _report_upgrade(settings: Settings, done: Upgrade, *, print_it: bool) -> None:
+    """Say what an upgrade did: on standard output for ``migrate``, in the log otherwise."""
+    lines = []
+    if done.backup is not None:
+        lines.append(f"Backed up {settings.database} to {done.backup} before migrating")
+    if done.after != done.before:
+        lines.append(f"{settings.database}: schema {done.before} -> {done.after}")
+    for line in lines:
+        if print_it:
+            print(line)
+        else:
+            log.info("%s", line)
+
+
 @asynccontextmanager
-async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+async def open_core(
+    settings: Settings, clock: Clock | None = None
+) -> AsyncIterator[tuple[Runtime, Database]]:
     """Open and migrate the database and build the core on it; close everything on exit."""
     async with open_store(settings) as db:
         store = SqliteStore(db)
@@ -110,9 +156,63 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         clock = clock or SystemClock()
         courier = Courier(store, ledger, clock)
         engine = Engine(store, clock, settings.timezone, ledger=ledger, courier=courier)
-        dispatcher = Dispatcher(engine, registry)
-        port = AdapterPort(engine, dispatcher, registry, courier)
-        yield Runtime(settings, clock, store, engine, registry, dispatcher, ledger, courier, port)
+        metrics = Metrics()
+        status = PlatformStatus()
+        dispatcher = Dispatcher(engine, registry, on_handled=metrics.observe)
+        port = AdapterPort(engine, dispatcher, registry, courier, status)
+        runtime = Runtime(
+            settings,
+            clock,
+            store,
+            engine,
+            registry,
+            dispatcher,
+            ledger,
+            courier,
+            port,
+            status,
+            metrics,
+        )
+        yield runtime, db
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    """The core, for callers that never need the database itself."""
+    async with open_core(settings, clock) as (runtime, _):
+        yield runtime
+
+
+async def health_snapshot(runtime: Runtime, db: Database) -> Snapshot:
+    """What ``/healthz`` and ``/metrics`` report, read when asked."""
+    next_due = runtime.courier.next_due
+    lag = (runtime.clock.now() - next_due).total_seconds() if next_due is not None else 0.0
+    return Snapshot(
+        database_problem=await database_problem(db),
+        platform_problems=await runtime.status.problems(),
+        deliveries=await delivery_counts(db),
+        scheduler_lag=max(lag, 0.0),
+    )
+
+
+@asynccontextmanager
+async def health_server(runtime: Runtime, db: Database) -> AsyncIterator[HealthServer | None]:
+    """``/healthz`` and ``/metrics`` while the block runs, if ``REACHOUT_HEALTH_PORT`` is set."""
+    settings = runtime.settings
+    if settings.health_port is None:
+        yield None
+        return
+    server = HealthServer(
+        settings.health_host,
+        settings.health_port,
+        partial(health_snapshot, runtime, db),
+        runtime.metrics,
+    )
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 async def _console(settings: Settings, args: argparse.Namespace) -> int:
@@ -130,17 +230,41 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    async with open_store(settings, upgrade=False) as db:
-        before = await schema_version(db)
+    if args.check:
+        return await _migrate_check(settings)
+    async with open_store(settings, upgrade_schema=False) as db:
         try:
-            applied = await migrate(db)
+            done = await upgrade(db, __version__)
+        except (SchemaTooNew, UpgradeFailed, sqlite3.DatabaseError) as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+    _report_upgrade(settings, done, print_it=True)
+    if done.after == done.before:
+        print(f"{settings.database}: schema {done.before}, up to date")
+    return 0
+
+
+EXIT_PENDING = 1
+
+
+async def _migrate_check(settings: Settings) -> int:
+    """For deploy scripts: 0 when up to date, 1 when migrations are pending; changes nothing."""
+    if not settings.database.exists():
+        print(f"{settings.database}: does not exist yet; reachout migrate creates it")
+        return EXIT_PENDING
+    async with open_store(settings, upgrade_schema=False) as db:
+        try:
+            state = await pending(db)
         except (SchemaTooNew, sqlite3.DatabaseError) as problem:
             raise CliError(f"REACHOUT_DATABASE: {problem}") from None
-    if applied:
-        print(f"{settings.database}: schema {before} -> {applied[-1].number}")
-    else:
-        print(f"{settings.database}: schema {before}, up to date")
-    return 0
+    if not state.migrations:
+        print(f"{settings.database}: schema {state.version}, up to date")
+        return 0
+    names = ", ".join(m.name for m in state.migrations)
+    print(
+        f"{settings.database}: schema {state.version}, {len(state.migrations)} pending "
+        f"({names}); run reachout migrate"
+    )
+    return EXIT_PENDING
 
 
 def _backup_target(settings: Settings, path: str) -> Path:
@@ -157,7 +281,7 @@ def _backup_target(settings: Settings, path: str) -> Path:
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     target = _backup_target(settings, args.path)
-    async with open_store(settings, upgrade=False) as db:
+    async with open_store(settings, upgrade_schema=False) as db:
         db.backup_to(target)
     print(f"Backed up {settings.database} to {target}")
     return 0
@@ -197,24 +321,43 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             "the environment or .env (see .env.example). To try reachout without an account, "
             "run: reachout console"
         )
-    modules = [_platform(name) for name in wanted]
-    async with open_runtime(settings) as runtime:
-        log.info("starting %s", ", ".join(wanted))
-        wakeups = Wakeups(runtime.courier)
-        await wakeups.start()
-        serving = [asyncio.create_task(module.serve(runtime.port, settings)) for module in modules]
+    modules = {name: _platform(name) for name in wanted}
+    problems = []
+    for module in modules.values():
         try:
-            await _until_stopped(serving)
-        finally:
-            # Deliveries in flight finish while the platforms are still connected.
-            await wakeups.stop()
-            for task in serving:
-                task.cancel()
-            await asyncio.gather(*serving, return_exceptions=True)
-        for task in serving:
-            if not task.cancelled() and (error := task.exception()) is not None:
-                raise error
+            module.check_settings(settings)
+        except ConfigError as problem:
+            problems.append(str(problem))
+    if problems:
+        raise CliError("\n".join(problems))
+    async with open_core(settings) as (runtime, db), health_server(runtime, db):
+        log.info("starting %s", ", ".join(wanted))
+        await serve_platforms(runtime, modules)
     return 0
+
+
+async def serve_platforms(
+    runtime: Runtime, modules: dict[str, PlatformModule], backoff: Backoff = RETRY_BACKOFF
+) -> None:
+    """Wake-ups and every platform, until SIGINT or SIGTERM; retry a platform that fails."""
+    wakeups = Wakeups(runtime.courier)
+    await wakeups.start()
+    platforms = {
+        name: partial(module.serve, runtime.port, runtime.settings)
+        for name, module in modules.items()
+    }
+    serving = asyncio.create_task(supervise(platforms, runtime.status, backoff))
+    try:
+        await _until_stopped([serving])
+    finally:
+        # Deliveries in flight finish while the platforms are still connected.
+        await wakeups.stop()
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+    if not serving.cancelled() and (error := serving.exception()) is not None:
+        if isinstance(error, EveryPlatformRefused):
+            raise CliError(str(error)) from None
+        raise error
 
 
 async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
@@ -235,11 +378,109 @@ async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
                 loop.remove_signal_handler(signal_number)
 
 
+async def _health(settings: Settings, args: argparse.Namespace) -> int:
+    """For a container's HEALTHCHECK: ask the running bot's ``/healthz``; 0 only if healthy."""
+    if settings.health_port is None:
+        raise CliError(
+            "REACHOUT_HEALTH_PORT: not set, so the running bot serves no /healthz; set it "
+            "(e.g. 8080) for both the bot and this check",
+            status=1,
+        )
+    host = settings.health_host
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - listening everywhere: ask it locally
+        host = "127.0.0.1"
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{settings.health_port}{HEALTH_PATH}"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=HEALTH_CHECK_SECONDS)) as s,
+            s.get(url) as response,
+        ):
+            body = await response.json(content_type=None)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+        raise CliError(f"no answer from {url} ({type(error).__name__})", status=1) from None
+    if response.status == 200:
+        print(f"healthy: {', '.join(f'{k} {v}' for k, v in body['platforms'].items())}")
+        return 0
+    raise CliError(f"unhealthy: {'; '.join(body.get('problems', []))}", status=1)
+
+
+async def _doctor(settings: Settings, args: argparse.Namespace) -> int:
+    checks = settings_checks(settings, _unknown_setting_warnings())
+    checks += _database_checks(settings.database)
+    for name in PLATFORMS:
+        checks += await _platform(name).doctor(settings)
+    print(render(checks), end="")
+    return 1 if needs_fixing(checks) else 0
+
+
+def _doctor_without_settings(problem: ConfigError) -> int:
+    """A bad setting is a row of the table too; the checks that need settings wait for it."""
+    checks = [Check("settings", Status.FIX, str(problem))]
+    checks += [Check("settings", Status.WARN, w) for w in _unknown_setting_warnings()]
+    checks += [
+        Check(name, Status.OFF, "not checked: fix the settings first")
+        for name in ("database", *PLATFORMS)
+    ]
+    print(render(checks), end="")
+    return 1
+
+
+def _database_checks(path: Path) -> list[Check]:
+    """Integrity, schema version and WAL size, read-only; nothing is migrated here."""
+    if not path.exists():
+        return [
+            Check("database", Status.WARN, f"{path} does not exist yet; reachout run creates it")
+        ]
+    try:
+        report = inspect_database(path)
+    except sqlite3.DatabaseError as problem:
+        return [Check("database", Status.FIX, f"cannot use {path} as a database ({problem})")]
+    known = len(available_migrations())
+    wal = f"WAL {report.wal_bytes / 1024:.0f} KiB"
+    if report.integrity != "ok":
+        return [
+            Check(
+                "database",
+                Status.FIX,
+                f"{path} failed its integrity check ({report.integrity}); stop reachout and "
+                "restore the latest backup (docs/deploy.md)",
+            )
+        ]
+    if report.schema_version > known:
+        return [
+            Check(
+                "database",
+                Status.FIX,
+                f"{path} is at schema {report.schema_version}, newer than this reachout "
+                f"({known}); upgrade reachout",
+            )
+        ]
+    if report.schema_version < known:
+        pending_count = known - report.schema_version
+        return [
+            Check(
+                "database",
+                Status.WARN,
+                f"{path}: integrity ok, schema {report.schema_version} with {pending_count} "
+                f"migration(s) pending (applied after a backup at the next start, or run "
+                f"reachout migrate), {wal}",
+            )
+        ]
+    return [
+        Check(
+            "database",
+            Status.OK,
+            f"{path}: integrity ok, schema {report.schema_version} (up to date), {wal}",
+        )
+    ]
+
+
 async def _slack(settings: Settings, args: argparse.Namespace) -> int:
     if args.slack_command != "manifest":
-        raise CliError("usage: reachout slack manifest [--http URL]")
+        raise CliError("usage: reachout slack manifest [--http URL] [--format yaml|json]")
     slack: SlackModule = _adapter("slack")
-    print(slack.manifest_yaml(build_registry(), args.http), end="")
+    print(slack.manifest_text(build_registry(), args.http, args.format), end="")
     return 0
 
 
@@ -255,18 +496,37 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--as", dest="as_name", metavar="NAME", help="who you are at first")
     console.add_argument("--timezone", metavar="TZ", help="your IANA time zone")
     commands.add_parser("run", help="serve every platform whose credentials are set")
-    commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate = commands.add_parser(
+        "migrate", help="back up the database, then bring its schema up to date"
+    )
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="only say whether migrations are pending (exit status 1 if so); change nothing",
+    )
     backup = commands.add_parser("backup", help="copy the database safely, even while running")
     backup.add_argument("path", metavar="PATH", help="the new backup file")
     slack = commands.add_parser("slack", help="Slack set-up helpers")
     slack_commands = slack.add_subparsers(dest="slack_command", metavar="COMMAND")
     manifest = slack_commands.add_parser(
-        "manifest", help="print the Slack app manifest (YAML) for Create New App > From a manifest"
+        "manifest", help="print the Slack app manifest for Create New App > From a manifest"
+    )
+    manifest.add_argument(
+        "--format",
+        choices=("yaml", "json"),
+        default="yaml",
+        help="YAML (the default, with comments) or JSON",
     )
     manifest.add_argument(
         "--http",
         metavar="URL",
         help="the bot's public https URL, for HTTP mode (default: Socket Mode)",
+    )
+    commands.add_parser(
+        "doctor", help="check the settings, the database and each platform's credentials"
+    )
+    commands.add_parser(
+        "health", help="ask the running bot's /healthz (exit status 0 only if healthy)"
     )
     discord = commands.add_parser("discord", help="Discord helpers (see docs/discord.md)")
     discord_commands = discord.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -283,6 +543,8 @@ _HANDLERS = {
     "backup": _backup,
     "slack": _slack,
     "discord": _discord,
+    "doctor": _doctor,
+    "health": _health,
 }
 
 
@@ -295,16 +557,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(os.environ)
     except ConfigError as problem:
-        print(f"reachout: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    configure_logging(settings, interactive=args.command == "console")
+        if args.command == "doctor":
+            return _doctor_without_settings(problem)
+        return _fail(str(problem), EXIT_USAGE)
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        settings.secrets(),
+        interactive=args.command in ("console", "doctor", "health"),
+    )
     try:
+        if args.command != "doctor":  # the doctor shows them in its table instead
+            for warning in _unknown_setting_warnings():
+                log.warning("%s", warning)
         return asyncio.run(_HANDLERS[args.command](settings, args))
     except CliError as problem:
-        print(f"reachout: {problem}", file=sys.stderr)
-        return problem.status
+        return _fail(str(problem), problem.status)
     except ConfigError as problem:
-        print(f"reachout: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(problem), EXIT_USAGE)
     except KeyboardInterrupt:
         return 130
+
+
+def _fail(message: str, status: int) -> int:
+    """Each problem on its own line, as ``reachout: <setting>: <what to do>``."""
+    for line in message.splitlines():
+        print(f"reachout: {line}", file=sys.stderr)
+    return status
+
+
+def _unknown_setting_warnings() -> list[str]:
+    """A misspelt setting (``DISOCRD_TOKEN``) is a warning, not silently nothing."""
+    found = setting_names(os.environ, Path(".env"))
+    known = set(CORE_SETTINGS)
+    if found.keys() - known:
+        # Only now ask the adapters for their names: importing them costs half a second.
+        for name in PLATFORMS:
+            known.update(_platform(name).SETTINGS)
+    return unknown_settings(found, known)

@@ -6,18 +6,31 @@ Secrets are wrapped so that printing or logging the settings never shows them.
 
 from __future__ import annotations
 
-import logging
+import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.logs import LOG_FORMATS
 from bot.timezones import UnknownTimezone, require_timezone, system_timezone
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DEFAULT_DATABASE = "reachout.db"
+DEFAULT_HEALTH_HOST = "127.0.0.1"
+
+CORE_SETTINGS = (
+    "REACHOUT_DATABASE",
+    "REACHOUT_TIMEZONE",
+    "REACHOUT_LOG_LEVEL",
+    "REACHOUT_LOG_FORMAT",
+    "REACHOUT_HEALTH_HOST",
+    "REACHOUT_HEALTH_PORT",
+)
+"""The settings the core reads; each adapter lists its own beside its config."""
+SETTING_PREFIXES = ("REACHOUT_", "DISCORD_", "SLACK_")
 
 
 class ConfigError(Exception):
@@ -56,6 +69,10 @@ class Settings:
     timezone: str
     log_level: str
     values: Mapping[str, str] = field(repr=False, default_factory=dict)
+    log_format: str = "text"
+    health_host: str = DEFAULT_HEALTH_HOST
+    health_port: int | None = None
+    """Where ``/healthz`` and ``/metrics`` are served; None (the default) serves neither."""
 
     def secret(self, name: str) -> Secret | None:
         """The secret setting ``name``, wrapped so it never shows; None if unset."""
@@ -109,35 +126,55 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     log_level = values.get("REACHOUT_LOG_LEVEL", "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise ConfigError("REACHOUT_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
-    return Settings(database=database, timezone=timezone, log_level=log_level, values=values)
+    log_format = values.get("REACHOUT_LOG_FORMAT", "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError("REACHOUT_LOG_FORMAT", f"must be one of {', '.join(LOG_FORMATS)}")
+    return Settings(
+        database=database,
+        timezone=timezone,
+        log_level=log_level,
+        log_format=log_format,
+        health_host=values.get("REACHOUT_HEALTH_HOST", DEFAULT_HEALTH_HOST),
+        health_port=_health_port(values.get("REACHOUT_HEALTH_PORT")),
+        values=values,
+    )
 
 
-class RedactSecrets(logging.Filter):
-    """Replaces any secret value that slips into a log record with a placeholder."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self._secrets = secrets
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            if any(s in message for s in self._secrets):
-                for secret in self._secrets:
-                    message = message.replace(secret, "********")
-                record.msg, record.args = message, None
-        return True
+def _health_port(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError(
+            "REACHOUT_HEALTH_PORT",
+            f"{raw[:20]!r} is not a port number; use one from 1 to 65535, or leave it unset",
+        )
+    return int(raw)
 
 
-def configure_logging(settings: Settings, *, interactive: bool = False) -> None:
-    """Log to standard error; a terminal session only shows warnings unless asked for DEBUG."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(settings.secrets()))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    level = logging.getLevelName(settings.log_level)
-    if interactive and level > logging.DEBUG:
-        level = max(level, logging.WARNING)
-    root.setLevel(level)
-    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+def setting_names(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
+    """Names meant as reachout settings, and where each was found.
+
+    Every name in ``.env`` is meant for reachout; from the environment, those that start with
+    ``REACHOUT_``, ``DISCORD_`` or ``SLACK_``, or with a near miss of one (``DISOCRD_``).
+    """
+    found = {name: "the environment" for name in environ if _looks_like_a_setting(name)}
+    if env_file is not None and env_file.is_file():
+        found.update(dict.fromkeys(dotenv_values(env_file), str(env_file)))
+    return found
+
+
+def _looks_like_a_setting(name: str) -> bool:
+    prefix = name.split("_", 1)[0] + "_"
+    return bool(difflib.get_close_matches(prefix, SETTING_PREFIXES, n=1, cutoff=0.7))
+
+
+def unknown_settings(found: Mapping[str, str], known: Collection[str]) -> list[str]:
+    """A warning for each name that is no setting, naming the closest one: typos are silent."""
+    warnings = []
+    for name, where in sorted(found.items()):
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else "see .env.example for the settings"
+        warnings.append(f"{name} (in {where}) is not a reachout setting and is ignored; {hint}")
+    return warnings

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
 from bot.engine import Engine
+from bot.health.status import PlatformStatus, Probe
 from bot.invocation import Origin
 from bot.nudges.courier import Courier
 from bot.nudges.notifier import Notifier
@@ -23,19 +24,26 @@ from bot.replies import Reply
 
 class AdapterPort:
     """What an adapter may call: run commands, note workspaces, keep a little state of its
-    own, and connect its notifier so scheduled messages go out through it.
+    own, connect its notifier so scheduled messages go out through it, and say how its
+    connection is (for ``/healthz``).
 
     Attributes:
         registry: every command, for building native command lists, manifests and help.
     """
 
     def __init__(
-        self, engine: Engine, dispatcher: Dispatcher, registry: Registry, courier: Courier
+        self,
+        engine: Engine,
+        dispatcher: Dispatcher,
+        registry: Registry,
+        courier: Courier,
+        status: PlatformStatus,
     ) -> None:
         self.registry = registry
         self._engine = engine
         self._dispatcher = dispatcher
         self._courier = courier
+        self._status = status
 
     async def run(self, origin: Origin, path: str, raw: Mapping[str, object]) -> Reply:
         """Run a command whose arguments the platform already separated (native options)."""
@@ -64,6 +72,11 @@ class AdapterPort:
     def connect(self, notifier: Notifier) -> None:
         """Send scheduled messages for ``notifier.platform`` through it from now on."""
         self._courier.register(notifier)
+
+    def track_connection(self, platform: str, probe: Probe) -> None:
+        """The adapter is serving ``platform``; ``probe`` says, when asked, whether its
+        connection is up (None) or what is wrong."""
+        self._status.track(platform, probe)
 
     @asynccontextmanager
     async def scheduled_messages(self) -> AsyncIterator[None]:

@@ -12,6 +12,8 @@ from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
 from bot.config import Settings
 from bot.engine import Engine
+from bot.health.metrics import Metrics
+from bot.health.status import PlatformStatus
 from bot.nudges.courier import Courier
 from bot.nudges.ledger import Ledger
 from bot.port import AdapterPort
@@ -31,3 +33,6 @@ class Runtime:
     ledger: Ledger
     courier: Courier
     port: AdapterPort
+    status: PlatformStatus
+    """Each platform's connection, which the adapters report and ``/healthz`` shows."""
+    metrics: Metrics

@@ -3,11 +3,11 @@ member's dates are counted in, and the machine's own zone."""
 
 from __future__ import annotations
 
-import contextlib
-import os
+import warnings
 from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import tzlocal
 
 from bot.errors import UserError
 from bot.models import Cohort, Member
@@ -59,23 +59,22 @@ def zone(name: str) -> ZoneInfo:
 
 
 def system_timezone() -> str:
-    """The machine's zone (TZ, /etc/localtime or /etc/timezone), else UTC."""
-    candidates: list[str] = []
-    if tz := os.environ.get("TZ"):
-        candidates.append(tz.lstrip(":"))
-    localtime = Path("/etc/localtime")
-    if localtime.is_symlink():
-        target = str(localtime.resolve())
-        if "zoneinfo/" in target:
-            candidates.append(target.split("zoneinfo/", 1)[1])
-    with contextlib.suppress(OSError):
-        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
-    for candidate in candidates:
-        name = canonical_timezone(candidate)
-        if name is not None:
-            try:
-                ZoneInfo(name)
-            except ZoneInfoNotFoundError:
-                continue
-            return name
-    return "UTC"
+    """The machine's zone (TZ, the system's settings, Windows' registry), else UTC.
+
+    tzlocal knows every platform's way of configuring it, Windows' zone names included.
+    """
+    with warnings.catch_warnings():
+        # tzlocal warns about conflicting configuration; any zone it finds is checked below.
+        warnings.simplefilter("ignore")
+        try:
+            found = tzlocal.get_localzone_name()
+        except (LookupError, OSError, ValueError):
+            found = None
+    name = canonical_timezone(found) if found else None
+    if name is None:
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        return "UTC"
+    return name

@@ -14,7 +14,7 @@ from adapters.console import ConsoleSession
 from adapters.discord.client import ReachoutClient
 from adapters.discord.config import load_discord_config
 from adapters.slack.app import Identity, SlackAdapter
-from adapters.slack.manifest import manifest_yaml
+from adapters.slack.manifest import manifest_text
 from bot.commands.catalog import build_registry
 from bot.runtime import Runtime
 
@@ -76,7 +76,7 @@ async def test_slack_builds_an_app_answering_every_command(runtime: Runtime) -> 
         signing_secret="boot-check-secret",
     )
     try:
-        manifest = manifest_yaml(runtime.registry)
+        manifest = manifest_text(runtime.registry)
         for command in runtime.registry:
             assert f"command: /{command.name}" in manifest
         # bolt has no public listing of listeners: one for every slash command, three for Home.

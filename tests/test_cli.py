@@ -119,3 +119,32 @@ def test_migrate_and_backup(tmp_path: Path) -> None:
     again = reachout("backup", str(tmp_path / "copy.db"), cwd=tmp_path)
     assert again.returncode == 2
     assert "already exists" in again.stderr
+
+
+def test_a_misspelt_setting_is_a_warning_naming_the_closest_one(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DISOCRD_TOKEN=abc.def.ghi\nREACHOUT_LOG_LEVEL=INFO\nSLACK_BOT_TOKEN=\n"
+    )
+    result = reachout(
+        "migrate", cwd=tmp_path, env={"REACHOUT_DATABSE": "other.db", "SLACK_WEBHOOK": "x"}
+    )
+    assert result.returncode == 0, result.stderr
+    warnings = [line.split(" WARNING reachout: ", 1)[1] for line in result.stderr.splitlines()]
+    assert warnings == [
+        "DISOCRD_TOKEN (in .env) is not a reachout setting and is ignored; "
+        "did you mean DISCORD_TOKEN?",
+        "REACHOUT_DATABSE (in the environment) is not a reachout setting and is ignored; "
+        "did you mean REACHOUT_DATABASE?",
+        "SLACK_WEBHOOK (in the environment) is not a reachout setting and is ignored; "
+        "see .env.example for the settings",
+    ]
+    assert "abc.def.ghi" not in result.stderr
+    assert (tmp_path / "reachout.db").exists()  # the misspelt database setting did nothing
+
+
+def test_every_setting_in_env_example_is_known(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text(encoding="utf-8"))
+    result = reachout("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr

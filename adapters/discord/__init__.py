@@ -4,7 +4,8 @@
 invite-url`` calls :func:`invite_url`. Importing this package connects to nothing.
 """
 
+from adapters.discord.config import SETTINGS
 from adapters.discord.notifier import DiscordNotifier
-from adapters.discord.service import invite_url, serve
+from adapters.discord.service import check_settings, doctor, invite_url, serve
 
-__all__ = ["DiscordNotifier", "invite_url", "serve"]
+__all__ = ["SETTINGS", "DiscordNotifier", "check_settings", "doctor", "invite_url", "serve"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -53,12 +54,27 @@ class ReachoutClient(discord.Client):
             self, port.registry, self.runner.run, self.runner.on_tree_error
         )
         self.notifier = DiscordNotifier(self)
+        self.on_login: Callable[[], None] | None = None
         self.sync_task: asyncio.Task[list[int | None]] | None = None
         self.known_workspaces: set[int] = set()
 
     async def setup_hook(self) -> None:
         """After login: sync commands in the background, so start-up never waits on it."""
+        if self.on_login is not None:
+            self.on_login()
         self.sync_task = asyncio.create_task(self._sync(), name="discord-command-sync")
+
+    async def connection_problem(self) -> str | None:
+        """For ``/healthz``: None while the gateway connection is open and identified.
+
+        Interactions flow from READY on; discord.py's own readiness waits for every server
+        to arrive first, which says nothing about whether members can use the bot.
+        """
+        if self.user is None:
+            return "connecting to Discord's gateway"
+        if self.ws is None or not self.ws.open:
+            return "disconnected from Discord's gateway; reconnecting"
+        return None
 
     async def _sync(self) -> list[int | None]:
         assert self.application_id is not None

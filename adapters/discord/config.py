@@ -17,6 +17,15 @@ import yarl
 
 from bot.config import ConfigError, Secret, Settings
 
+SETTINGS = (
+    "DISCORD_TOKEN",
+    "DISCORD_APPLICATION_ID",
+    "DISCORD_GUILD_IDS",
+    "DISCORD_API_BASE_URL",
+    "DISCORD_GATEWAY_URL",
+)
+"""Every setting this adapter reads, for the warning about unknown ones."""
+
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 _SNOWFLAKE = re.compile(r"^[1-9][0-9]{5,19}$")

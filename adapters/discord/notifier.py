@@ -46,7 +46,7 @@ def nonce_for(key: str) -> str:
 
 
 class DiscordNotifier:
-    """Implements ``bot.notify.Notifier`` with a connected ``discord.Client``."""
+    """Implements ``bot.nudges.notifier.Notifier`` with a connected ``discord.Client``."""
 
     platform = "discord"
     idempotency_window: timedelta | None = timedelta(minutes=2)

@@ -12,6 +12,18 @@ from urllib.parse import urlsplit
 
 from bot.config import ConfigError, Secret, Settings
 
+SETTINGS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_API_BASE_URL",
+    "REACHOUT_HTTP_HOST",
+    "REACHOUT_HTTP_PORT",
+)
+"""Every setting this adapter reads, for the warning about unknown ones."""
+CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET")
+"""The settings any of which means Slack is meant to run."""
+
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 DEFAULT_HTTP_HOST = "127.0.0.1"
 DEFAULT_HTTP_PORT = 3000

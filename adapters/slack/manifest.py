@@ -7,12 +7,18 @@ for admins and time zones) and ``files:write`` (data exports sent by DM).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
+import yaml
+
 from adapters.slack.config import EVENTS_PATH
-from adapters.slack.yaml_writer import Value, to_yaml
 from bot.commands.registry import Command, Registry
 from bot.config import ConfigError
+
+Value = str | int | bool | None | Mapping[str, "Value"] | Sequence["Value"]
+FORMATS = ("yaml", "json")
 
 APP_NAME = "reachout"
 DESCRIPTION = "Log informational-interview outreach in five seconds; keep going together."
@@ -95,11 +101,32 @@ def build_manifest(registry: Registry, http_url: str | None = None) -> dict[str,
     }
 
 
-def manifest_yaml(registry: Registry, http_url: str | None = None) -> str:
-    """``reachout slack manifest``: the manifest as YAML, for Slack's "From a manifest"."""
+class _IndentedDumper(yaml.SafeDumper):
+    """Block style with lists indented under their key, as Slack's own examples show them."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def manifest_text(registry: Registry, http_url: str | None = None, fmt: str = "yaml") -> str:
+    """``reachout slack manifest``: YAML (with a header saying how to use it) or JSON.
+
+    Slack's "From a manifest" dialog takes either; JSON suits scripts and the App Manifest API.
+    """
+    manifest = build_manifest(registry, http_url)
+    if fmt == "json":
+        return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     mode = f"HTTP mode, requests to {events_url(http_url)}" if http_url else "Socket Mode"
     header = (
         f"# reachout's Slack app manifest ({mode}).\n"
         "# Create the app at https://api.slack.com/apps > Create New App > From a manifest.\n"
     )
-    return header + to_yaml(build_manifest(registry, http_url))
+    body = yaml.dump(
+        manifest,
+        Dumper=_IndentedDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=10_000,  # never fold a long description across lines
+    )
+    return header + body

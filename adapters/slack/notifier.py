@@ -1,6 +1,6 @@
 """Receipt to Slack for scheduled messages and public replies: channel posts and DMs.
 
-Implements ``bot.notify.Notifier``. Slack has no idempotency key for ``chat.postMessage``,
+Implements ``bot.nudges.notifier.Notifier``. Slack has no idempotency key for ``chat.postMessage``,
 so ``idempotency_window`` is None and a failure is transient only when the message certainly
 did not go out: Slack refused it before doing anything (rate limited, unavailable), or no
 connection was made. An outcome that might hide a posted message (a 5xx, a dropped

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
@@ -13,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from adapters.slack.config import EVENTS_PATH, HEALTH_PATH
 from adapters.slack.notifier import failure_of
 from bot.config import ConfigError
+from bot.errors import PlatformUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,10 @@ class Listener(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
+
+    async def connection_problem(self) -> str | None:
+        """For ``/healthz``: None while Slack can reach the bot this way."""
+        ...
 
 
 class HttpListener:
@@ -68,6 +74,10 @@ class HttpListener:
             await self._runner.cleanup()
             self._runner = None
 
+    async def connection_problem(self) -> str | None:
+        """Listening is all this side can know: Slack's requests come to us."""
+        return None if self._runner is not None else "not listening for Slack's requests"
+
 
 async def _health(request: web.Request) -> web.Response:
     """For load balancers and uptime checks: the process is up and serving."""
@@ -96,6 +106,12 @@ class SocketListener:
                 f"Slack refused it ({failure_of(error)}); create an app-level token with the "
                 "connections:write scope under Basic Information",
             ) from None
+        except (aiohttp.ClientError, OSError, TimeoutError) as error:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            raise PlatformUnreachable(
+                f"cannot open a Socket Mode connection ({type(error).__name__}); check this "
+                "machine's network and DNS, any proxy, and https://slack-status.com"
+            ) from None
         await handler.connect_async()  # type: ignore[no-untyped-call]
         self._handler = handler
 
@@ -103,3 +119,9 @@ class SocketListener:
         if self._handler is not None:
             await self._handler.close_async()  # type: ignore[no-untyped-call]
             self._handler = None
+
+    async def connection_problem(self) -> str | None:
+        """None while the WebSocket is open and answering pings."""
+        if self._handler is not None and await self._handler.client.is_connected():
+            return None
+        return "disconnected from Slack's Socket Mode; reconnecting"

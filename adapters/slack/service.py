@@ -19,10 +19,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.pacing import KeyedPacer
 from adapters.slack.app import Identity, SlackAdapter
 from adapters.slack.commands import ACK_BUDGET_SECONDS
-from adapters.slack.config import EVENTS_PATH, Mode, SlackConfig, load_config
+from adapters.slack.config import CREDENTIALS, EVENTS_PATH, Mode, SlackConfig, load_config
+from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.notifier import failure_of
 from adapters.slack.server import HttpListener, Listener, SocketListener
 from bot.config import ConfigError, Settings
+from bot.doctor import Check, Status
+from bot.errors import PlatformUnreachable
 from bot.port import AdapterPort
 
 log = logging.getLogger(__name__)
@@ -34,6 +37,11 @@ RATE_LIMIT_RETRIES = 3
 _TOKEN_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 )
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse malformed Slack settings before anything connects."""
+    load_config(settings)
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,28 @@ def web_client(config: SlackConfig, session: aiohttp.ClientSession) -> AsyncWebC
     )
 
 
-async def identify(client: AsyncWebClient, config: SlackConfig) -> Identity:
-    """``auth.test``: proves the token before we listen, and names the workspace and bot."""
+@dataclass(frozen=True)
+class Verified:
+    """What ``auth.test`` said: who the token is, and the scopes the app lacks."""
+
+    identity: Identity
+    missing_scopes: tuple[str, ...]
+
+    @property
+    def scope_advice(self) -> str:
+        """One line for the log or ``reachout doctor``; empty when no scope is missing."""
+        if not self.missing_scopes:
+            return ""
+        return (
+            f"the app lacks the scope(s) {', '.join(self.missing_scopes)}; add them under "
+            "OAuth & Permissions (or recreate the app from `reachout slack manifest`), "
+            "reinstall it to the workspace, and restart"
+        )
+
+
+async def identify(client: AsyncWebClient, config: SlackConfig) -> Verified:
+    """``auth.test``: proves the token before we listen, names the workspace and bot, and
+    reads the scopes the token was granted (Slack sends them in ``X-OAuth-Scopes``)."""
     try:
         response = await client.auth_test()
     except SlackApiError as error:
@@ -78,18 +106,25 @@ async def identify(client: AsyncWebClient, config: SlackConfig) -> Identity:
             "SLACK_API_BASE_URL",
             f"the Web API at {config.api_base_url} answered auth.test with {reason}",
         ) from None
-    except (aiohttp.ClientError, TimeoutError) as error:
-        raise ConfigError(
-            "SLACK_API_BASE_URL",
-            f"cannot reach Slack's Web API at {config.api_base_url} ({type(error).__name__})",
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        raise PlatformUnreachable(
+            f"cannot reach Slack's Web API at {config.api_base_url} ({type(error).__name__}); "
+            "check this machine's network and DNS, any proxy, and https://slack-status.com"
         ) from None
-    return Identity(
+    headers = {name.lower(): value for name, value in response.headers.items()}
+    granted = headers.get("x-oauth-scopes")
+    missing: tuple[str, ...] = ()
+    if granted is not None:
+        have = {scope.strip() for scope in str(granted).split(",")}
+        missing = tuple(scope for scope in BOT_SCOPES if scope not in have)
+    identity = Identity(
         team_id=str(response["team_id"]),
         team_name=str(response.get("team") or response["team_id"]),
         bot_user_id=str(response.get("user_id") or ""),
         bot_id=str(response.get("bot_id") or ""),
         bot_name=str(response.get("user") or "reachout"),
     )
+    return Verified(identity, missing)
 
 
 @asynccontextmanager
@@ -113,7 +148,10 @@ async def running(
     config = load_config(settings)
     async with aiohttp.ClientSession() as session:
         client = web_client(config, session)
-        identity = await identify(client, config)
+        verified = await identify(client, config)
+        identity = verified.identity
+        if verified.missing_scopes:
+            log.warning("slack: %s", verified.scope_advice)
         signing_secret = config.signing_secret.value if config.signing_secret else None
         adapter = SlackAdapter(
             port,
@@ -130,6 +168,7 @@ async def running(
         else:
             listener = HttpListener(adapter.app, config.http_host, config.http_port)
         await listener.start()
+        port.track_connection("slack", listener.connection_problem)
         port.connect(adapter.notifier)
         where = f"at {listener.url}{EVENTS_PATH}" if listener.url else "in Socket Mode"
         log.info("Slack: serving team %s as @%s %s", identity.team_id, identity.bot_name, where)
@@ -144,3 +183,60 @@ async def serve(port: AdapterPort, settings: Settings) -> None:
     """Serve Slack until cancelled; bad settings raise ``ConfigError`` before connecting."""
     async with running(port, settings):
         await asyncio.Event().wait()
+
+
+async def doctor(settings: Settings) -> list[Check]:
+    """``reachout doctor``: the settings, ``auth.test`` and its scopes, and the app token."""
+    if not any(settings.secret(name) for name in CREDENTIALS):
+        return [Check("slack", Status.OFF, "not configured; see docs/slack.md to use Slack")]
+    try:
+        config = load_config(settings)
+    except ConfigError as problem:
+        return [Check("slack", Status.FIX, str(problem))]
+    async with aiohttp.ClientSession() as session:
+        try:
+            verified = await identify(web_client(config, session), config)
+        except (ConfigError, PlatformUnreachable) as problem:
+            return [Check("slack", Status.FIX, str(problem))]
+        who = verified.identity
+        rows = [
+            Check(
+                "slack",
+                Status.OK,
+                f"bot token accepted: workspace {who.team_name} ({who.team_id}) as @{who.bot_name}",
+            )
+        ]
+        if verified.missing_scopes:
+            rows.append(Check("slack", Status.FIX, f"SLACK_BOT_TOKEN: {verified.scope_advice}"))
+        rows.append(await _mode_check(config, session))
+    return rows
+
+
+async def _mode_check(config: SlackConfig, session: aiohttp.ClientSession) -> Check:
+    """Socket Mode: the app token opens a connection URL. HTTP mode: where to point Slack."""
+    if config.mode is Mode.HTTP:
+        return Check(
+            "slack",
+            Status.OK,
+            f"HTTP mode: listening on {config.http_host}:{config.http_port}; Slack must reach "
+            f"it at https://<your host>{EVENTS_PATH} through your TLS proxy",
+        )
+    assert config.app_token is not None
+    client = AsyncWebClient(
+        token=config.app_token.value,
+        base_url=config.api_base_url,
+        session=session,
+        timeout=WEB_API_TIMEOUT_SECONDS,
+    )
+    try:
+        await client.apps_connections_open(app_token=config.app_token.value)
+    except SlackApiError as error:
+        return Check(
+            "slack",
+            Status.FIX,
+            f"SLACK_APP_TOKEN: Slack refused it ({failure_of(error)}); create an app-level "
+            "token with the connections:write scope under Basic Information",
+        )
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        return Check("slack", Status.FIX, f"cannot open Socket Mode ({type(error).__name__})")
+    return Check("slack", Status.OK, "Socket Mode: app token accepted")

@@ -7,7 +7,9 @@ gets a short private reply; user mistakes are explained, everything else is logg
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from bot.commands.parser import parse
 from bot.commands.registry import Args, Command, Registry
@@ -21,6 +23,22 @@ log = logging.getLogger(__name__)
 APOLOGY = (
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 )
+
+
+UNKNOWN = "unknown"
+"""The command label when the input named no command reachout knows."""
+
+
+@dataclass(frozen=True)
+class Handled:
+    """One command run, for logs and metrics; never its arguments, which may be private."""
+
+    command: str
+    outcome: str
+    """ok, refused (the user's mistake), denied (organisers only) or failed (our fault)."""
+    platform: str
+    workspace: str
+    seconds: float
 
 
 def refusal(message: str) -> Reply:
@@ -48,44 +66,62 @@ def convert(command: Command, raw: Mapping[str, object]) -> Args:
 
 
 class Dispatcher:
-    """Turns an adapter's input into a ``Reply``."""
+    """Turns an adapter's input into a ``Reply``, and tells ``on_handled`` how it went."""
 
-    def __init__(self, engine: Engine, registry: Registry) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        on_handled: Callable[[Handled], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.registry = registry
+        self.on_handled = on_handled
 
     async def run_text(self, origin: Origin, line: str) -> Reply:
         """A command typed as one line of text (Slack, console)."""
+        started = time.perf_counter()
         try:
             parsed = parse(self.registry, line)
             args = convert(parsed.command, parsed.raw)
         except UserError as problem:
+            words = line[:100].split(maxsplit=1)
+            named = self.registry.get(words[0].removeprefix("/")) if words else None
+            self._handled(origin, named.name if named else UNKNOWN, "refused", started)
             return refusal(str(problem))
-        return await self._invoke(origin, parsed.command, args)
+        return await self._invoke(origin, parsed.command, args, started)
 
     async def run(self, origin: Origin, path: str, raw: Mapping[str, object]) -> Reply:
         """A command with its arguments already separated (Discord's native options)."""
+        started = time.perf_counter()
         command = self.registry.find(path)
         if command is None or command.handler is None:
+            self._handled(origin, UNKNOWN, "refused", started)
             return refusal(f"I don't know the command `/{path}`. Type `/help` to see them all.")
         try:
             args = convert(command, raw)
         except UserError as problem:
+            self._handled(origin, command.path, "refused", started)
             return refusal(str(problem))
-        return await self._invoke(origin, command, args)
+        return await self._invoke(origin, command, args, started)
 
-    async def _invoke(self, origin: Origin, command: Command, args: Args) -> Reply:
+    async def _invoke(self, origin: Origin, command: Command, args: Args, started: float) -> Reply:
         assert command.handler is not None
+        outcome = "failed"
         try:
             invocation = await self.engine.resolve(origin)
             if command.organizer_only and not await self.engine.is_organizer(invocation):
+                outcome = "denied"
                 return refusal(
                     f"`/{command.path}` is for the cohort's organizers. Ask one of them, or a "
                     "server or workspace admin, to run it or to add you with "
                     "`/cohort organizers add:@you`."
                 )
-            return await command.handler(self.engine, invocation, args)
+            reply = await command.handler(self.engine, invocation, args)
+            outcome = "ok"
+            return reply
         except UserError as problem:
+            outcome = "refused"
             return refusal(str(problem))
         except Exception:
             log.exception(
@@ -96,3 +132,27 @@ class Dispatcher:
                 origin.user_id,
             )
             return refusal(APOLOGY)
+        finally:
+            self._handled(origin, command.path, outcome, started)
+
+    def _handled(self, origin: Origin, command: str, outcome: str, started: float) -> None:
+        """One log line per command, with the fields JSON logs carry; then the metrics."""
+        handled = Handled(
+            command, outcome, origin.platform, origin.workspace_id, time.perf_counter() - started
+        )
+        log.info(
+            "/%s %s in %.0f ms (%s, workspace %s)",
+            handled.command,
+            handled.outcome,
+            handled.seconds * 1000,
+            handled.platform,
+            handled.workspace,
+            extra={
+                "platform": handled.platform,
+                "workspace": handled.workspace,
+                "command": handled.command,
+                "duration": round(handled.seconds, 6),
+            },
+        )
+        if self.on_handled is not None:
+            self.on_handled(handled)

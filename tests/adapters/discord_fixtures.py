@@ -83,5 +83,5 @@ def message_text(message: Mapping[str, Any] | None) -> str:
 def with_registry(runtime: Runtime, registry: Registry) -> Runtime:
     """The same core serving a different command set (a new release's commands)."""
     dispatcher = Dispatcher(runtime.engine, registry)
-    port = AdapterPort(runtime.engine, dispatcher, registry, runtime.courier)
+    port = AdapterPort(runtime.engine, dispatcher, registry, runtime.courier, runtime.status)
     return replace(runtime, registry=registry, dispatcher=dispatcher, port=port)

@@ -17,6 +17,7 @@ from adapters.slack.config import Mode, load_config
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.errors import PlatformUnreachable
 from bot.runtime import Runtime
 from tests.adapters.conftest import SIGNING_SECRET, slack_env
 from tests.fakes.slack import DEFAULT_APP_TOKEN, DEFAULT_BOT_TOKEN, FakeSlack
@@ -160,14 +161,23 @@ async def test_reachout_run_with_a_token_slack_refuses_prints_one_line(
 
 
 @pytest.mark.parametrize(
-    ("base", "problem"),
+    ("base", "error", "problem"),
     [
-        ("/nowhere/", "SLACK_API_BASE_URL: the Web API at .* answered auth.test with http_404"),
-        ("closed port", "SLACK_API_BASE_URL: cannot reach Slack's Web API at"),
+        (
+            "/nowhere/",
+            ConfigError,
+            "SLACK_API_BASE_URL: the Web API at .* answered auth.test with http_404",
+        ),
+        ("closed port", PlatformUnreachable, "cannot reach Slack's Web API at .* check this"),
     ],
 )
 async def test_a_wrong_api_base_url_is_one_clear_error(
-    base: str, problem: str, fake: FakeSlack, clock: ManualClock, tmp_path: Path
+    base: str,
+    error: type[Exception],
+    problem: str,
+    fake: FakeSlack,
+    clock: ManualClock,
+    tmp_path: Path,
 ) -> None:
     env = slack_env(fake, "socket", tmp_path / "reachout.db")
     if base == "closed port":
@@ -179,7 +189,7 @@ async def test_a_wrong_api_base_url_is_one_clear_error(
     settings = load_settings(env, env_file=None)
 
     async with open_runtime(settings, clock) as runtime:
-        with pytest.raises(ConfigError, match=problem):
+        with pytest.raises(error, match=problem):
             await serve(runtime.port, runtime.settings)
 
 

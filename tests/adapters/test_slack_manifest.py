@@ -10,11 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from hypothesis import given
-from hypothesis import strategies as st
 
-from adapters.slack.manifest import BOT_SCOPES, build_manifest, manifest_yaml
-from adapters.slack.yaml_writer import to_yaml
+from adapters.slack.manifest import BOT_SCOPES, build_manifest, manifest_text
 from bot.commands.catalog import build_registry
 from tests.fakes.slack_model import BOT_SCOPES as FAKE_INSTALL_SCOPES
 
@@ -124,22 +121,23 @@ def test_a_url_slack_would_not_call_is_one_clear_line(
 def test_manifest_yaml_is_what_the_cli_prints(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
     _, printed, _ = print_manifest(cli, capsys, "--http", PUBLIC_URL)
 
-    assert printed == manifest_yaml(build_registry(), PUBLIC_URL)
+    assert printed == manifest_text(build_registry(), PUBLIC_URL)
 
 
-TEXT = st.text(st.characters(codec="utf-8"), max_size=30)  # any text but lone surrogates
-KEYS = st.builds(str.__add__, st.sampled_from("ab_"), st.text("ab_01", max_size=5))
-LEAF = st.one_of(TEXT, st.booleans(), st.integers(), st.none())
-VALUES = st.recursive(
-    LEAF,
-    lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.dictionaries(KEYS, children, max_size=4),
-    ),
-    max_leaves=8,
-)
+def test_the_manifest_as_json_is_the_same_manifest(
+    cli: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, printed, _ = print_manifest(cli, capsys, "--format", "json", "--http", PUBLIC_URL)
+
+    assert status == 0
+    assert json.loads(printed) == build_manifest(build_registry(), PUBLIC_URL)
 
 
-@given(st.dictionaries(KEYS, VALUES, max_size=4))
-def test_the_yaml_writer_round_trips_any_text_and_nesting(document: dict[str, Any]) -> None:
-    assert yaml.safe_load(to_yaml(document)) == (document or None)
+def test_an_unknown_format_is_one_clear_line(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli(["slack", "manifest", "--format", "toml"])
+    err = capsys.readouterr().err
+
+    assert exited.value.code == 2
+    assert "invalid choice: 'toml'" in err
+    assert "Traceback" not in err

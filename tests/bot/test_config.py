@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import pytest
+import tzlocal
 
-from bot.config import ConfigError, RedactSecrets, Secret, load_settings
+from bot.config import ConfigError, Secret, load_settings
+from bot.logs import Redactor
 
 
 def test_defaults_need_nothing_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,9 +60,24 @@ def test_secrets_never_show_in_reprs() -> None:
     assert "super-secret-token" not in str(settings.secret("DISCORD_TOKEN"))
 
 
-def test_log_records_that_contain_a_secret_are_redacted() -> None:
-    record = logging.LogRecord(
-        "x", logging.INFO, __file__, 1, "token is %s", ("abcdefgh123",), None
+def test_secrets_and_anything_token_shaped_are_redacted() -> None:
+    redact = Redactor(["abcdefgh123", "abcdefgh123456"])
+    assert redact("token is abcdefgh123456, or abcdefgh123") == "token is ********, or ********"
+    assert redact("xoxb-1234-5678-abcdefgh and xapp-1-A0-42-beef") == "******** and ********"
+    assert redact("Authorization: Bot MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbcDe.abcdefghijklmnop") == (
+        "Authorization: Bot ********"
     )
-    RedactSecrets(["abcdefgh123"]).filter(record)
-    assert record.getMessage() == "token is ********"
+    assert redact("nothing secret here: reachout.db") == "nothing secret here: reachout.db"
+
+
+def test_without_a_setting_the_zone_is_the_machines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/Chicago")
+    tzlocal.reload_localzone()
+    try:
+        settings = load_settings({"REACHOUT_DATABASE": str(tmp_path / "r.db")}, env_file=None)
+    finally:
+        monkeypatch.delenv("TZ")
+        tzlocal.reload_localzone()
+    assert settings.timezone == "America/Chicago"

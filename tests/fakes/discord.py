@@ -1079,14 +1079,17 @@ class FakeDiscord:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Bind 127.0.0.1 on an ephemeral port and start serving."""
+    async def start(self, port: int = 0) -> None:
+        """Bind 127.0.0.1 on ``port`` (by default an ephemeral one) and start serving.
+
+        Starting again on the port of a closed fake brings "Discord" back after an outage.
+        """
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_route("*", "/api/v{version:\\d+}/{tail:.*}", self._serve)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
 

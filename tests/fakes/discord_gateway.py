@@ -152,6 +152,9 @@ class GatewayServer:
         self.compress = compress
         self.sessions: list[GatewaySession] = []
         self._known_sessions: dict[str, GatewaySession] = {}
+        self.refusing = False
+        """While set, new connections get HTTP 503, as during a Discord gateway outage."""
+        self.refused = 0
 
     def current(self) -> GatewaySession | None:
         """The most recent ready, open session: where Discord would deliver events now."""
@@ -168,6 +171,10 @@ class GatewayServer:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """aiohttp handler for ``GET /gateway``: runs one session until the socket closes."""
+        if self.refusing:
+            self.refused += 1
+            await self._world.gateway_changed()
+            return web.Response(status=503, text="gateway unavailable")
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
         query = dict(request.query)

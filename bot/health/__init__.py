@@ -1,0 +1,1 @@
+"""Health and metrics: what each platform's connection is doing, and ``/healthz``, ``/metrics``."""

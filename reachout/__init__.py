@@ -1,0 +1,1 @@
+"""``python -m reachout``: the same command line as ``reachout`` and ``python -m bot``."""

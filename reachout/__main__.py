@@ -1,0 +1,7 @@
+"""``python -m reachout`` runs the ``reachout`` command line."""
+
+import sys
+
+from bot.cli import main
+
+sys.exit(main())
