@@ -98,6 +98,7 @@ class Courier:
             outcomes = await asyncio.gather(
                 *(self._deliver(job, is_new=job.claim.key not in plan.known) for job in plan.send)
             )
+            await self._record_digested(plan, outcomes, now)
             await self._record_clock_checks(plan, outcomes, now)
             self._plan_next_wake(plan, outcomes, now)
             self._quiet_version = None if plan.open_rows or plan.send else version
@@ -122,6 +123,19 @@ class Courier:
                 plural(skipped, "nudge or reminder was", "nudges or reminders were"),
             )
         await self._expire_orphans(plan, now)
+
+    async def _record_digested(self, plan: Plan, outcomes: list[Outcome], now: datetime) -> None:
+        """Record the missed reminders a settled digest summed up, so none is sent alone."""
+        for job, outcome in zip(plan.send, outcomes, strict=True):
+            if outcome.status is DeliveryStatus.RETRYING:
+                continue
+            for reminder in plan.digests.get(job.claim.key, []):
+                await self.ledger.record(
+                    reminder.claim,
+                    DeliveryStatus.SKIPPED,
+                    f"{MISSED}; summed up in {job.claim.key}",
+                    now,
+                )
 
     async def _record_clock_checks(
         self, plan: Plan, outcomes: list[Outcome], now: datetime

@@ -4,6 +4,10 @@ The planner only reads. From the ledger and the data it finds the nudges whose t
 come, the follow-up reminders whose milestone has passed and the deliveries waiting for a
 retry, and sorts each into a decision: send it, send it again, give it up as unconfirmed,
 or record it as missed. The courier carries the decisions out.
+
+A nudge missed while the bot was down past the grace window is recorded as missed. Missed
+reminders are not dropped: each member gets them together in one digest on their next
+business morning, and each contact's clock is looked at again then.
 """
 
 from __future__ import annotations
@@ -11,17 +15,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import Enum, auto
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
-from bot.followups import Milestone, Step, milestones
-from bot.models import Cohort, Workspace
+from bot.followups import MORNING, Milestone, Step, milestones
+from bot.models import Cohort, Member, Workspace
 from bot.nudges.calendar import latest_due, nudge_key, upcoming
 from bot.nudges.kinds import DeliveryKind
 from bot.nudges.ledger import Claim, ClockCandidate, DeliveryStatus, Ledger, LedgerEntry
 from bot.nudges.notifier import Notifier
 from bot.nudges.posts import render_nudge
-from bot.nudges.reminders import reminder_key, reminder_reply
-from bot.periods import local_date
+from bot.nudges.reminders import digest_key, digest_reply, reminder_key, reminder_reply
+from bot.periods import add_business_days, is_business_day, local_date, local_to_utc
 from bot.replies import Reply
 from bot.store import Store
 from bot.timezones import member_timezone, zone
@@ -30,6 +36,20 @@ CLOCK_BATCH = 2000
 """Most follow-up clocks looked at in one wake; the rest wait a second for the next."""
 DISCONNECTED_RECHECK = timedelta(hours=1)
 """When to look again at the clocks of a platform that is not connected."""
+
+
+class Verdict(Enum):
+    """What to do about one delivery found due."""
+
+    SEND = auto()
+    NOTHING = auto()
+    """Already sent, or waiting for its retry time."""
+    GIVE_UP = auto()
+    """Interrupted at a moment the platform can no longer deduplicate: never repeated."""
+    OUT_OF_TIME = auto()
+    """Retried until its grace window ended: failed."""
+    MISSED = auto()
+    """Due while the bot was not running, and now past its grace window."""
 
 
 class SkipDelivery(Exception):
@@ -50,6 +70,15 @@ class Job:
     contact_id: int | None = None
 
 
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder job with the clock it came from, for the digest if it is missed."""
+
+    job: Job
+    candidate: ClockCandidate
+    milestone: Milestone
+
+
 @dataclass
 class Plan:
     """What one wake found, sorted by what to do about it.
@@ -57,8 +86,11 @@ class Plan:
     ``send`` holds jobs to deliver now; ``known`` the keys of those already in the ledger
     (retries), the others must be claimed first. ``give_up`` holds sends interrupted at a
     moment the platform can no longer deduplicate, ``late`` jobs past their grace window
-    (with whether the ledger knows them). ``checks`` says when each follow-up clock looked
-    at needs its next look, ``upcoming`` when anything else falls due.
+    (with whether the ledger knows them). ``digests`` maps each digest job in ``send`` to
+    the missed reminders it sums up, recorded once the digest is settled (one waiting for a
+    retry is planned again, with them, on the wake that retries it). ``checks`` says when
+    each follow-up clock looked at needs its next look, ``upcoming`` when anything else
+    falls due.
     """
 
     open_rows: dict[str, LedgerEntry]
@@ -67,6 +99,7 @@ class Plan:
     send: list[Job] = field(default_factory=list)
     give_up: list[LedgerEntry] = field(default_factory=list)
     late: list[tuple[Job, bool]] = field(default_factory=list)
+    digests: dict[str, list[Job]] = field(default_factory=dict)
     checks: dict[int, datetime | None] = field(default_factory=dict)
     upcoming: list[datetime] = field(default_factory=list)
 
@@ -92,16 +125,30 @@ class Planner:
             if r.status is DeliveryStatus.RETRYING and r.next_attempt_at is not None
         )
         jobs = await self._nudge_jobs(now, notifiers, plan.upcoming)
-        jobs += await self._reminder_jobs(now, notifiers, plan.checks)
+        reminders = {
+            r.job.claim.key: r for r in await self._reminder_jobs(now, notifiers, plan.checks)
+        }
+        jobs += [r.job for r in reminders.values()]
         plan.due_keys = {job.claim.key for job in jobs}
         plan.known = await self.ledger.existing([job.claim.key for job in jobs])
+        missed: dict[int, list[DueReminder]] = {}
         for job in jobs:
-            self._decide(plan, job, now, notifiers)
+            verdict = self._decide(plan, job, now, notifiers)
+            if verdict is Verdict.SEND:
+                plan.send.append(job)
+            elif verdict is Verdict.GIVE_UP:
+                plan.give_up.append(plan.open_rows[job.claim.key])
+            elif verdict is Verdict.MISSED and job.claim.key in reminders:
+                reminder = reminders[job.claim.key]
+                missed.setdefault(reminder.candidate.member.id, []).append(reminder)
+            elif verdict is not Verdict.NOTHING:
+                plan.late.append((job, verdict is Verdict.OUT_OF_TIME))
+        await self._plan_digests(plan, missed, now)
         return plan
 
     def _decide(
         self, plan: Plan, job: Job, now: datetime, notifiers: Mapping[str, Notifier]
-    ) -> None:
+    ) -> Verdict:
         key = job.claim.key
         row = plan.open_rows.get(key)
         retry_due = (
@@ -114,14 +161,12 @@ class Planner:
             row.status is DeliveryStatus.CLAIMED or (retry_due and row.ambiguous)
         ):
             if not _may_resend(row, notifiers.get(job.platform), now):
-                plan.give_up.append(row)
-                return
+                return Verdict.GIVE_UP
         elif key in plan.known and not retry_due:
-            return
+            return Verdict.NOTHING
         if now - job.claim.due_at > job.grace:
-            plan.late.append((job, key in plan.known))
-            return
-        plan.send.append(job)
+            return Verdict.OUT_OF_TIME if key in plan.known else Verdict.MISSED
+        return Verdict.SEND
 
     async def _nudge_jobs(
         self, now: datetime, notifiers: Mapping[str, Notifier], upcoming_times: list[datetime]
@@ -167,9 +212,9 @@ class Planner:
         now: datetime,
         notifiers: Mapping[str, Notifier],
         checks: dict[int, datetime | None],
-    ) -> list[Job]:
+    ) -> list[DueReminder]:
         """Reminders due now, from the clocks due for a look; notes when each needs the next."""
-        jobs: list[Job] = []
+        jobs: list[DueReminder] = []
         for candidate in await self.ledger.clocks_due(now, CLOCK_BATCH):
             contact_id = candidate.entry.contact.id
             if candidate.workspace.platform not in notifiers:
@@ -180,7 +225,11 @@ class Planner:
             due = [m for m in steps if m.due_at <= now]
             checks[contact_id] = min((m.due_at for m in steps if m.due_at > now), default=None)
             jobs.extend(
-                self._reminder_job(candidate, milestone, superseded=milestone is not due[-1])
+                DueReminder(
+                    self._reminder_job(candidate, milestone, superseded=milestone is not due[-1]),
+                    candidate,
+                    milestone,
+                )
                 for milestone in due
             )
         return jobs
@@ -213,6 +262,65 @@ class Planner:
             contact.id,
         )
 
+    async def _plan_digests(
+        self, plan: Plan, missed: dict[int, list[DueReminder]], now: datetime
+    ) -> None:
+        """Each member's missed reminders: in a digest now if it is their morning, else the
+        clocks are looked at again on that morning."""
+        mornings = {m: _digest_morning(r[0].candidate, now) for m, r in missed.items()}
+        keys = {m: digest_key(m, local_date(at, tz)) for m, (at, tz) in mornings.items()}
+        known = await self.ledger.existing(list(keys.values())) if keys else set()
+        for member_id, reminders in missed.items():
+            at, tz = mornings[member_id]
+            key = keys[member_id]
+            row = plan.open_rows.get(key)
+            if row is not None and row.status is DeliveryStatus.RETRYING:
+                at = row.next_attempt_at or now
+                plan.known.add(key)
+            elif key in known:
+                at = local_to_utc(add_business_days(local_date(at, tz), 1), MORNING, tz)
+                key = digest_key(member_id, local_date(at, tz))
+            if at > now:
+                for reminder in reminders:
+                    contact_id = reminder.candidate.entry.contact.id
+                    current = plan.checks.get(contact_id)
+                    plan.checks[contact_id] = min(at, current) if current else at
+                plan.upcoming.append(at)
+                continue
+            job = self._digest_job(reminders, key, at)
+            plan.due_keys.add(key)
+            plan.send.append(job)
+            plan.digests[job.claim.key] = [r.job for r in reminders]
+
+    def _digest_job(self, reminders: list[DueReminder], key: str, due_at: datetime) -> Job:
+        first = reminders[0].candidate
+        member = first.member
+
+        async def render() -> Reply:
+            reason = await self._member_skip_reason(member, first.cohort)
+            if reason:
+                raise SkipDelivery(reason)
+            return digest_reply([(r.candidate.entry.contact, r.milestone.step) for r in reminders])
+
+        return Job(
+            Claim(key, DeliveryKind.REMINDER, first.cohort.id, member.id, due_at),
+            first.workspace.platform,
+            first.workspace.external_id,
+            member.user_id,
+            True,
+            timedelta(hours=first.cohort.grace_hours),
+            render,
+        )
+
+    async def _member_skip_reason(self, member: Member, cohort: Cohort) -> str:
+        """Why nothing personal should reach this member now, or an empty string."""
+        if not member.reminders_by_dm:
+            return "the member turned DM reminders off"
+        today = local_date(self.clock.now(), zone(member_timezone(member, cohort)))
+        if any(p.covers(today) for p in await self.store.pauses(member.id)):
+            return "the member is paused"
+        return ""
+
     async def _reminder_skip_reason(
         self, candidate: ClockCandidate, milestone: Milestone, superseded: bool
     ) -> str:
@@ -220,11 +328,8 @@ class Planner:
         member, contact = candidate.member, candidate.entry.contact
         if superseded:
             return "superseded by a later step of the same contact"
-        if not member.reminders_by_dm:
-            return "the member turned DM reminders off"
-        today = local_date(self.clock.now(), zone(member_timezone(member, candidate.cohort)))
-        if any(p.covers(today) for p in await self.store.pauses(member.id)):
-            return "the member is paused"
+        if reason := await self._member_skip_reason(member, candidate.cohort):
+            return reason
         if milestone.step is Step.SECOND_CONTACT and contact.organization:
             anchor = next(a for a in candidate.entry.actions if a.id == milestone.anchor_id)
             if await self.ledger.emailed_at_organization(
@@ -238,3 +343,15 @@ def _may_resend(orphan: LedgerEntry, notifier: Notifier | None, now: datetime) -
     """An unsure send may be repeated only while the platform still deduplicates it."""
     window = notifier.idempotency_window if notifier else None
     return window is not None and now - orphan.claimed_at <= window
+
+
+def _digest_morning(candidate: ClockCandidate, now: datetime) -> tuple[datetime, ZoneInfo]:
+    """The member's business morning a digest of missed reminders belongs to: today's, while
+    it is still within the cohort's grace window or yet to come, else the next one."""
+    tz = zone(member_timezone(candidate.member, candidate.cohort))
+    today = local_date(now, tz)
+    morning = local_to_utc(today, MORNING, tz)
+    grace = timedelta(hours=candidate.cohort.grace_hours)
+    if is_business_day(today) and now - morning <= grace:
+        return morning, tz
+    return local_to_utc(add_business_days(today, 1), MORNING, tz), tz
