@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Protocol
 
 from bot import __version__
+from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
@@ -65,7 +66,9 @@ class DiscordModule(Protocol):
 class ConsoleModule(Protocol):
     """What ``reachout console`` needs from the console adapter."""
 
-    async def serve_console(self, port: AdapterPort, name: str, timezone: str | None) -> None: ...
+    async def serve_console(
+        self, port: AdapterPort, name: str, timezone: str | None, *, files_dir: Path
+    ) -> None: ...
 
 
 class SlackModule(Protocol):
@@ -108,8 +111,11 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         ledger = SqliteLedger(db)
         registry = build_registry()
         clock = clock or SystemClock()
-        courier = Courier(store, ledger, clock)
-        engine = Engine(store, clock, settings.timezone, ledger=ledger, courier=courier)
+        charts = ChartRenderer()
+        courier = Courier(store, ledger, clock, charts=charts)
+        engine = Engine(
+            store, clock, settings.timezone, ledger=ledger, courier=courier, charts=charts
+        )
         dispatcher = Dispatcher(engine, registry)
         port = AdapterPort(engine, dispatcher, registry, courier)
         yield Runtime(settings, clock, store, engine, registry, dispatcher, ledger, courier, port)
@@ -125,7 +131,8 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"--timezone: {unknown}") from None
     name = args.as_name or os.environ.get("USER", "").capitalize() or "You"
     async with open_runtime(settings) as runtime:
-        await console.serve_console(runtime.port, name, timezone)
+        files_dir = settings.database.resolve().parent  # exports and charts beside the data
+        await console.serve_console(runtime.port, name, timezone, files_dir=files_dir)
     return 0
 
 

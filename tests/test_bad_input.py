@@ -18,7 +18,7 @@ BAD_LINES = [
     ("/interview", "needs the person's name"),
     ("/thanks", "needs the person's name"),
     ("/undo everything", "takes no arguments"),
-    ("/progress please", "takes no arguments"),
+    ("/progress please", "`chart` should be `yes` or `no`."),
     ("/sent Jane colour:blue", "has no option `colour`"),
     ("/sent Jane ogr:Acme", "Did you mean `org:`?"),
     ("/sent Jane org:A org:B", "given twice"),

@@ -10,6 +10,7 @@ from bot.commands.exports import cohort_csv
 from bot.commands.registry import Args
 from bot.engine import Engine
 from bot.errors import UserError
+from bot.funnel import funnel_lines
 from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Cohort
 from bot.nudges.calendar import Schedule, upcoming
@@ -167,6 +168,8 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
                 f"{week.met_goal} met their email goal.\n{_totals_line(week.totals)}",
             )
         )
+    funnel = await engine.cohort_funnel(inv.cohort, inv.now)
+    fields.append(Field("The cohort's funnel (all time)", funnel_lines(funnel)))
     problems = await engine.delivery_problems(inv, inv.now - timedelta(weeks=4))
     if problems:
         lines = [

@@ -150,6 +150,13 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         Step("help", {"command": "sent"}, "/sent [contact] [org:text] [count:1-20]"),
         Step("cohort stats", expect="1 of 2 members logged", organizer=True, deferred=True),
         Step(
+            "cohort report",
+            {"from": "2026-11-02", "to": "2026-11-26"},
+            "4 whole weeks",
+            organizer=True,
+            deferred=True,
+        ),
+        Step(
             "cohort export",
             expect="Weekly counts per member as CSV",
             organizer=True,
@@ -199,11 +206,12 @@ async def test_progress_and_the_leaderboard_are_embeds_with_readable_fields(
         "This week",
         "Streak",
         "Pipeline",
+        "Your funnel (all time)",
         "Follow-ups due",
     ]
     assert embed["fields"][0] == {
         "name": "This week",
-        "value": "Emails: 1 of 3 ▰▰▰▱▱▱▱▱▱▱",
+        "value": "Emails: 1 of 3, 2 to go",
         "inline": False,
     }
     assert progress["flags"] & EPHEMERAL
@@ -220,7 +228,12 @@ async def test_help_too_long_for_one_embed_field_is_continued_in_the_next(
 ) -> None:
     _, message = await run(fake, "help", user=fake.owner)
     fields = message["embeds"][0]["fields"]
-    assert [f["name"] for f in fields] == ["Commands", "Commands (continued)", "For organizers"]
+    assert [f["name"] for f in fields] == [
+        "Commands",
+        "Commands (continued)",
+        "For organizers",
+        "For organizers (continued)",
+    ]
     assert all(len(f["value"]) <= 1024 for f in fields)
     assert "/leaderboard" in message_text(message)
     assert fake.schema_errors == []

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 
+from bot.charts.series import HEIGHT, WIDTH
 from bot.clock import ManualClock
 from tests.adapters.conftest import SIGNING_SECRET, SlackBot, shown
 from tests.fakes.slack import COHORT_CHANNEL_ID, MEMBER_ID, ORGANIZER_ID
@@ -75,7 +78,8 @@ async def test_slow_commands_ack_at_once_and_answer_through_the_response_url(
         assert post.body["response_type"] == "ephemeral"
         assert expected in shown(post.body)
     [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]  # /cohort nudge-now, via the notifier
-    assert validate_blocks(kickoff["blocks"]) == []
+    [chart] = kickoff["files"]
+    assert chart["mimetype"] == "image/png"
 
 
 async def test_an_export_arrives_as_a_file_in_the_members_dm(slack_bot: SlackBot) -> None:
@@ -284,8 +288,16 @@ async def test_scheduled_kickoffs_and_reminders_go_out_through_slack(
     await slack_bot.runtime.courier.run_due()
 
     [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]
-    assert "New week, Reachout Test Cohort!" in kickoff["text"]
-    assert validate_blocks(kickoff["blocks"]) == []
+    assert "*☀️ New week, Reachout Test Cohort!*" in kickoff["text"]
+    [chart] = kickoff["files"]
+    upload = slack_bot.fake.files[chart["id"]]
+    with Image.open(io.BytesIO(upload["content"])) as picture:
+        assert picture.format == "PNG"
+        assert picture.size == (WIDTH, HEIGHT)
+    assert chart["alt_txt"].startswith("Bar chart for Reachout Test Cohort")
+    assert "Emails by week:" in chart["alt_txt"]
+    uploads = [m for m in slack_bot.fake.calls.methods() if m.startswith("files.")]
+    assert uploads == ["files.getUploadURLExternal", "files.completeUploadExternal"]
     [opened] = slack_bot.fake.calls.named("conversations.open")
     assert opened.params["users"] == MEMBER_ID
     dm = slack_bot.fake.calls.last("chat.postMessage").params["channel"]
