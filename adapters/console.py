@@ -93,9 +93,9 @@ class ConsoleNotifier:
     platform = PLATFORM
     idempotency_window: timedelta | None = None
 
-    def __init__(self, write: Callable[[str], None], shelf: FileShelf | None = None) -> None:
+    def __init__(self, write: Callable[[str], None], shelf: FileShelf) -> None:
         self._write = write
-        self._shelf = shelf or FileShelf(Path.cwd())
+        self._shelf = shelf
         self._sent = 0
 
     def _emit(self, heading: str, reply: Reply) -> Receipt:
@@ -185,10 +185,11 @@ async def serve_console(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     interactive: bool | None = None,
-    files_dir: Path | None = None,
+    *,
+    files_dir: Path,
 ) -> None:
     """Run the prompt until ``/quit`` or end of input; files (exports, charts) are saved in
-    ``files_dir``, the working directory by default."""
+    ``files_dir``."""
     if interactive is None:
         interactive = stdin.isatty()
 

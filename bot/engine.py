@@ -46,8 +46,8 @@ from bot.summaries import CohortWeek, cohort_week, member_streak
 from bot.timezones import canonical_timezone, zone
 from bot.weekly import cohort_weeks
 
-ALL_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-"""Before anything reachout could have logged: the start of "all time" for totals."""
+ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
+"""Bounds around anything reachout could have logged, for all-time totals."""
 
 DAILY_CAP = 20
 """Most of one kind of action a member can log in a day; keeps the leaderboard honest."""
@@ -536,12 +536,12 @@ class Engine:
 
     async def member_funnel(self, inv: Invocation) -> Funnel:
         """The member's outreach funnel over all time, in every cohort."""
-        return Funnel.of(await self._store.member_totals(inv.member.id, ALL_TIME, inv.now))
+        return Funnel.of(await self._store.member_totals(inv.member.id, *ALL_TIME))
 
-    async def cohort_funnel(self, cohort: Cohort, now: datetime) -> Funnel:
+    async def cohort_funnel(self, cohort: Cohort) -> Funnel:
         """The cohort's outreach funnel over all time, hidden members included."""
         totals: Counter[ActionKind] = Counter()
-        for _member, kind, total in await self._store.cohort_totals(cohort.id, ALL_TIME, now):
+        for _member, kind, total in await self._store.cohort_totals(cohort.id, *ALL_TIME):
             totals[kind] += total
         return Funnel.of(totals)
 

@@ -41,14 +41,14 @@ def day_label(day: date) -> str:
     return f"{day.day} {day:%b}"
 
 
-def span_label(chart: WeeklyChart) -> str:
+def span_label(chart: WeeklyChart, between: str = " – ") -> str:
     """``5 Jan – 1 Mar 2026``, with both years when the span crosses a year end."""
     first, last = chart.first_day, chart.last_day
     if first is None or last is None:
         return "no weeks"
     if first.year == last.year:
-        return f"{day_label(first)} – {day_label(last)} {last.year}"
-    return f"{day_label(first)} {first.year} – {day_label(last)} {last.year}"
+        return f"{day_label(first)}{between}{day_label(last)} {last.year}"
+    return f"{day_label(first)} {first.year}{between}{day_label(last)} {last.year}"
 
 
 def alt_text(chart: WeeklyChart) -> str:
@@ -57,7 +57,7 @@ def alt_text(chart: WeeklyChart) -> str:
     count = len(weeks)
     head = (
         f"Bar chart for {chart.title}: emails and informational interviews per week, "
-        f"{count} week{'s' if count != 1 else ''} from {span_label(chart)}."
+        f"{count} week{'s' if count != 1 else ''} from {span_label(chart, ' to ')}."
     )
     if not weeks:
         return f"Chart for {chart.title}: no weeks to show."

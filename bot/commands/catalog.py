@@ -339,7 +339,7 @@ def build_registry() -> Registry:
                     ),
                     Command(
                         "export",
-                        "Weekly counts per member as CSV (no contact names)",
+                        "Weekly counts as CSV (no contact names; hidden members only in totals)",
                         (),
                         organizers.export,
                         organizer_only=True,

@@ -168,7 +168,7 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
                 f"{week.met_goal} met their email goal.\n{_totals_line(week.totals)}",
             )
         )
-    funnel = await engine.cohort_funnel(inv.cohort, inv.now)
+    funnel = await engine.cohort_funnel(inv.cohort)
     fields.append(Field("The cohort's funnel (all time)", funnel_lines(funnel)))
     problems = await engine.delivery_problems(inv, inv.now - timedelta(weeks=4))
     if problems:
@@ -189,8 +189,9 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
 async def export(engine: Engine, inv: Invocation, args: Args) -> Reply:
     content = cohort_csv(inv.cohort, await engine.cohort_history(inv.cohort))
     return Reply(
-        "Weekly counts per member as CSV (no contact names, no notes; members hidden from "
-        "the leaderboard appear as member-N).",
+        "Weekly counts as CSV: all members each week, then members who show on the "
+        "leaderboard by name (no contact names, no notes; members hidden from the leaderboard "
+        "are in the totals only).",
         attachment=Attachment(
             f"reachout-cohort-{inv.cohort.id}-{inv.now:%Y-%m-%d}.csv",
             content.encode("utf-8"),

@@ -58,9 +58,11 @@ def _csv_note(report: TermReport) -> str:
         )
     if not report.named:
         return "Cohort rows only: nobody in the cohort shows on the leaderboard."
+    named = len(report.named)
+    who = "1 member who shows" if named == 1 else f"{named} members who show"
     return (
-        f"Cohort rows, then rows for the {plural(len(report.named), 'member')} who show on the "
-        "leaderboard, by name. Members hidden from it are in the cohort rows only."
+        f"Cohort rows, then rows by name for the {who} on the leaderboard and logged "
+        "something. Members hidden from it are in the cohort rows only."
     )
 
 

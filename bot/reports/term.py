@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from bot.errors import UserError
 from bot.funnel import Funnel
 from bot.models import ActionKind, Cohort, Member
-from bot.privacy import SMALL_COUNT
+from bot.periods import week_start_date
+from bot.privacy import names_withheld
 from bot.summaries import WeekActivity
 from bot.weekly import weeks_between
 
@@ -27,7 +28,9 @@ DEFAULT_WEEKS = 12
 
 @dataclass(frozen=True)
 class NamedMember:
-    """A member who shows on the leaderboard, with their counts per week (weeks with any)."""
+    """A member who shows on the leaderboard and logged something in the report's weeks,
+    with their counts per week (weeks with any). Members who logged nothing are not listed:
+    nobody is named for falling behind."""
 
     display_name: str
     weeks: dict[date, Counter[ActionKind]]
@@ -94,13 +97,14 @@ def term_report(cohort: Cohort, weeks: Sequence[WeekActivity], today: date) -> T
         totals.update(week.week.totals)
         active.update(week.by_member)
     hidden = {m.id for m in roster if not m.show_on_leaderboard} | (active - {m.id for m in roster})
-    withheld = 0 < len(hidden) < SMALL_COUNT
+    withheld = names_withheld(len(hidden))
     named = (
         ()
         if withheld
         else tuple(
             _named(member, cohort, weeks)
             for member in sorted(shown.values(), key=lambda m: m.display_name.casefold())
+            if member.id in active
         )
     )
     last = weeks[-1].week.first_day
@@ -120,14 +124,15 @@ def term_report(cohort: Cohort, weeks: Sequence[WeekActivity], today: date) -> T
 def report_weeks(cohort: Cohort, first: date | None, last: date | None, today: date) -> list[date]:
     """The first days of the whole cohort weeks a report from ``first`` to ``last`` covers.
 
-    Without ``last`` the report runs to today; without ``first``, for ``DEFAULT_WEEKS``
-    weeks before ``last``.
+    Without ``last`` the report runs to today; without ``first``, it covers the
+    ``DEFAULT_WEEKS`` weeks up to the one holding ``last``.
 
     Raises:
         UserError: the range runs backwards, into the future, or over ``MAX_WEEKS`` weeks.
     """
     last = last or today
-    first = first or last - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1)
+    if first is None:
+        first = week_start_date(last, cohort.week_start) - timedelta(weeks=DEFAULT_WEEKS - 1)
     if first > last:
         raise UserError(
             f"`from` ({first.isoformat()}) is after `to` ({last.isoformat()}): "

@@ -28,12 +28,13 @@ from bot.runtime import Runtime
 from tests.adapters.discord_fixtures import (
     connected,
     discord_runtime,
+    final_message,
     message_text,
+    run,
     with_registry,
 )
-from tests.fakes.discord import FakeDiscord, FakeGuild, FakeInteraction, FakeUser
+from tests.fakes.discord import FakeDiscord, FakeGuild, FakeUser
 
-LOADING = 1 << 7
 EPHEMERAL = 1 << 6
 CALLBACK = ("POST", "/interactions/{id}/{token}/callback")
 EDIT_ORIGINAL = ("PATCH", "/webhooks/{app}/{token}/messages/@original")
@@ -55,24 +56,6 @@ async def runtime(tmp_path: Path, fake: FakeDiscord, clock: ManualClock) -> Asyn
 async def client(runtime: Runtime, fake: FakeDiscord) -> AsyncIterator[ReachoutClient]:
     async with connected(runtime, fake) as connected_client:
         yield connected_client
-
-
-async def final_message(interaction: FakeInteraction) -> dict[str, Any]:
-    """The answer as the member finally sees it: the reply, or the deferred one once edited."""
-    first = await interaction.first_response()
-    assert first.accepted
-    if first.type == 4:
-        assert interaction.original is not None
-        return interaction.original
-    assert first.type == 5
-    return await interaction.original_when(lambda m: not m["flags"] & LOADING)
-
-
-async def run(
-    fake: FakeDiscord, command: str, options: dict[str, Any] | None = None, **kwargs: Any
-) -> tuple[FakeInteraction, dict[str, Any]]:
-    interaction = await fake.send_interaction(command, options, **kwargs)
-    return interaction, await final_message(interaction)
 
 
 # -- every command ----------------------------------------------------------------------------
@@ -158,7 +141,7 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         ),
         Step(
             "cohort export",
-            expect="Weekly counts per member as CSV",
+            expect="Weekly counts as CSV",
             organizer=True,
             deferred=True,
             file="reachout-cohort-1-2026-11-26.csv",

@@ -28,6 +28,7 @@ import functools
 import hashlib
 import json
 import math
+import mimetypes
 import os
 import re
 import secrets
@@ -1787,18 +1788,19 @@ class FakeDiscord:
         """Turn a multipart request's files into the attachments of the message it made.
 
         As Discord does: each ``attachments`` entry of the payload names its part
-        (``files[<id>]``) and may carry a ``description`` (alt text); PNGs get their width
-        and height. The bytes are kept in ``attachment_data`` for tests to open.
+        (``files[<id>]``) and may carry a ``description`` (alt text); the content type comes
+        from the file name (discord.py sends every part as octet-stream); PNGs get their
+        width and height. The bytes are kept in ``attachment_data`` for tests to open.
         """
         if not record.uploads or not isinstance(result, dict):
             return
         message = result if "attachments" in result else result.get("resource", {}).get("message")
         if not isinstance(message, dict):
             return
+        body = record.json if isinstance(record.json, dict) else {}
+        payload = body.get("data") if isinstance(body.get("data"), dict) else body  # callbacks
         described = {
-            str(a.get("id")): a
-            for a in (record.json or {}).get("attachments") or []
-            if isinstance(a, dict)
+            str(a.get("id")): a for a in payload.get("attachments") or [] if isinstance(a, dict)
         }
         attachments = []
         for part, upload in record.uploads.items():
@@ -1808,7 +1810,7 @@ class FakeDiscord:
                 "id": attachment_id,
                 "filename": upload.filename,
                 "size": len(upload.data),
-                "content_type": upload.content_type,
+                "content_type": mimetypes.guess_type(upload.filename)[0] or upload.content_type,
                 "url": f"https://cdn.discordapp.com/attachments/{attachment_id}/{upload.filename}",
                 "proxy_url": f"https://media.discordapp.net/attachments/{attachment_id}/x",
             }
