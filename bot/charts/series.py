@@ -63,7 +63,10 @@ def alt_text(chart: WeeklyChart) -> str:
         return f"Chart for {chart.title}: no weeks to show."
     emails = sum(w.emails for w in weeks)
     interviews = sum(w.interviews for w in weeks)
-    totals = f"In all: {emails:,} emails and {interviews:,} interviews."
+    totals = (
+        f"In all: {emails:,} email{'s' if emails != 1 else ''} and "
+        f"{interviews:,} interview{'s' if interviews != 1 else ''}."
+    )
     if emails == 0 and interviews == 0:
         return f"{head} Nothing was logged in these weeks."
     detail = (

@@ -77,6 +77,12 @@ def test_a_long_alt_text_becomes_a_summary_within_slacks_limit() -> None:
     assert "53 weeks from 5 Jan 2026 to 10 Jan 2027" in text
 
 
+def test_totals_of_one_are_singular() -> None:
+    assert "In all: 1 email and 1 interview." in alt_text(
+        WeeklyChart("Cohort", weeks((1, 1)), "c.png")
+    )
+
+
 def test_an_empty_or_quiet_chart_says_so_in_words() -> None:
     assert alt_text(WeeklyChart("Cohort", (), "c.png")) == "Chart for Cohort: no weeks to show."
     quiet = alt_text(WeeklyChart("Cohort", weeks((0, 0), (0, 0)), "c.png"))
