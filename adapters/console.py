@@ -57,6 +57,33 @@ def render(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+class FileShelf:
+    """Where the console puts the files replies carry (exports, charts): one folder, and a
+    new name rather than overwriting an earlier file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def save(self, filename: str, content: bytes) -> Path:
+        path = self.folder / filename
+        stem, suffix, number = path.stem, path.suffix, 1
+        while path.exists():
+            number += 1
+            path = self.folder / f"{stem}-{number}{suffix}"
+        path.write_bytes(content)
+        return path
+
+    def notes(self, reply: Reply) -> str:
+        """Save the reply's file and picture; say where, and what the picture shows."""
+        out = ""
+        if reply.attachment is not None:
+            out += f"\n(saved to {self.save(reply.attachment.filename, reply.attachment.content)})"
+        if reply.image is not None:
+            path = self.save(reply.image.filename, reply.image.content)
+            out += f"\n(chart saved to {path})\nChart: {reply.image.alt_text}"
+        return out
+
+
 class ConsoleNotifier:
     """Scheduled nudges and reminders, printed in the terminal where the console runs.
 
@@ -66,13 +93,14 @@ class ConsoleNotifier:
     platform = PLATFORM
     idempotency_window: timedelta | None = None
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], shelf: FileShelf) -> None:
         self._write = write
+        self._shelf = shelf
         self._sent = 0
 
     def _emit(self, heading: str, reply: Reply) -> Receipt:
         self._sent += 1
-        self._write(f"{heading}\n{render(reply)}")
+        self._write(f"{heading}\n{render(reply)}{self._shelf.notes(reply)}")
         return Receipt(message_id=f"console-{self._sent}")
 
     async def post_to_channel(
@@ -97,7 +125,7 @@ class ConsoleSession:
         self.port = port
         self.name = " ".join(name.split()) or "You"
         self.timezone = timezone
-        self.export_dir = export_dir or Path.cwd()
+        self.shelf = FileShelf(export_dir or Path.cwd())
 
     @property
     def origin(self) -> Origin:
@@ -127,11 +155,7 @@ class ConsoleSession:
         if not text.startswith("/"):
             text = "/" + text
         reply = await self.port.run_text(self.origin, text)
-        out = render(reply)
-        if reply.attachment is not None:
-            path = self._save(reply.attachment.filename, reply.attachment.content)
-            out += f"\n(saved to {path})"
-        return out
+        return render(reply) + self.shelf.notes(reply)
 
     def _switch(self, name: str) -> str:
         cleaned = " ".join(name.split())
@@ -139,15 +163,6 @@ class ConsoleSession:
             return "Usage: /as NAME, e.g. /as Sam"
         self.name = cleaned
         return f"You are now {cleaned}."
-
-    def _save(self, filename: str, content: bytes) -> Path:
-        path = self.export_dir / filename
-        stem, suffix, number = path.stem, path.suffix, 1
-        while path.exists():
-            number += 1
-            path = self.export_dir / f"{stem}-{number}{suffix}"
-        path.write_bytes(content)
-        return path
 
 
 def _start_reader(
@@ -170,8 +185,11 @@ async def serve_console(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     interactive: bool | None = None,
+    *,
+    files_dir: Path,
 ) -> None:
-    """Run the prompt until ``/quit`` or end of input."""
+    """Run the prompt until ``/quit`` or end of input; files (exports, charts) are saved in
+    ``files_dir``."""
     if interactive is None:
         interactive = stdin.isatty()
 
@@ -179,12 +197,14 @@ async def serve_console(
         stdout.write(text)
         stdout.flush()
 
-    session = ConsoleSession(port, name, timezone)
+    session = ConsoleSession(port, name, timezone, export_dir=files_dir)
     await session.start()
     if interactive:
         emit(f"{BANNER}\nYou are {session.name}.\n")
     port.connect(
-        ConsoleNotifier(lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"))
+        ConsoleNotifier(
+            lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"), session.shelf
+        )
     )
     async with port.scheduled_messages():
         await _prompt(session, stdin, emit, interactive)

@@ -100,6 +100,8 @@ class Run:
     problems: list[str] = field(default_factory=list)
     over_http: bool = True
     """False for the paced fake, which has no requests to refuse or repeat."""
+    with_chart: int = 0
+    """Kickoffs that arrived with their chart attached."""
 
     @property
     def cohorts(self) -> int:
@@ -274,8 +276,9 @@ async def timed_delivery(runtime: Runtime, run: Run, clock: Callable[[], float])
     run.second_pass = await runtime.courier.run_due()
 
 
-async def discord_run(folder: Path, cohorts: int) -> Run:
-    """Through discord.py and ``DiscordNotifier`` to the fake Discord, a guild per cohort."""
+async def discord_run(folder: Path, cohorts: int, *, charts: bool = True) -> Run:
+    """Through discord.py and ``DiscordNotifier`` to the fake Discord, a guild per cohort;
+    ``charts=False`` sends the kickoffs without their chart (a baseline for the charts)."""
     async with FakeDiscord(
         validate=False,
         with_default_guild=False,
@@ -293,6 +296,8 @@ async def discord_run(folder: Path, cohorts: int) -> Run:
         settings = await prepared(folder, "discord", "discord", run.targets, env)
         clock = ManualClock(KICKOFF + timedelta(seconds=10))
         async with open_runtime(settings, clock) as runtime:
+            if not charts:
+                runtime.courier.planner.charts = None
             client = ReachoutClient(
                 runtime.port,
                 load_discord_config(settings),
@@ -315,7 +320,9 @@ async def discord_run(folder: Path, cohorts: int) -> Run:
                 run.posts[channel] += 1
                 run.per_channel_stamps.setdefault(channel, []).append(request.received_at)
         for target in run.targets:
-            run.messages[target.channel] = len(fake.messages_in(int(target.channel)))
+            posted = fake.messages_in(int(target.channel))
+            run.messages[target.channel] = len(posted)
+            run.with_chart += sum(1 for m in posted if m.get("attachments"))
         run.problems += [f"{r.method} {r.path}: {r.status}" for r in during if r.status >= 400]
         run.ledger = ledger_statuses(settings.database)
     return run

@@ -24,6 +24,7 @@ from typing import Protocol
 import aiohttp
 
 from bot import __version__
+from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
@@ -95,7 +96,9 @@ class DiscordModule(Protocol):
 class ConsoleModule(Protocol):
     """What ``reachout console`` needs from the console adapter."""
 
-    async def serve_console(self, port: AdapterPort, name: str, timezone: str | None) -> None: ...
+    async def serve_console(
+        self, port: AdapterPort, name: str, timezone: str | None, *, files_dir: Path
+    ) -> None: ...
 
 
 class SlackModule(Protocol):
@@ -154,8 +157,11 @@ async def open_core(
         ledger = SqliteLedger(db)
         registry = build_registry()
         clock = clock or SystemClock()
-        courier = Courier(store, ledger, clock)
-        engine = Engine(store, clock, settings.timezone, ledger=ledger, courier=courier)
+        charts = ChartRenderer()
+        courier = Courier(store, ledger, clock, charts=charts)
+        engine = Engine(
+            store, clock, settings.timezone, ledger=ledger, courier=courier, charts=charts
+        )
         metrics = Metrics()
         status = PlatformStatus()
         dispatcher = Dispatcher(engine, registry, on_handled=metrics.observe)
@@ -225,7 +231,8 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"--timezone: {unknown}") from None
     name = args.as_name or os.environ.get("USER", "").capitalize() or "You"
     async with open_runtime(settings) as runtime:
-        await console.serve_console(runtime.port, name, timezone)
+        files_dir = settings.database.resolve().parent  # exports and charts beside the data
+        await console.serve_console(runtime.port, name, timezone, files_dir=files_dir)
     return 0
 
 

@@ -12,11 +12,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from bot.charts.pictures import member_image, report_image
+from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.followups import PipelineItem, Stage, build_pipeline
+from bot.funnel import Funnel
 from bot.invocation import Invocation, Origin
 from bot.models import (
     EMAIL_KINDS,
@@ -36,10 +39,15 @@ from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
 from bot.nudges.posts import render_nudge
 from bot.periods import day_bounds, local_date, month_bounds, week_bounds
-from bot.replies import Reply
+from bot.replies import Image, Reply
+from bot.reports.term import TermReport, report_weeks, term_report
 from bot.store import CohortBinding, LoggedAction, NewAction, Store
 from bot.summaries import CohortWeek, cohort_week, member_streak
 from bot.timezones import canonical_timezone, zone
+from bot.weekly import cohort_weeks
+
+ALL_TIME = (datetime(2000, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
+"""Bounds around anything reachout could have logged, for all-time totals."""
 
 DAILY_CAP = 20
 """Most of one kind of action a member can log in a day; keeps the leaderboard honest."""
@@ -149,12 +157,14 @@ class Engine:
         *,
         ledger: Ledger | None = None,
         courier: Courier | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._default_timezone = default_timezone
         self._ledger = ledger
         self._courier = courier
+        self._charts = charts
         self._cohort_creation = asyncio.Lock()
 
     # -- context ---------------------------------------------------------------------------
@@ -481,7 +491,12 @@ class Engine:
             return None
         occurrence = next_ones[0]
         reply = await render_nudge(
-            self._store, occurrence.kind, inv.cohort, occurrence.period, occurrence.due_at
+            self._store,
+            occurrence.kind,
+            inv.cohort,
+            occurrence.period,
+            occurrence.due_at,
+            self._charts,
         )
         return occurrence, reply
 
@@ -510,3 +525,38 @@ class Engine:
         if member is None or not await self._store.set_organizer(inv.cohort.id, member.id, False):
             return None
         return member
+
+    # -- pictures and reports ----------------------------------------------------------------
+
+    async def member_chart(self, inv: Invocation) -> Image | None:
+        """The member's own last 8 weeks as a chart; None if charts are off or it failed."""
+        if self._charts is None:
+            return None
+        return await member_image(self._store, self._charts, inv.member, inv.cohort, inv.now)
+
+    async def member_funnel(self, inv: Invocation) -> Funnel:
+        """The member's outreach funnel over all time, in every cohort."""
+        return Funnel.of(await self._store.member_totals(inv.member.id, *ALL_TIME))
+
+    async def cohort_funnel(self, cohort: Cohort) -> Funnel:
+        """The cohort's outreach funnel over all time, hidden members included."""
+        totals: Counter[ActionKind] = Counter()
+        for _member, kind, total in await self._store.cohort_totals(cohort.id, *ALL_TIME):
+            totals[kind] += total
+        return Funnel.of(totals)
+
+    async def cohort_report(
+        self, inv: Invocation, first: date | None, last: date | None
+    ) -> tuple[TermReport, Image | None]:
+        """The cohort's numbers for the whole weeks from ``first`` to ``last``, and their chart.
+
+        Raises:
+            UserError: the range is backwards, in the future, or longer than a year.
+        """
+        cohort = inv.cohort
+        today = local_date(inv.now, zone(cohort.timezone))
+        weeks = await cohort_weeks(self._store, cohort, report_weeks(cohort, first, last, today))
+        image = None
+        if self._charts is not None:
+            image = await report_image(self._charts, cohort, weeks)
+        return term_report(cohort, weeks, today), image

@@ -38,6 +38,21 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture that goes with a reply, such as a chart, with words that say the same.
+
+    ``alt_text`` is what a screen reader speaks and what a platform without pictures shows;
+    every adapter must carry it (Discord's attachment description, Slack's ``alt_txt``).
+    """
+
+    filename: str
+    content: bytes
+    alt_text: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Reply:
     """A platform-neutral answer: private unless it is meant for the channel."""
 
@@ -47,6 +62,7 @@ class Reply:
     fields: tuple[Field, ...] = ()
     mentions: tuple[Mention, ...] = ()
     attachment: Attachment | None = None
+    image: Image | None = None
     error: bool = False
 
     def plain_text(self) -> str:

@@ -52,6 +52,13 @@ async def week_activity(store: Store, cohort: Cohort, instant: datetime) -> Week
     roster, rows = await asyncio.gather(
         store.cohort_members(cohort.id), store.cohort_totals(cohort.id, since, until)
     )
+    return summarise_week(cohort, local_date(since, tz), roster, rows)
+
+
+def summarise_week(
+    cohort: Cohort, first_day: date, roster: list[Member], rows: list[tuple[int, ActionKind, int]]
+) -> WeekActivity:
+    """A week's activity from its ``cohort_totals`` rows, for callers that read many weeks."""
     totals: Counter[ActionKind] = Counter()
     by_member: dict[int, Counter[ActionKind]] = {}
     for member_id, kind, total in rows:
@@ -63,7 +70,7 @@ async def week_activity(store: Store, cohort: Cohort, instant: datetime) -> Week
         if sum(by_member.get(m.id, Counter())[k] for k in EMAIL_KINDS)
         >= (m.email_goal or cohort.email_goal)
     )
-    week = CohortWeek(local_date(since, tz), len(roster), len(by_member), met, dict(totals))
+    week = CohortWeek(first_day, len(roster), len(by_member), met, dict(totals))
     return WeekActivity(week, roster, by_member)
 
 

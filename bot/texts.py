@@ -26,10 +26,12 @@ def contact_label(contact: Contact) -> str:
     return f"{contact.name} ({contact.organization})" if contact.organization else contact.name
 
 
-def meter(done: int, goal: int, width: int = 10) -> str:
-    """A small text progress bar that renders the same on every platform."""
-    filled = min(width, round(width * done / goal)) if goal else width
-    return "▰" * filled + "▱" * (width - filled)
+def goal_progress(done: int, goal: int) -> str:
+    """``2 of 3, 1 to go``: progress in words, which a screen reader speaks as it reads."""
+    if done >= goal:
+        extra = done - goal
+        return f"{done} of {goal}, goal met" + (f" with {extra} extra" if extra else "")
+    return f"{done} of {goal}, {goal - done} to go"
 
 
 def step_text(contact: Contact, step: NextStep, tz: ZoneInfo) -> str:

@@ -47,6 +47,7 @@ def test_the_registry_has_every_command_of_the_design() -> None:
         "preview",
         "nudge-now",
         "stats",
+        "report",
         "export",
         "organizers",
     ]

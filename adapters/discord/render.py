@@ -1,4 +1,7 @@
-"""A ``Reply`` as a Discord message: text, an embed for titled replies, a file, and mentions.
+"""A ``Reply`` as a Discord message: text, an embed for titled replies, files, and mentions.
+
+A reply's image is uploaded as an attachment whose description is the alt text, and shown
+in the embed through ``attachment://<filename>``.
 
 Mentions are safe twice over: the text of a reply (which can hold anything members typed,
 such as contact names, notes and display names) has ``@everyone``, ``@here`` and raw
@@ -16,7 +19,7 @@ from typing import Any
 import discord
 from discord.utils import escape_mentions
 
-from bot.replies import Attachment, Reply, render_text
+from bot.replies import Attachment, Image, Reply, render_text
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -25,6 +28,8 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FIELD_COUNT_LIMIT = 25
 EMBED_TOTAL_LIMIT = 6000
+DESCRIPTION_LIMIT_FILE = 1024
+"""An attachment's description: the alt text screen readers speak for an image."""
 COLOUR = discord.Colour(0x3BA55D)
 _SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
 _MORE = "…"
@@ -38,6 +43,7 @@ class DiscordMessage:
     embed: discord.Embed | None
     attachment: Attachment | None
     allowed_mentions: discord.AllowedMentions
+    image: Image | None = None
 
     def send_kwargs(self) -> dict[str, Any]:
         """Arguments for ``send_message``, ``followup.send`` and ``Messageable.send``."""
@@ -46,8 +52,8 @@ class DiscordMessage:
             kwargs["content"] = self.content
         if self.embed is not None:
             kwargs["embed"] = self.embed
-        if self.attachment is not None:
-            kwargs["file"] = self._file()
+        if files := self._files():
+            kwargs["files"] = files
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
@@ -55,13 +61,26 @@ class DiscordMessage:
         return {
             "content": self.content,
             "embeds": [self.embed] if self.embed is not None else [],
-            "attachments": [self._file()] if self.attachment is not None else [],
+            "attachments": self._files(),
             "allowed_mentions": self.allowed_mentions,
         }
 
-    def _file(self) -> discord.File:
-        assert self.attachment is not None
-        return discord.File(io.BytesIO(self.attachment.content), self.attachment.filename)
+    def _files(self) -> list[discord.File]:
+        """New file objects each time: discord.py reads and closes them when sending."""
+        files = []
+        if self.attachment is not None:
+            files.append(
+                discord.File(io.BytesIO(self.attachment.content), self.attachment.filename)
+            )
+        if self.image is not None:
+            files.append(
+                discord.File(
+                    io.BytesIO(self.image.content),
+                    self.image.filename,
+                    description=clip(self.image.alt_text, DESCRIPTION_LIMIT_FILE),
+                )
+            )
+        return files
 
 
 def clip(text: str, limit: int) -> str:
@@ -132,6 +151,9 @@ def render_reply(reply: Reply) -> DiscordMessage:
             content = None
         else:
             content = clip(content, CONTENT_LIMIT)
+    if reply.image is not None:
+        embed = embed or discord.Embed(colour=COLOUR)
+        embed.set_image(url=f"attachment://{reply.image.filename}")
     if not content and embed is None and reply.attachment is None:
         content = "Done."
-    return DiscordMessage(content or None, embed, reply.attachment, allowed)
+    return DiscordMessage(content or None, embed, reply.attachment, allowed, reply.image)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import keyword
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -50,8 +51,10 @@ class RegistryTree(app_commands.CommandTree[discord.Client]):
 def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | None) -> Any:
     """An ``app_commands.Command`` for a runnable registry command."""
 
+    names = {_parameter(a.name): a.name for a in command.arguments}
+
     async def callback(interaction: discord.Interaction[Any], /, **values: object) -> None:
-        await run(interaction, command, values)
+        await run(interaction, command, {names[k]: v for k, v in values.items()})
 
     parameters = [
         inspect.Parameter(
@@ -63,20 +66,29 @@ def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | Non
             raise ValueError(f"/{command.path}: an option cannot be named {_INTERACTION!r}")
         parameters.append(
             inspect.Parameter(
-                argument.name,
+                _parameter(argument.name),
                 inspect.Parameter.KEYWORD_ONLY,
                 annotation=ArgumentOption(argument),
                 default=inspect.Parameter.empty if argument.required else None,
             )
         )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    described = app_commands.describe(**{a.name: a.description for a in command.arguments})
+    described = app_commands.describe(
+        **{_parameter(a.name): a.description for a in command.arguments}
+    )
+    renamed = app_commands.rename(**{p: name for p, name in names.items() if p != name})
     return app_commands.Command(
         name=command.name,
         description=command.description,
-        callback=described(callback),
+        callback=described(renamed(callback)),
         parent=parent,
     )
+
+
+def _parameter(name: str) -> str:
+    """A Python name for an option: ``from`` is a keyword, so its parameter is ``from_``
+    (renamed back to ``from`` for Discord)."""
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def app_commands_for(

@@ -176,8 +176,10 @@ class SlashCommands:
 
     async def _deliver(self, request: SlashCommand, reply: Reply, answer: Answer) -> None:
         """Private replies on the ack (or response_url); public ones and files after it."""
-        if reply.attachment is not None:
-            await answer.private(replace(reply, text=reply.text + FILE_NOTE, attachment=None))
+        if reply.attachment is not None or reply.image is not None:
+            await answer.private(
+                replace(reply, text=reply.text + FILE_NOTE, attachment=None, image=None)
+            )
             self.tasks.spawn(self._send_file(request, reply, answer), request.describe())
         elif not reply.private:
             await answer.acknowledge()

@@ -2,7 +2,8 @@
 
 Scopes are the least the adapter uses: ``commands`` (slash commands), ``chat:write`` (channel
 posts and DMs), ``im:write`` (``conversations.open`` for DMs), ``users:read`` (``users.info``
-for admins and time zones) and ``files:write`` (data exports sent by DM).
+for admins and time zones) and ``files:write`` (the kickoff's chart; exports, reports and
+charts sent by DM).
 """
 
 from __future__ import annotations

@@ -20,13 +20,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.pacing import KeyedPacer
-from adapters.slack.render import fallback_text, message
+from adapters.slack.render import clip, comment, message
 from bot.nudges.notifier import Receipt, TransientDeliveryError
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
 
 POSTS_PER_SECOND_PER_CHANNEL = 1.0
+ALT_TEXT_LIMIT = 1000
+"""Slack's limit for a file's ``alt_txt``."""
 REFUSED_UNDONE = frozenset(
     {"ratelimited", "service_unavailable", "request_timeout", "team_added_to_org"}
 )
@@ -82,7 +84,7 @@ class SlackNotifier:
     async def _deliver(self, workspace_id: str, channel_id: str, reply: Reply) -> Receipt:
         await self._pacer.wait(channel_id)
         try:
-            if reply.attachment is not None:
+            if reply.attachment is not None or reply.image is not None:
                 item = await self._upload(channel_id, reply)
             else:
                 response = await self._client.chat_postMessage(
@@ -107,16 +109,27 @@ class SlackNotifier:
         return Receipt(message_id=f"{channel_id}:{item}")
 
     async def _upload(self, channel_id: str, reply: Reply) -> str:
-        """The reply's file, with its text as the comment; returns the file id."""
-        assert reply.attachment is not None
+        """The reply's file and picture in one message with its text as the comment, by
+        Slack's external upload (``files.getUploadURLExternal``, the bytes, then
+        ``files.completeUploadExternal``); returns the first file's id."""
+        uploads: list[dict[str, Any]] = []
+        if reply.attachment is not None:
+            name = reply.attachment.filename
+            uploads.append({"content": reply.attachment.content, "filename": name, "title": name})
+        if reply.image is not None:
+            image = reply.image
+            uploads.append(
+                {
+                    "content": image.content,
+                    "filename": image.filename,
+                    "title": image.filename,
+                    "alt_txt": clip(image.alt_text, ALT_TEXT_LIMIT),
+                }
+            )
         response: Any = await self._client.files_upload_v2(
-            channel=channel_id,
-            filename=reply.attachment.filename,
-            title=reply.attachment.filename,
-            content=reply.attachment.content,
-            initial_comment=fallback_text(reply),
+            channel=channel_id, file_uploads=uploads, initial_comment=comment(reply)
         )
-        return str(response["file"]["id"])
+        return str(response["files"][0]["id"])
 
     def _failed(self, reason: str, workspace_id: str, where: str) -> Receipt:
         log.warning(

@@ -18,6 +18,9 @@ SECTION_LIMIT = 3000
 FALLBACK_LIMIT = 3000
 """Notifications show far less; a long fallback only costs bandwidth."""
 
+COMMENT_LIMIT = 4000
+"""A message's text, which a file comment is, stays well under Slack's 40,000."""
+
 Block = dict[str, Any]
 
 
@@ -60,8 +63,22 @@ def fallback_text(reply: Reply) -> str:
     parts = [p for p in (reply.title, reply.text) if p]
     if not parts:
         parts = [f"{f.name}: {f.value}" for f in reply.fields[:1]] or ["reachout"]
-    text = mrkdwn("\n".join(parts), reply)
-    return text if len(text) <= FALLBACK_LIMIT else text[: FALLBACK_LIMIT - 1] + "…"
+    return clip(mrkdwn("\n".join(parts), reply), FALLBACK_LIMIT)
+
+
+def comment(reply: Reply) -> str:
+    """The reply as one mrkdwn text, for the comment that goes with uploaded files (which
+    cannot carry blocks): the title in bold, then the text and fields."""
+    parts = [f"*{mrkdwn(reply.title, reply)}*"] if reply.title else []
+    if reply.text:
+        parts.append(mrkdwn(reply.text, reply))
+    parts.extend(f"*{mrkdwn(f.name, reply)}*\n{mrkdwn(f.value, reply)}" for f in reply.fields)
+    return clip("\n".join(parts) or "reachout", COMMENT_LIMIT)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def message(reply: Reply) -> dict[str, Any]:

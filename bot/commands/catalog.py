@@ -6,7 +6,7 @@ words, so every platform can show them as they are.
 
 from __future__ import annotations
 
-from bot.commands import organizers, outreach, overview, preferences
+from bot.commands import organizers, outreach, overview, preferences, reports
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.help import render_help
 from bot.commands.registry import Args, Command, Registry
@@ -131,7 +131,11 @@ def build_registry() -> Registry:
                 examples=("/goal emails:5", "/goal interviews:2"),
             ),
             Command(
-                "progress", "Your week, streak, pipeline and follow-ups due", (), overview.progress
+                "progress",
+                "Your week, streak, funnel, pipeline and follow-ups due",
+                (Argument("chart", ArgType.BOOLEAN, "Add a chart of your last 8 weeks"),),
+                overview.progress,
+                examples=("/progress", "/progress chart:yes"),
             ),
             Command(
                 "contacts",
@@ -313,15 +317,29 @@ def build_registry() -> Registry:
                     ),
                     Command(
                         "stats",
-                        "This week's and last week's cohort numbers",
+                        "This week's and last week's numbers, and the cohort's funnel",
                         (),
                         organizers.stats,
                         organizer_only=True,
                         slow=True,
                     ),
                     Command(
+                        "report",
+                        "A term's numbers, privately, with a CSV and a chart (whole weeks)",
+                        (
+                            Argument("from", ArgType.DATE, "The first day (default: 12 weeks ago)"),
+                            Argument("to", ArgType.DATE, "The last day (default: today)"),
+                        ),
+                        reports.report,
+                        organizer_only=True,
+                        slow=True,
+                        examples=("/cohort report", "/cohort report from:2026-01-05 to:2026-03-29"),
+                        details="Counts of fewer than 5 members read “fewer than 5”; members "
+                        "hidden from the leaderboard are in the totals only, never named.",
+                    ),
+                    Command(
                         "export",
-                        "Weekly counts per member as CSV (no contact names)",
+                        "Weekly counts as CSV (no contact names; hidden members only in totals)",
                         (),
                         organizers.export,
                         organizer_only=True,

@@ -9,9 +9,12 @@ from datetime import date
 
 from bot.engine import CohortHistory, MemberData
 from bot.invocation import Invocation
-from bot.models import EMAIL_KINDS, ActionKind, Cohort
+from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
 from bot.periods import local_date, week_start_date
+from bot.privacy import member_count, names_withheld
 from bot.timezones import zone
+
+ALL_MEMBERS = "all members"
 
 
 def member_document(inv: Invocation, data: MemberData) -> dict[str, object]:
@@ -64,35 +67,50 @@ def member_document(inv: Invocation, data: MemberData) -> dict[str, object]:
 
 
 def cohort_csv(cohort: Cohort, history: CohortHistory) -> str:
-    """Per-member weekly counts as CSV: no contact names, no notes."""
+    """Weekly counts as CSV: a row for all members each week, then rows for members who show
+    on the leaderboard. No contact names, no notes, and no label of any kind for anyone else;
+    named rows are left out when so few are hidden that the totals would give them away."""
     tz = zone(cohort.timezone)
     members = {m.id: m for m in history.members}
     rows: dict[tuple[date, int], Counter[ActionKind]] = {}
     for action in history.actions:
         week = week_start_date(local_date(action.occurred_at, tz), cohort.week_start)
         rows.setdefault((week, action.member_id), Counter())[action.kind] += action.count
+    named = {m.id for m in history.members if m.show_on_leaderboard}
+    hidden = ({m.id for m in history.members} | {m for _week, m in rows}) - named
+    shown = set() if names_withheld(len(hidden)) else named
     out = io.StringIO()
     writer = csv.writer(out)
     kinds = list(ActionKind)
     writer.writerow(["week_start", "member", *[k.value for k in kinds], "email_goal", "met_goal"])
-    for (week, member_id), counts in sorted(rows.items()):
-        member = members.get(member_id)
-        goal = (member.email_goal if member else None) or cohort.email_goal
-        if member is not None and member.show_on_leaderboard:
-            label = member.display_name
-        else:
-            label = f"member-{member_id}"
-        emails = sum(counts[k] for k in EMAIL_KINDS)
+    for week in sorted({w for w, _m in rows}):
+        in_week = {m: counts for (w, m), counts in rows.items() if w == week}
+        at_goal = sum(1 for m, counts in in_week.items() if _met(counts, _goal(members, m, cohort)))
+        totals = sum(in_week.values(), Counter())
         writer.writerow(
-            [
-                week.isoformat(),
-                _csv_safe(label),
-                *[counts[k] for k in kinds],
-                goal,
-                "yes" if emails >= goal else "no",
-            ]
+            [week.isoformat(), ALL_MEMBERS, *[totals[k] for k in kinds], "", member_count(at_goal)]
         )
+        for member_id in sorted(in_week.keys() & shown, key=lambda m: members[m].display_name):
+            goal = _goal(members, member_id, cohort)
+            writer.writerow(
+                [
+                    week.isoformat(),
+                    _csv_safe(members[member_id].display_name),
+                    *[in_week[member_id][k] for k in kinds],
+                    goal,
+                    "yes" if _met(in_week[member_id], goal) else "no",
+                ]
+            )
     return out.getvalue()
+
+
+def _goal(members: dict[int, Member], member_id: int, cohort: Cohort) -> int:
+    member = members.get(member_id)
+    return (member.email_goal if member else None) or cohort.email_goal
+
+
+def _met(counts: Counter[ActionKind], goal: int) -> bool:
+    return sum(counts[k] for k in EMAIL_KINDS) >= goal
 
 
 def _csv_safe(value: str) -> str:

@@ -10,12 +10,15 @@ from bot.commands.exports import cohort_csv
 from bot.commands.registry import Args
 from bot.engine import Engine
 from bot.errors import UserError
+from bot.funnel import funnel_lines
 from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Cohort
 from bot.nudges.calendar import Schedule, upcoming
 from bot.nudges.ledger import DeliveryStatus
 from bot.periods import WEEKDAYS
+from bot.privacy import SMALL_COUNT, member_count
 from bot.replies import Attachment, Field, Reply
+from bot.summaries import CohortWeek
 from bot.texts import plural, short_date
 from bot.timezones import require_timezone, zone
 
@@ -155,6 +158,19 @@ def _totals_line(totals: dict[ActionKind, int]) -> str:
     return ", ".join(parts) if parts else "nothing logged"
 
 
+def _who_logged(week: CohortWeek) -> str:
+    """How many logged, as a count that never points at fewer than 5 members."""
+    if 0 < week.members < SMALL_COUNT:
+        return (
+            f"{plural(week.members, 'member')}; how many logged is not shown in a cohort of "
+            f"fewer than {SMALL_COUNT}."
+        )
+    return (
+        f"{member_count(week.active)} of {plural(week.members, 'member')} logged; "
+        f"{member_count(week.met_goal)} met their email goal."
+    )
+
+
 async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
     this_week = await engine.cohort_week(inv.cohort, inv.now)
     last_week = await engine.cohort_week(inv.cohort, inv.now - timedelta(weeks=1))
@@ -163,10 +179,11 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
         fields.append(
             Field(
                 f"{label} (from {short_date(week.first_day)})",
-                f"{week.active} of {plural(week.members, 'member')} logged; "
-                f"{week.met_goal} met their email goal.\n{_totals_line(week.totals)}",
+                f"{_who_logged(week)}\n{_totals_line(week.totals)}",
             )
         )
+    funnel = await engine.cohort_funnel(inv.cohort)
+    fields.append(Field("The cohort's funnel (all time)", funnel_lines(funnel)))
     problems = await engine.delivery_problems(inv, inv.now - timedelta(weeks=4))
     if problems:
         lines = [
@@ -186,8 +203,9 @@ async def stats(engine: Engine, inv: Invocation, args: Args) -> Reply:
 async def export(engine: Engine, inv: Invocation, args: Args) -> Reply:
     content = cohort_csv(inv.cohort, await engine.cohort_history(inv.cohort))
     return Reply(
-        "Weekly counts per member as CSV (no contact names, no notes; members hidden from "
-        "the leaderboard appear as member-N).",
+        "Weekly counts as CSV: all members each week, then members who show on the "
+        "leaderboard by name (no contact names, no notes; members hidden from the leaderboard "
+        "are in the totals only).",
         attachment=Attachment(
             f"reachout-cohort-{inv.cohort.id}-{inv.now:%Y-%m-%d}.csv",
             content.encode("utf-8"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from bot.commands.registry import Args
 from bot.engine import Board, Engine
 from bot.followups import PipelineItem, Stage
+from bot.funnel import funnel_lines
 from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Metric, Period
 from bot.replies import Field, Reply
-from bot.texts import contact_label, meter, plural, short_date, stage_label, step_text
+from bot.texts import contact_label, goal_progress, plural, short_date, stage_label, step_text
 
 CONTACTS_SHOWN = 20
 DUE_SHOWN = 5
@@ -52,9 +53,7 @@ def _due_lines(items: list[PipelineItem], inv: Invocation) -> str:
 
 async def progress(engine: Engine, inv: Invocation, args: Args) -> Reply:
     p = await engine.progress(inv)
-    week_lines = [
-        f"Emails: {p.emails_this_week} of {p.email_goal} {meter(p.emails_this_week, p.email_goal)}"
-    ]
+    week_lines = [f"Emails: {goal_progress(p.emails_this_week, p.email_goal)}"]
     for kind in (
         ActionKind.REPLY_RECEIVED,
         ActionKind.INTERVIEW_DONE,
@@ -74,6 +73,7 @@ async def progress(engine: Engine, inv: Invocation, args: Args) -> Reply:
         order = [s for s in Stage if p.stages.get(s)]
         pipeline = ", ".join(f"{p.stages[s]} {s.value.replace('_', ' ')}" for s in order)
         fields.append(Field("Pipeline", pipeline))
+    fields.append(Field("Your funnel (all time)", funnel_lines(await engine.member_funnel(inv))))
     fields.append(Field("Follow-ups due", _due_lines(p.due, inv) if p.due else "Nothing due. 👍"))
     header = f"Your week from {short_date(p.week_first_day)}"
     text = ""
@@ -84,7 +84,10 @@ async def progress(engine: Engine, inv: Invocation, args: Args) -> Reply:
         )
     elif p.emails_this_week == 0:
         text = "A fresh week. One short email to someone you already know counts."
-    return Reply(text=text, title=header, fields=tuple(fields))
+    image = await engine.member_chart(inv) if args.flag("chart") else None
+    if args.flag("chart") and image is None:
+        text = (text + "\n" if text else "") + "The chart could not be drawn just now; try again."
+    return Reply(text=text, title=header, fields=tuple(fields), image=image)
 
 
 async def contacts(engine: Engine, inv: Invocation, args: Args) -> Reply:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock
 from bot.models import Cohort, Workspace
 from bot.nudges.calendar import current_period
@@ -63,11 +64,12 @@ class Courier:
         ledger: Ledger,
         clock: Clock,
         retry_delays: tuple[timedelta, ...] = RETRY_DELAYS,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.ledger = ledger
         self.clock = clock
         self.retry_delays = retry_delays
-        self.planner = Planner(store, ledger, clock)
+        self.planner = Planner(store, ledger, clock, charts)
         self.notifiers: dict[str, Notifier] = {}
         self.next_due: datetime | None = None
         self.on_change: Callable[[], None] | None = None

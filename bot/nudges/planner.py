@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum, auto
 from zoneinfo import ZoneInfo
 
+from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock
 from bot.followups import MORNING, Milestone, Step, milestones
 from bot.models import Cohort, Member, Workspace
@@ -107,10 +108,13 @@ class Plan:
 class Planner:
     """Finds what is due and decides, for each delivery, what the courier should do."""
 
-    def __init__(self, store: Store, ledger: Ledger, clock: Clock) -> None:
+    def __init__(
+        self, store: Store, ledger: Ledger, clock: Clock, charts: ChartRenderer | None = None
+    ) -> None:
         self.store = store
         self.ledger = ledger
         self.clock = clock
+        self.charts = charts
 
     async def plan(
         self, now: datetime, notifiers: Mapping[str, Notifier], in_flight: Collection[str]
@@ -195,7 +199,9 @@ class Planner:
         assert cohort.channel_id is not None
 
         async def render() -> Reply:
-            return await render_nudge(self.store, kind, cohort, period, self.clock.now())
+            return await render_nudge(
+                self.store, kind, cohort, period, self.clock.now(), self.charts
+            )
 
         return Job(
             Claim(nudge_key(kind, cohort.id, period), kind, cohort.id, None, due_at),

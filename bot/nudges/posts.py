@@ -7,9 +7,13 @@ bulk; the words are made here.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from bot.charts.pictures import kickoff_image
+from bot.charts.renderer import ChartRenderer
 from bot.models import ACTION_LABELS, EMAIL_KINDS, ActionKind, Cohort, Member
 from bot.nudges.kinds import DeliveryKind
 from bot.nudges.prompts import prompt_for
@@ -32,14 +36,35 @@ def _name(member: Member, mentions: list[Mention]) -> str:
     return member.display_name
 
 
-async def kickoff(store: Store, cohort: Cohort, period: date, now: datetime) -> Reply:
-    """The weekly kickoff for the week starting ``period``, about the week before ``now``."""
-    tz = zone(cohort.timezone)
-    last_week_start, last_week_end = week_bounds(now - timedelta(weeks=1), tz, cohort.week_start)
-    activity = await week_activity(store, cohort, last_week_start)
-    visible = [m for m in activity.roster if m.show_on_leaderboard]
-    weeks = await streaks(store, cohort, visible, last_week_end - timedelta(seconds=1))
-    return kickoff_reply(cohort, period, activity, weeks)
+async def kickoff(
+    store: Store,
+    cohort: Cohort,
+    period: date,
+    now: datetime,
+    charts: ChartRenderer | None = None,
+) -> Reply:
+    """The weekly kickoff for the week starting ``period``, about the week before ``now``.
+
+    With ``charts``, the 8-week chart is drawn while the words are written; it never holds
+    them up longer than the renderer's budget, and a failed chart is simply left out.
+    """
+    picture = (
+        asyncio.ensure_future(kickoff_image(store, charts, cohort, period)) if charts else None
+    )
+    try:
+        tz = zone(cohort.timezone)
+        last_week_start, last_week_end = week_bounds(
+            now - timedelta(weeks=1), tz, cohort.week_start
+        )
+        activity = await week_activity(store, cohort, last_week_start)
+        visible = [m for m in activity.roster if m.show_on_leaderboard]
+        weeks = await streaks(store, cohort, visible, last_week_end - timedelta(seconds=1))
+    except BaseException:
+        if picture is not None:
+            picture.cancel()
+        raise
+    reply = kickoff_reply(cohort, period, activity, weeks)
+    return reply if picture is None else replace(reply, image=await picture)
 
 
 def kickoff_reply(
@@ -123,9 +148,15 @@ def checkin_reply(cohort: Cohort, period: date, activity: WeekActivity) -> Reply
 
 
 async def render_nudge(
-    store: Store, kind: DeliveryKind, cohort: Cohort, period: date, now: datetime
+    store: Store,
+    kind: DeliveryKind,
+    cohort: Cohort,
+    period: date,
+    now: datetime,
+    charts: ChartRenderer | None = None,
 ) -> Reply:
-    """The text of a cohort's nudge of ``kind`` for the week starting ``period``."""
+    """A cohort's nudge of ``kind`` for the week starting ``period`` (a kickoff with its
+    chart when ``charts`` is given)."""
     if kind is DeliveryKind.KICKOFF:
-        return await kickoff(store, cohort, period, now)
+        return await kickoff(store, cohort, period, now, charts)
     return await checkin(store, cohort, period, now)

@@ -22,7 +22,7 @@ from bot.config import Settings, load_settings
 from bot.port import AdapterPort
 from bot.runtime import Runtime
 from tests.conftest import TIMEZONE
-from tests.fakes.discord import FakeDiscord, running_client
+from tests.fakes.discord import FakeDiscord, FakeInteraction, running_client
 
 
 def discord_settings(tmp_path: Path, fake: FakeDiscord, **extra: str) -> Settings:
@@ -66,6 +66,28 @@ async def connected(
         await client.sync_task
         await fake.wait_for(lambda: runtime.courier.notifiers.get("discord") is client.notifier)
         yield client
+
+
+LOADING = 1 << 7
+"""The flag of a deferred interaction's placeholder message."""
+
+
+async def final_message(interaction: FakeInteraction) -> dict[str, Any]:
+    """The answer as the member finally sees it: the reply, or the deferred one once edited."""
+    first = await interaction.first_response()
+    assert first.accepted
+    if first.type == 4:
+        assert interaction.original is not None
+        return interaction.original
+    assert first.type == 5
+    return await interaction.original_when(lambda m: not m["flags"] & LOADING)
+
+
+async def run(
+    fake: FakeDiscord, command: str, options: dict[str, Any] | None = None, **kwargs: Any
+) -> tuple[FakeInteraction, dict[str, Any]]:
+    interaction = await fake.send_interaction(command, options, **kwargs)
+    return interaction, await final_message(interaction)
 
 
 def message_text(message: Mapping[str, Any] | None) -> str:

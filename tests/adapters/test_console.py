@@ -7,6 +7,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from PIL import Image
+
+from bot.charts.series import HEIGHT, WIDTH
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -221,24 +224,40 @@ async def test_organizer_commands(console: Console) -> None:
     await console.run("/sent count:2", as_name="Sam")
     await console.run("/sent count:4", as_name="Kim")
     stats = await console.run("/cohort stats", as_name="Alex")
-    assert "2 of 3 members logged; 1 met their email goal" in stats
+    assert "3 members; how many logged is not shown in a cohort of fewer than 5." in stats
     assert "outreach emails: 6" in stats
     assert "kickoff Monday 09:00, no midweek check-in" in await console.run("/cohort schedule")
 
 
-async def test_cohort_export_is_csv_without_contact_names(console: Console, tmp_path: Path) -> None:
+def saved(out: str, label: str = "saved to") -> Path:
+    return Path(out.rsplit(f"({label} ", 1)[1].split(")", 1)[0])
+
+
+async def test_cohort_export_is_csv_without_contact_names(console: Console) -> None:
     await console.run("/sent Secret Person org:Acme")
+    await console.run("/sent count:3", as_name="Sam")
+    out = await console.run("/cohort export", as_name="Alex")
+    lines = saved(out).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("week_start,member,email_sent,follow_up_sent")
+    assert lines[1:] == [
+        "2026-11-23,all members,4,0,0,0,0,0,,fewer than 5",
+        "2026-11-23,Alex,1,0,0,0,0,0,3,no",
+        "2026-11-23,Sam,3,0,0,0,0,0,3,yes",
+    ]
+    assert "Secret" not in saved(out).read_text(encoding="utf-8")
+
+
+async def test_cohort_export_never_labels_a_hidden_member_and_withholds_names_that_would_tell(
+    console: Console,
+) -> None:
+    await console.run("/sent count:1")
     await console.run("/sent count:3", as_name="Sam")
     await console.run("/settings leaderboard:no", as_name="Sam")
     out = await console.run("/cohort export", as_name="Alex")
-    path = Path(out.rsplit("(saved to ", 1)[1].rstrip(")"))
-    lines = path.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("week_start,member,email_sent,follow_up_sent")
-    assert lines[1:] == [
-        "2026-11-23,Alex,1,0,0,0,0,0,3,no",
-        "2026-11-23,member-2,3,0,0,0,0,0,3,yes",
-    ]
-    assert "Secret" not in path.read_text(encoding="utf-8")
+    text = saved(out).read_text(encoding="utf-8")
+    assert text.splitlines()[1:] == ["2026-11-23,all members,4,0,0,0,0,0,,fewer than 5"]
+    assert "Sam" not in text
+    assert "member-" not in text
 
 
 async def test_organizers_can_be_added_and_removed_and_others_are_refused(
@@ -326,7 +345,7 @@ async def test_nudge_now_posts_once_and_then_says_it_was_handled(console: Consol
 
     assert "not connected" in await console.run("/cohort nudge-now")
     printed: list[str] = []
-    console.session.port.connect(ConsoleNotifier(printed.append))
+    console.session.port.connect(ConsoleNotifier(printed.append, console.session.shelf))
     assert "Posted this week's kickoff" in await console.run("/cohort nudge-now")
     assert len(printed) == 1
     assert printed[0].startswith("[posted in #console]\n== ☀️ New week, Local cohort! ==")
@@ -347,7 +366,59 @@ async def test_the_console_catches_up_a_kickoff_missed_while_it_was_closed(
     for _ in range(2):
         out = io.StringIO()
         async with open_runtime(settings, clock) as runtime:
-            await serve_console(runtime.port, "Alex", None, stdin=io.StringIO(""), stdout=out)
+            await serve_console(
+                runtime.port,
+                "Alex",
+                None,
+                stdin=io.StringIO(""),
+                stdout=out,
+                files_dir=tmp_path,
+            )
         outputs.append(out.getvalue())
     assert outputs[0].count("New week, Local cohort!") == 1
     assert "New week" not in outputs[1]
+
+
+def opened_png(path: Path) -> tuple[int, int]:
+    with Image.open(path) as picture:
+        assert picture.format == "PNG"
+        return picture.size
+
+
+async def test_a_kickoff_in_the_console_saves_its_chart_and_says_what_it_shows(
+    console: Console, tmp_path: Path
+) -> None:
+    from adapters.console import ConsoleNotifier
+
+    await console.run("/sent count:2")
+    printed: list[str] = []
+    console.session.port.connect(ConsoleNotifier(printed.append, console.session.shelf))
+    await console.run("/cohort nudge-now")
+    [kickoff] = printed
+    path = saved(kickoff, "chart saved to")
+    assert path.parent == tmp_path
+    assert path.name == "kickoff-2026-11-23.png"
+    assert opened_png(path) == (WIDTH, HEIGHT)
+    assert "\nChart: Bar chart for Local cohort: emails and informational interviews" in kickoff
+
+
+async def test_progress_with_a_chart_saves_the_members_own_weeks(console: Console) -> None:
+    await console.run("/sent count:2")
+    out = await console.run("/progress chart:yes")
+    assert "Emails: 2 of 3, 1 to go" in out
+    assert "Your funnel (all time):\n  Outreach emails: 2" in out
+    assert opened_png(saved(out, "chart saved to")) == (WIDTH, HEIGHT)
+    assert "Chart: Bar chart for Your last 8 weeks" in out
+    assert "chart saved" not in await console.run("/progress")
+
+
+async def test_cohort_report_gives_numbers_a_csv_and_a_chart(console: Console) -> None:
+    await console.run("/sent count:3")
+    await console.run("/reply Jane Doe")
+    out = await console.run("/cohort report from:2026-11-01")
+    assert "== 📋 Local cohort: Mon 26 Oct 2026 to Sun 29 Nov 2026 ==" in out
+    assert "5 whole weeks (America/New_York)" in out
+    csv_path = saved(out)
+    assert csv_path.name == "reachout-report-1-2026-10-26-2026-11-29.csv"
+    assert csv_path.read_text(encoding="utf-8").startswith("scope,week_start,member,")
+    assert opened_png(saved(out, "chart saved to")) == (WIDTH, HEIGHT)

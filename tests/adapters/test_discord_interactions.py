@@ -28,12 +28,13 @@ from bot.runtime import Runtime
 from tests.adapters.discord_fixtures import (
     connected,
     discord_runtime,
+    final_message,
     message_text,
+    run,
     with_registry,
 )
-from tests.fakes.discord import FakeDiscord, FakeGuild, FakeInteraction, FakeUser
+from tests.fakes.discord import FakeDiscord, FakeGuild, FakeUser
 
-LOADING = 1 << 7
 EPHEMERAL = 1 << 6
 CALLBACK = ("POST", "/interactions/{id}/{token}/callback")
 EDIT_ORIGINAL = ("PATCH", "/webhooks/{app}/{token}/messages/@original")
@@ -55,24 +56,6 @@ async def runtime(tmp_path: Path, fake: FakeDiscord, clock: ManualClock) -> Asyn
 async def client(runtime: Runtime, fake: FakeDiscord) -> AsyncIterator[ReachoutClient]:
     async with connected(runtime, fake) as connected_client:
         yield connected_client
-
-
-async def final_message(interaction: FakeInteraction) -> dict[str, Any]:
-    """The answer as the member finally sees it: the reply, or the deferred one once edited."""
-    first = await interaction.first_response()
-    assert first.accepted
-    if first.type == 4:
-        assert interaction.original is not None
-        return interaction.original
-    assert first.type == 5
-    return await interaction.original_when(lambda m: not m["flags"] & LOADING)
-
-
-async def run(
-    fake: FakeDiscord, command: str, options: dict[str, Any] | None = None, **kwargs: Any
-) -> tuple[FakeInteraction, dict[str, Any]]:
-    interaction = await fake.send_interaction(command, options, **kwargs)
-    return interaction, await final_message(interaction)
 
 
 # -- every command ----------------------------------------------------------------------------
@@ -148,10 +131,22 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
             "Europe/Oslo",
         ),
         Step("help", {"command": "sent"}, "/sent [contact] [org:text] [count:1-20]"),
-        Step("cohort stats", expect="1 of 2 members logged", organizer=True, deferred=True),
+        Step(
+            "cohort stats",
+            expect="2 members; how many logged is not shown",
+            organizer=True,
+            deferred=True,
+        ),
+        Step(
+            "cohort report",
+            {"from": "2026-11-02", "to": "2026-11-26"},
+            "4 whole weeks",
+            organizer=True,
+            deferred=True,
+        ),
         Step(
             "cohort export",
-            expect="Weekly counts per member as CSV",
+            expect="Weekly counts as CSV",
             organizer=True,
             deferred=True,
             file="reachout-cohort-1-2026-11-26.csv",
@@ -199,11 +194,12 @@ async def test_progress_and_the_leaderboard_are_embeds_with_readable_fields(
         "This week",
         "Streak",
         "Pipeline",
+        "Your funnel (all time)",
         "Follow-ups due",
     ]
     assert embed["fields"][0] == {
         "name": "This week",
-        "value": "Emails: 1 of 3 ▰▰▰▱▱▱▱▱▱▱",
+        "value": "Emails: 1 of 3, 2 to go",
         "inline": False,
     }
     assert progress["flags"] & EPHEMERAL
@@ -220,7 +216,12 @@ async def test_help_too_long_for_one_embed_field_is_continued_in_the_next(
 ) -> None:
     _, message = await run(fake, "help", user=fake.owner)
     fields = message["embeds"][0]["fields"]
-    assert [f["name"] for f in fields] == ["Commands", "Commands (continued)", "For organizers"]
+    assert [f["name"] for f in fields] == [
+        "Commands",
+        "Commands (continued)",
+        "For organizers",
+        "For organizers (continued)",
+    ]
     assert all(len(f["value"]) <= 1024 for f in fields)
     assert "/leaderboard" in message_text(message)
     assert fake.schema_errors == []

@@ -67,5 +67,6 @@ def test_a_file_travels_with_its_text_and_an_empty_reply_still_says_something() 
     export = Attachment("reachout-export.json", b"{}")
     kwargs = render_reply(Reply("Here you go.", attachment=export)).send_kwargs()
     assert kwargs["content"] == "Here you go."
-    assert kwargs["file"].filename == "reachout-export.json"
+    [file] = kwargs["files"]
+    assert file.filename == "reachout-export.json"
     assert render_reply(Reply("")).content == "Done."

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from PIL import Image
 
+from bot.charts.series import HEIGHT, WIDTH
 from bot.clock import ManualClock
 from tests.adapters.conftest import SIGNING_SECRET, SlackBot, shown
 from tests.fakes.slack import COHORT_CHANNEL_ID, MEMBER_ID, ORGANIZER_ID
@@ -43,7 +46,7 @@ SLOW_COMMANDS = [
     ("/cohort", "stats", ORGANIZER_ID, "This week (from Mon 23 Nov)"),
     ("/cohort", "nudge-now", ORGANIZER_ID, "Posted this week's kickoff."),
     ("/mydata", "export", MEMBER_ID, "Here is everything reachout stores about you"),
-    ("/cohort", "export", ORGANIZER_ID, "Weekly counts per member as CSV"),
+    ("/cohort", "export", ORGANIZER_ID, "Weekly counts as CSV"),
 ]
 
 
@@ -75,7 +78,33 @@ async def test_slow_commands_ack_at_once_and_answer_through_the_response_url(
         assert post.body["response_type"] == "ephemeral"
         assert expected in shown(post.body)
     [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]  # /cohort nudge-now, via the notifier
-    assert validate_blocks(kickoff["blocks"]) == []
+    [chart] = kickoff["files"]
+    assert chart["mimetype"] == "image/png"
+
+
+async def test_a_report_arrives_in_the_organizers_dm_as_one_message_with_csv_and_chart(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.command("/cohort", "setup", user_id=ORGANIZER_ID)
+    await slack_bot.command("/sent", "count:3")
+
+    await slack_bot.command("/cohort", "report from:2026-11-02", user_id=ORGANIZER_ID)
+    post = await slack_bot.fake.wait_for_response_post()
+    await slack_bot.settled()
+
+    assert "4 whole weeks" in shown(post.body)
+    assert "as a direct message" in shown(post.body)
+    table, chart = slack_bot.fake.files.values()
+    assert table["name"] == "reachout-report-1-2026-11-02-2026-11-29.csv"
+    assert table["content"].startswith(b"scope,week_start,member,")
+    assert chart["mimetype"] == "image/png"
+    assert chart["alt_txt"].startswith("Bar chart for Reachout Test Cohort")
+    with Image.open(io.BytesIO(chart["content"])) as picture:
+        assert picture.size == (WIDTH, HEIGHT)
+    [dm] = chart["channels"]
+    [message] = slack_bot.fake.messages[dm]
+    assert [f["name"] for f in message["files"]] == [table["name"], chart["name"]]
+    assert message["text"].startswith("*📋 Reachout Test Cohort: Mon 2 Nov 2026 to Sun 29 Nov")
 
 
 async def test_an_export_arrives_as_a_file_in_the_members_dm(slack_bot: SlackBot) -> None:
@@ -284,8 +313,16 @@ async def test_scheduled_kickoffs_and_reminders_go_out_through_slack(
     await slack_bot.runtime.courier.run_due()
 
     [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]
-    assert "New week, Reachout Test Cohort!" in kickoff["text"]
-    assert validate_blocks(kickoff["blocks"]) == []
+    assert "*☀️ New week, Reachout Test Cohort!*" in kickoff["text"]
+    [chart] = kickoff["files"]
+    upload = slack_bot.fake.files[chart["id"]]
+    with Image.open(io.BytesIO(upload["content"])) as picture:
+        assert picture.format == "PNG"
+        assert picture.size == (WIDTH, HEIGHT)
+    assert chart["alt_txt"].startswith("Bar chart for Reachout Test Cohort")
+    assert "Emails by week:" in chart["alt_txt"]
+    uploads = [m for m in slack_bot.fake.calls.methods() if m.startswith("files.")]
+    assert uploads == ["files.getUploadURLExternal", "files.completeUploadExternal"]
     [opened] = slack_bot.fake.calls.named("conversations.open")
     assert opened.params["users"] == MEMBER_ID
     dm = slack_bot.fake.calls.last("chat.postMessage").params["channel"]

@@ -61,9 +61,9 @@ def test_every_command_is_a_slash_command_with_its_description_and_usage() -> No
         "should_escape": True,
     }
     assert by_name["/cohort"]["usage_hint"] == (
-        "setup|schedule|goal|preview|nudge-now|stats|export|organizers"
+        "setup|schedule|goal|preview|nudge-now|stats|report|export|organizers"
     )
-    assert "usage_hint" not in by_name["/progress"]
+    assert by_name["/progress"]["usage_hint"] == "[chart:yes|no]"
     assert all(c["should_escape"] for c in commands)
 
 

@@ -28,9 +28,11 @@ import functools
 import hashlib
 import json
 import math
+import mimetypes
 import os
 import re
 import secrets
+import struct
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -528,6 +530,15 @@ class FakeGuild:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """One file part of a multipart request (``files[n]``), with its bytes."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 @dataclass
 class RecordedRequest:
     """One HTTP request as the fake received it, and the status and JSON it answered."""
@@ -542,6 +553,7 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     files: list[str] = field(default_factory=list)
+    uploads: dict[str, UploadedFile] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         """Case-insensitive header lookup (HTTP header names are case-insensitive)."""
@@ -1032,6 +1044,7 @@ class FakeDiscord:
         self.token = token
         self.wait_timeout = wait_timeout
         self.ids = _Snowflakes()
+        self.attachment_data: dict[str, bytes] = {}
         self.reject_invalid = reject_invalid
         self.interaction_deadline = interaction_deadline
         self.webhook_token_ttl = webhook_token_ttl
@@ -1695,7 +1708,7 @@ class FakeDiscord:
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        body, files = await self._read_body(request)
+        body, uploads = await self._read_body(request)
         record = RecordedRequest(
             method=request.method,
             path=path,
@@ -1703,7 +1716,8 @@ class FakeDiscord:
             headers=dict(request.headers),
             json=body,
             received_at=time.monotonic(),
-            files=files,
+            files=list(uploads),
+            uploads=uploads,
         )
         self.requests.append(record)
         try:
@@ -1716,22 +1730,26 @@ class FakeDiscord:
         return response
 
     @staticmethod
-    async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
+    async def _read_body(request: web.Request) -> tuple[Any, dict[str, UploadedFile]]:
         """JSON bodies, or multipart with ``payload_json`` (how discord.py sends files)."""
         if not request.can_read_body:
-            return None, []
+            return None, {}
         if request.content_type == "multipart/form-data":
             form = await request.post()
-            files = [k for k, v in form.items() if isinstance(v, web.FileField)]
+            files = {
+                k: UploadedFile(v.filename, v.content_type, v.file.read())
+                for k, v in form.items()
+                if isinstance(v, web.FileField)
+            }
             raw = form.get("payload_json")
             return (json.loads(raw) if isinstance(raw, str) else None), files
         text = await request.text()
         if not text:
-            return None, []
+            return None, {}
         try:
-            return json.loads(text), []
+            return json.loads(text), {}
         except ValueError:
-            return text, []
+            return text, {}
 
     async def _answer(self, record: RecordedRequest) -> web.Response:
         route, params = self._match(record.method, record.path)
@@ -1766,7 +1784,46 @@ class FakeDiscord:
             return self._respond(record, route, error.status, error.body)
         if result is None:
             return self._respond(record, route, 204, None)
+        self._attach_uploads(record, result)
         return self._respond(record, route, 200, result)
+
+    def _attach_uploads(self, record: RecordedRequest, result: Any) -> None:
+        """Turn a multipart request's files into the attachments of the message it made.
+
+        As Discord does: each ``attachments`` entry of the payload names its part
+        (``files[<id>]``) and may carry a ``description`` (alt text); the content type comes
+        from the file name (discord.py sends every part as octet-stream); PNGs get their
+        width and height. The bytes are kept in ``attachment_data`` for tests to open.
+        """
+        if not record.uploads or not isinstance(result, dict):
+            return
+        message = result if "attachments" in result else result.get("resource", {}).get("message")
+        if not isinstance(message, dict):
+            return
+        body = record.json if isinstance(record.json, dict) else {}
+        payload = body.get("data") if isinstance(body.get("data"), dict) else body  # callbacks
+        described = {
+            str(a.get("id")): a for a in payload.get("attachments") or [] if isinstance(a, dict)
+        }
+        attachments = []
+        for part, upload in record.uploads.items():
+            index = part.removeprefix("files[").removesuffix("]")
+            attachment_id = str(self.ids.next())
+            entry: dict[str, Any] = {
+                "id": attachment_id,
+                "filename": upload.filename,
+                "size": len(upload.data),
+                "content_type": mimetypes.guess_type(upload.filename)[0] or upload.content_type,
+                "url": f"https://cdn.discordapp.com/attachments/{attachment_id}/{upload.filename}",
+                "proxy_url": f"https://media.discordapp.net/attachments/{attachment_id}/x",
+            }
+            if described.get(index, {}).get("description"):
+                entry["description"] = described[index]["description"]
+            if upload.data[:8] == b"\x89PNG\r\n\x1a\n":
+                entry["width"], entry["height"] = struct.unpack(">II", upload.data[16:24])
+            self.attachment_data[attachment_id] = upload.data
+            attachments.append(entry)
+        message["attachments"] = attachments
 
     def _match(self, method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
         for route in self._routes:

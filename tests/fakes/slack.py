@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import mimetypes
 import secrets
 import time
 from collections import deque
@@ -800,8 +801,11 @@ class FakeSlack:
                 "timestamp": created,
                 "name": upload.filename,
                 "title": entry.get("title") or upload.filename,
-                "mimetype": "text/plain",
-                "filetype": "text",
+                "mimetype": mimetypes.guess_type(upload.filename)[0] or "text/plain",
+                "filetype": upload.filename.rsplit(".", 1)[-1]
+                if "." in upload.filename
+                else "text",
+                "alt_txt": upload.alt_txt,
                 "user": team.bot_user_id,
                 "user_team": team.id,
                 "size": len(upload.data or b""),

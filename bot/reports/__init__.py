@@ -1,0 +1,1 @@
+"""Organiser reports: a term's numbers, with privacy by default (see ``docs/privacy.md``)."""
