@@ -27,6 +27,7 @@ def test_the_registry_has_every_command_of_the_design() -> None:
         "reply",
         "interview",
         "thanks",
+        "referral",
         "undo",
         "goal",
         "progress",

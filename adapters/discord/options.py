@@ -57,7 +57,7 @@ class ArgumentOption(app_commands.Transformer):
         if kind is ArgType.TEXT:
             return self.argument.max_length
         if kind is ArgType.DATE:
-            return max(DATE_LENGTH, *(len(k) for k in self.argument.keywords))
+            return max((DATE_LENGTH, *(len(k) for k in self.argument.keywords)))
         return None
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import keyword
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -50,8 +51,12 @@ class RegistryTree(app_commands.CommandTree[discord.Client]):
 def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | None) -> Any:
     """An ``app_commands.Command`` for a runnable registry command."""
 
+    renames = {
+        _parameter(a.name): a.name for a in command.arguments if _parameter(a.name) != a.name
+    }
+
     async def callback(interaction: discord.Interaction[Any], /, **values: object) -> None:
-        await run(interaction, command, values)
+        await run(interaction, command, {renames.get(k, k): v for k, v in values.items()})
 
     parameters = [
         inspect.Parameter(
@@ -63,20 +68,29 @@ def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | Non
             raise ValueError(f"/{command.path}: an option cannot be named {_INTERACTION!r}")
         parameters.append(
             inspect.Parameter(
-                argument.name,
+                _parameter(argument.name),
                 inspect.Parameter.KEYWORD_ONLY,
                 annotation=ArgumentOption(argument),
                 default=inspect.Parameter.empty if argument.required else None,
             )
         )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    described = app_commands.describe(**{a.name: a.description for a in command.arguments})
+    described = app_commands.describe(
+        **{_parameter(a.name): a.description for a in command.arguments}
+    )
+    renamed = app_commands.rename(**renames)
     return app_commands.Command(
         name=command.name,
         description=command.description,
-        callback=described(callback),
+        callback=renamed(described(callback)),
         parent=parent,
     )
+
+
+def _parameter(option: str) -> str:
+    """A Python name for an option: ``from`` is a keyword, so its callback parameter is
+    ``from_``, shown on Discord as ``from`` again through ``app_commands.rename``."""
+    return f"{option}_" if keyword.iskeyword(option) else option
 
 
 def app_commands_for(

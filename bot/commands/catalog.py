@@ -6,7 +6,7 @@ words, so every platform can show them as they are.
 
 from __future__ import annotations
 
-from bot.commands import organizers, outreach, overview, preferences
+from bot.commands import coaching, organizers, outreach, overview, preferences
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.help import render_help
 from bot.commands.registry import Args, Command, Registry
@@ -46,6 +46,18 @@ GOALS = (
 
 TIMEZONE = Argument(
     "timezone", ArgType.TEXT, "An IANA time zone such as Europe/Berlin", max_length=64
+)
+COHORT_HOLIDAYS = Argument(
+    "holidays",
+    ArgType.TEXT,
+    "Public holidays business days skip: a country such as US or CA-ON, none, or auto",
+    max_length=20,
+)
+MEMBER_HOLIDAYS = Argument(
+    "holidays",
+    ArgType.TEXT,
+    "Public holidays your business days skip: US, DE-BE..., none, or default",
+    max_length=20,
 )
 
 
@@ -102,8 +114,8 @@ def build_registry() -> Registry:
                     Argument(
                         "status",
                         ArgType.CHOICE,
-                        "done or scheduled",
-                        choices=("done", "scheduled"),
+                        "done (default), scheduled, moved or cancelled",
+                        choices=coaching.INTERVIEW_STATUSES,
                     ),
                     NOTE,
                     Argument(
@@ -111,9 +123,19 @@ def build_registry() -> Registry:
                         ArgType.BOOLEAN,
                         "Celebrate it in the channel (the contact is never named)",
                     ),
+                    Argument("on", ArgType.DATE, "The day of the conversation (scheduled, moved)"),
+                    Argument(
+                        "at", ArgType.TEXT, "Its local time, e.g. 14:00 (optional)", max_length=8
+                    ),
                 ),
-                outreach.interview,
-                examples=("/interview Jane Doe", "/interview Jane Doe status:scheduled"),
+                coaching.interview,
+                examples=(
+                    "/interview Jane Doe",
+                    "/interview Jane Doe status:scheduled on:2026-12-03 at:14:00",
+                    "/interview Jane Doe status:moved on:2026-12-08",
+                ),
+                details="The morning after a scheduled conversation (a week later if it has "
+                "no date) I'll check in privately: did it happen, move, or fall through?",
             ),
             Command(
                 "thanks",
@@ -121,6 +143,26 @@ def build_registry() -> Registry:
                 (_contact(True),),
                 outreach.thanks,
                 examples=("/thanks Jane Doe",),
+            ),
+            Command(
+                "referral",
+                "Log someone a contact suggested you talk to; links the two",
+                (
+                    _contact(True),
+                    Argument(
+                        "from",
+                        ArgType.TEXT,
+                        "The contact who suggested them",
+                        required=True,
+                        max_length=CONTACT_LIMIT,
+                    ),
+                    Argument("org", ArgType.TEXT, "Their organisation", max_length=ORG_LIMIT),
+                    NOTE,
+                ),
+                coaching.referral,
+                examples=('/referral Sam Lee from:"Jane Doe" org:Initech',),
+                details="Their first email starts its own follow-up clock; /contacts shows "
+                "them as via the one who suggested them.",
             ),
             Command("undo", "Undo your most recent log (shows what was undone)", (), outreach.undo),
             Command(
@@ -190,9 +232,14 @@ def build_registry() -> Registry:
                     Argument("mentions", ArgType.BOOLEAN, "Let check-ins mention you by name"),
                     Argument("reminders", ArgType.BOOLEAN, "Get follow-up reminders by DM"),
                     TIMEZONE,
+                    MEMBER_HOLIDAYS,
                 ),
                 preferences.settings,
-                examples=("/settings mentions:yes", "/settings timezone:America/Toronto"),
+                examples=(
+                    "/settings mentions:yes",
+                    "/settings timezone:America/Toronto",
+                    "/settings holidays:DE-BE",
+                ),
             ),
             Command(
                 "mydata",
@@ -237,6 +284,7 @@ def build_registry() -> Registry:
                                 "The day weeks start",
                                 choices=WEEKDAYS,
                             ),
+                            COHORT_HOLIDAYS,
                         ),
                         organizers.setup,
                         organizer_only=True,
@@ -281,12 +329,14 @@ def build_registry() -> Registry:
                                 max_value=48,
                                 example="6",
                             ),
+                            COHORT_HOLIDAYS,
                         ),
                         organizers.schedule,
                         organizer_only=True,
                         examples=(
                             "/cohort schedule kickoff_day:monday kickoff_time:09:00",
                             "/cohort schedule checkin_day:thursday checkin_time:15:00",
+                            "/cohort schedule holidays:CA-ON",
                         ),
                     ),
                     Command(

@@ -32,10 +32,16 @@ def member_document(inv: Invocation, data: MemberData) -> dict[str, object]:
             "show_on_leaderboard": member.show_on_leaderboard,
             "allow_mentions": member.allow_mentions,
             "reminders_by_dm": member.reminders_by_dm,
+            "holiday_calendar": member.holiday_calendar,
             "organizer": data.organizer,
         },
         "contacts": [
-            {"name": c.name, "organization": c.organization, "added_at": c.created_at.isoformat()}
+            {
+                "name": c.name,
+                "organization": c.organization,
+                "added_at": c.created_at.isoformat(),
+                "referred_by": names.get(c.referred_by) if c.referred_by else None,
+            }
             for c in data.contacts
         ],
         "actions": [
@@ -46,8 +52,20 @@ def member_document(inv: Invocation, data: MemberData) -> dict[str, object]:
                 "note": a.note,
                 "at": a.occurred_at.isoformat(),
                 "undone_at": a.undone_at.isoformat() if a.undone_at else None,
+                "scheduled_on": a.scheduled_on.isoformat() if a.scheduled_on else None,
+                "scheduled_time": a.scheduled_time.strftime("%H:%M") if a.scheduled_time else None,
             }
             for a in data.history
+        ],
+        "targets": [
+            {
+                "employer": t.employer,
+                "advocate": t.advocate,
+                "motivation": t.motivation,
+                "posting": t.posting,
+                "added_at": t.created_at.isoformat(),
+            }
+            for t in data.targets
         ],
         "pauses": [{"from": p.start.isoformat(), "until": p.end.isoformat()} for p in data.pauses],
         "reminders": [

@@ -14,8 +14,11 @@ from datetime import date, datetime, timedelta
 
 from bot.clock import Clock
 from bot.followups import Milestone, Step, milestones
+from bot.holidays import member_calendar
+from bot.interviews import CheckBack, check_back
 from bot.models import Cohort, Workspace
 from bot.nudges.calendar import latest_due, nudge_key, upcoming
+from bot.nudges.checkbacks import checkback_key, checkback_reply
 from bot.nudges.kinds import DeliveryKind
 from bot.nudges.ledger import Claim, ClockCandidate, DeliveryStatus, Ledger, LedgerEntry
 from bot.nudges.notifier import Notifier
@@ -168,7 +171,8 @@ class Planner:
         notifiers: Mapping[str, Notifier],
         checks: dict[int, datetime | None],
     ) -> list[Job]:
-        """Reminders due now, from the clocks due for a look; notes when each needs the next."""
+        """Reminders and check-backs due now, from the clocks due for a look; notes when each
+        clock needs the next."""
         jobs: list[Job] = []
         for candidate in await self.ledger.clocks_due(now, CLOCK_BATCH):
             contact_id = candidate.entry.contact.id
@@ -176,14 +180,47 @@ class Planner:
                 checks[contact_id] = now + DISCONNECTED_RECHECK
                 continue
             tz = zone(member_timezone(candidate.member, candidate.cohort))
-            steps = milestones(candidate.entry.actions, tz)
+            calendar = member_calendar(candidate.member, candidate.cohort)
+            steps = milestones(candidate.entry.actions, tz, calendar)
             due = [m for m in steps if m.due_at <= now]
-            checks[contact_id] = min((m.due_at for m in steps if m.due_at > now), default=None)
+            later = [m.due_at for m in steps if m.due_at > now]
             jobs.extend(
                 self._reminder_job(candidate, milestone, superseded=milestone is not due[-1])
                 for milestone in due
             )
+            back = check_back(candidate.entry.actions, tz, calendar)
+            if back is not None and back.due_at <= now:
+                jobs.append(self._checkback_job(candidate, back))
+            elif back is not None:
+                later.append(back.due_at)
+            checks[contact_id] = min(later, default=None)
         return jobs
+
+    def _checkback_job(self, candidate: ClockCandidate, back: CheckBack) -> Job:
+        member, contact = candidate.member, candidate.entry.contact
+
+        async def render() -> Reply:
+            reason = await self._personal_skip_reason(candidate)
+            if reason:
+                raise SkipDelivery(reason)
+            return checkback_reply(contact, back)
+
+        return Job(
+            Claim(
+                checkback_key(member.id, contact.id, back),
+                DeliveryKind.CHECKBACK,
+                candidate.cohort.id,
+                member.id,
+                back.due_at,
+            ),
+            candidate.workspace.platform,
+            candidate.workspace.external_id,
+            member.user_id,
+            True,
+            timedelta(hours=candidate.cohort.grace_hours),
+            render,
+            contact.id,
+        )
 
     def _reminder_job(
         self, candidate: ClockCandidate, milestone: Milestone, *, superseded: bool
@@ -213,6 +250,16 @@ class Planner:
             contact.id,
         )
 
+    async def _personal_skip_reason(self, candidate: ClockCandidate) -> str:
+        """Why no private message should reach the member now: DMs off, or a pause."""
+        member = candidate.member
+        if not member.reminders_by_dm:
+            return "the member turned DM reminders off"
+        today = local_date(self.clock.now(), zone(member_timezone(member, candidate.cohort)))
+        if any(p.covers(today) for p in await self.store.pauses(member.id)):
+            return "the member is paused"
+        return ""
+
     async def _reminder_skip_reason(
         self, candidate: ClockCandidate, milestone: Milestone, superseded: bool
     ) -> str:
@@ -220,11 +267,8 @@ class Planner:
         member, contact = candidate.member, candidate.entry.contact
         if superseded:
             return "superseded by a later step of the same contact"
-        if not member.reminders_by_dm:
-            return "the member turned DM reminders off"
-        today = local_date(self.clock.now(), zone(member_timezone(member, candidate.cohort)))
-        if any(p.covers(today) for p in await self.store.pauses(member.id)):
-            return "the member is paused"
+        if reason := await self._personal_skip_reason(candidate):
+            return reason
         if milestone.step is Step.SECOND_CONTACT and contact.organization:
             anchor = next(a for a in candidate.entry.actions if a.id == milestone.anchor_id)
             if await self.ledger.emailed_at_organization(

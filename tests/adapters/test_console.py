@@ -185,7 +185,12 @@ async def test_mydata_export_writes_everything_about_the_member(
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["member"]["display_name"] == "Alex"
     assert document["contacts"] == [
-        {"name": "Jane Doe", "organization": "Acme", "added_at": "2026-11-26T15:00:00+00:00"}
+        {
+            "name": "Jane Doe",
+            "organization": "Acme",
+            "added_at": "2026-11-26T15:00:00+00:00",
+            "referred_by": None,
+        }
     ]
     assert [(a["kind"], a["count"], a["undone_at"] is not None) for a in document["actions"]] == [
         ("email_sent", 1, False),
@@ -235,8 +240,8 @@ async def test_cohort_export_is_csv_without_contact_names(console: Console, tmp_
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("week_start,member,email_sent,follow_up_sent")
     assert lines[1:] == [
-        "2026-11-23,Alex,1,0,0,0,0,0,3,no",
-        "2026-11-23,member-2,3,0,0,0,0,0,3,yes",
+        "2026-11-23,Alex,1,0,0,0,0,0,0,0,3,no",
+        "2026-11-23,member-2,3,0,0,0,0,0,0,0,3,yes",
     ]
     assert "Secret" not in path.read_text(encoding="utf-8")
 

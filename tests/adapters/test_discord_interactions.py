@@ -126,8 +126,8 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         Step("reply", {"contact": "jane doe"}, "Jane Doe replied! 🎉"),
         Step(
             "interview",
-            {"contact": "Jane Doe", "status": "scheduled"},
-            "Interview with Jane Doe (Acme Labs) scheduled",
+            {"contact": "Jane Doe", "status": "scheduled", "on": "2026-12-03", "at": "14:00"},
+            "Interview with Jane Doe (Acme Labs) scheduled on Thu 3 Dec at 14:00",
         ),
         Step(
             "interview",
@@ -137,6 +137,11 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         ),
         Step("thanks", {"contact": "Jane Doe"}, "Thank-you to Jane Doe logged"),
         Step("undo", expect="Undone: thank-you note, Jane Doe (Acme Labs)"),
+        Step(
+            "referral",
+            {"contact": "Sam Lee", "from": "Jane Doe", "org": "Initech"},
+            "Added Sam Lee (Initech), via Jane Doe",
+        ),
         Step("goal", {"emails": 5, "interviews": 2}, "Goals set: 5 emails a week, 2 interviews"),
         Step("progress", expect="Emails: 4 of 5"),
         Step("contacts", {"status": "all"}, "Jane Doe (Acme Labs) [interviewed]"),
