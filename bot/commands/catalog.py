@@ -10,6 +10,7 @@ from bot.commands import coaching, organizers, outreach, overview, preferences
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.help import render_help
 from bot.commands.registry import Args, Command, Registry
+from bot.drafts import MAX_DRAFT
 from bot.engine import Engine
 from bot.invocation import Invocation
 from bot.periods import WEEKDAYS
@@ -163,6 +164,23 @@ def build_registry() -> Registry:
                 examples=('/referral Sam Lee from:"Jane Doe" org:Initech',),
                 details="Their first email starts its own follow-up clock; /contacts shows "
                 "them as via the one who suggested them.",
+            ),
+            Command(
+                "draft",
+                "Check an outreach email before you send it (never stored)",
+                (
+                    Argument(
+                        "text",
+                        ArgType.TEXT,
+                        "The email, pasted (up to 2,000 characters)",
+                        required=True,
+                        max_length=MAX_DRAFT,
+                    ),
+                ),
+                coaching.draft,
+                examples=("/draft Hi Jane, as a fellow Tufts alum…",),
+                details="Length, the ask, the connection, the closing question and who it's "
+                "about, each with a suggestion. Never a score; the text is not kept.",
             ),
             Command("undo", "Undo your most recent log (shows what was undone)", (), outreach.undo),
             Command(

@@ -1,5 +1,5 @@
-"""Handlers for what comes after the first email: /interview (scheduled with a date, moved,
-cancelled, done) and /referral, the "who else should I talk to?" of every conversation.
+"""Handlers for coaching beyond logging: /interview (scheduled with a date, moved, cancelled,
+done), /referral (the "who else should I talk to?" of every conversation) and /draft.
 
 Platform buttons for the check-back's answers do not exist yet, so every answer is a typed
 command, and each reply says the exact command for the next step.
@@ -12,12 +12,13 @@ from datetime import date, time
 from bot.commands.organizers import parse_wall_time
 from bot.commands.outreach import contact_name, new_contact_note
 from bot.commands.registry import Args
+from bot.drafts import Verdict, review
 from bot.engine import Engine
 from bot.errors import UserError
 from bot.interviews import check_back
 from bot.invocation import Invocation
 from bot.models import ActionKind
-from bot.replies import Reply
+from bot.replies import Field, Reply
 from bot.texts import contact_label, interview_when, local_short_date, plural
 
 INTERVIEW_STATUSES = ("done", "scheduled", "moved", "cancelled")
@@ -136,4 +137,30 @@ async def referral(engine: Engine, inv: Invocation, args: Args) -> Reply:
         f"Added {contact_label(logged.contact)}, via {referrer.name}. 🌱 Introductions are "
         f"how a search compounds. Write to them soon and mention {referrer.name}; "
         f"`/sent {logged.contact.name}` starts their follow-up clock."
+    )
+
+
+_MARKS = {Verdict.GOOD: "✅", Verdict.OKAY: "💡", Verdict.FIX: "✏️"}
+_CHECK_NAMES = {
+    "length": "Length",
+    "ask": "The ask",
+    "connection": "Connection first",
+    "question": "Ends with a question",
+    "focus": "About them, or about you",
+}
+
+
+async def draft(engine: Engine, inv: Invocation, args: Args) -> Reply:
+    """The draft check. The text is never stored or logged: it lives only in this call."""
+    text = args.text("text")
+    assert text is not None
+    result = review(text)
+    fields = tuple(
+        Field(f"{_MARKS[c.verdict]} {_CHECK_NAMES[c.name]}", c.explanation) for c in result.checks
+    )
+    return Reply(
+        "Here's what I noticed. Your draft isn't stored or logged anywhere: it's gone once "
+        "you've read this.",
+        title="Your draft, checked",
+        fields=fields,
     )

@@ -138,6 +138,11 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         Step("thanks", {"contact": "Jane Doe"}, "Thank-you to Jane Doe logged"),
         Step("undo", expect="Undone: thank-you note, Jane Doe (Acme Labs)"),
         Step(
+            "draft",
+            {"text": "Hi Jane, as a fellow alum, could I hear how you chose your path?"},
+            "Your draft isn't stored or logged anywhere",
+        ),
+        Step(
             "referral",
             {"contact": "Sam Lee", "from": "Jane Doe", "org": "Initech"},
             "Added Sam Lee (Initech), via Jane Doe",
