@@ -41,7 +41,7 @@ from bot.periods import day_bounds, local_date, month_bounds, week_bounds
 from bot.replies import Reply
 from bot.store import CohortBinding, LoggedAction, NewAction, Store
 from bot.summaries import CohortWeek, cohort_week, member_streak
-from bot.targets import Target
+from bot.targets import MAX_TARGETS, NewTarget, Target, employer_key, next_target, rank_targets
 from bot.timezones import canonical_timezone, zone
 
 DAILY_CAP = 20
@@ -407,6 +407,49 @@ class Engine:
             referred_by=source.contact.id,
         )
         return logged, source.contact
+
+    # -- target employers ------------------------------------------------------------------
+
+    async def targets(self, inv: Invocation) -> list[Target]:
+        """The member's target employers in Dalton's order (``bot.targets.rank_targets``)."""
+        return rank_targets(await self._store.member_targets(inv.member.id))
+
+    async def save_targets(self, inv: Invocation, targets: list[NewTarget]) -> int:
+        """Add or update employers, all or none; returns the list's new length."""
+        total = await self._store.save_targets(inv.member.id, targets, MAX_TARGETS, inv.now)
+        if total is None:
+            raise UserError(
+                f"That would take your list past {MAX_TARGETS} employers, the most it holds. "
+                "Remove a few you're least keen on first (`/targets remove ORG`)."
+            )
+        return total
+
+    async def remove_target(self, inv: Invocation, employer: str) -> bool:
+        return await self._store.remove_target(inv.member.id, employer)
+
+    async def targets_with_contacts(self, inv: Invocation) -> tuple[list[Target], dict[str, int]]:
+        """The ranked list, and per employer key how many of the member's contacts work there
+        (a contact's organisation matching a target links them)."""
+        targets, items = await asyncio.gather(self.targets(inv), self.pipeline(inv))
+        linked: Counter[str] = Counter(
+            employer_key(i.contact.organization) for i in items if i.contact.organization
+        )
+        return targets, {
+            employer_key(t.employer): linked[employer_key(t.employer)] for t in targets
+        }
+
+    async def next_target(self, inv: Invocation) -> Target | None:
+        """The best-ranked employer without an open follow-up clock (someone there emailed and
+        not yet answered), so the member never waits on one organisation."""
+        targets, items = await asyncio.gather(self.targets(inv), self.pipeline(inv))
+        busy = {
+            employer_key(i.contact.organization)
+            for i in items
+            if i.contact.organization
+            and i.next.stage in (Stage.EMAILED, Stage.FOLLOWED_UP)
+            and i.next.due_at is not None
+        }
+        return next_target(targets, busy)
 
     async def undo(self, inv: Invocation) -> tuple[Action, Contact | None] | None:
         """Mark the member's latest live action as undone; None if there is nothing to undo."""

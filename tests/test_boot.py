@@ -28,6 +28,7 @@ def test_the_registry_has_every_command_of_the_design() -> None:
         "interview",
         "thanks",
         "referral",
+        "targets",
         "draft",
         "undo",
         "goal",

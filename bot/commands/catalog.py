@@ -6,7 +6,7 @@ words, so every platform can show them as they are.
 
 from __future__ import annotations
 
-from bot.commands import coaching, organizers, outreach, overview, preferences
+from bot.commands import coaching, organizers, outreach, overview, preferences, targets
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.help import render_help
 from bot.commands.registry import Args, Command, Registry
@@ -15,6 +15,7 @@ from bot.engine import Engine
 from bot.invocation import Invocation
 from bot.periods import WEEKDAYS
 from bot.replies import Reply
+from bot.targets import EMPLOYER_LIMIT, MAX_CSV
 
 CONTACT_LIMIT = 80
 ORG_LIMIT = 100
@@ -164,6 +165,92 @@ def build_registry() -> Registry:
                 examples=('/referral Sam Lee from:"Jane Doe" org:Initech',),
                 details="Their first email starts its own follow-up clock; /contacts shows "
                 "them as via the one who suggested them.",
+            ),
+            Command(
+                "targets",
+                "Your private list of target employers, ranked; what to write to next",
+                default="list",
+                subcommands=(
+                    Command(
+                        "list",
+                        "Your target employers, ranked; the top five are active",
+                        (),
+                        targets.show,
+                    ),
+                    Command(
+                        "add",
+                        "Add an employer to your list, or update it",
+                        (
+                            Argument(
+                                "org",
+                                ArgType.TEXT,
+                                "The organisation",
+                                required=True,
+                                max_length=EMPLOYER_LIMIT,
+                            ),
+                            Argument(
+                                "advocate", ArgType.BOOLEAN, "You know an alum or advocate there"
+                            ),
+                            Argument(
+                                "motivation",
+                                ArgType.INTEGER,
+                                "How much you want it: 1 curious, 2 keen, 3 dream",
+                                min_value=1,
+                                max_value=3,
+                                example="3",
+                            ),
+                            Argument("posting", ArgType.BOOLEAN, "A relevant job posting is open"),
+                        ),
+                        targets.add,
+                        examples=('/targets add "Acme Labs" motivation:3 advocate:yes',),
+                    ),
+                    Command(
+                        "remove",
+                        "Take an employer off your list",
+                        (
+                            Argument(
+                                "org",
+                                ArgType.TEXT,
+                                "The organisation",
+                                required=True,
+                                max_length=EMPLOYER_LIMIT,
+                            ),
+                        ),
+                        targets.remove,
+                        examples=("/targets remove Acme",),
+                    ),
+                    Command(
+                        "import",
+                        "Add employers from a CSV: employer, alumni, motivation, posting",
+                        (
+                            Argument(
+                                "csv",
+                                ArgType.TEXT,
+                                "The CSV's text (in the console: a file's path)",
+                                required=True,
+                                max_length=MAX_CSV,
+                                multiline=True,
+                            ),
+                        ),
+                        targets.import_list,
+                        examples=("/targets import targets.csv",),
+                        details="Header optional, at most 200 rows; a bad row is reported by "
+                        "line and nothing is imported.",
+                    ),
+                    Command(
+                        "next",
+                        "The next employer to write to (skips ones waiting for a reply)",
+                        (),
+                        targets.suggest,
+                    ),
+                    Command(
+                        "export",
+                        "Your target list as a CSV file",
+                        (),
+                        targets.export,
+                        slow=True,
+                    ),
+                ),
             ),
             Command(
                 "draft",

@@ -104,7 +104,7 @@ def cohort_csv(cohort: Cohort, history: CohortHistory) -> str:
         writer.writerow(
             [
                 week.isoformat(),
-                _csv_safe(label),
+                csv_safe(label),
                 *[counts[k] for k in kinds],
                 goal,
                 "yes" if emails >= goal else "no",
@@ -113,6 +113,6 @@ def cohort_csv(cohort: Cohort, history: CohortHistory) -> str:
     return out.getvalue()
 
 
-def _csv_safe(value: str) -> str:
+def csv_safe(value: str) -> str:
     """Keep spreadsheet apps from running a cell that starts like a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

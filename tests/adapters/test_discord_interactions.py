@@ -158,6 +158,21 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
             "Europe/Oslo",
         ),
         Step("help", {"command": "sent"}, "/sent [contact] [org:text] [count:1-20]"),
+        Step(
+            "targets add",
+            {"org": "Acme Labs", "motivation": 3, "advocate": True},
+            "Saved Acme Labs: number 1 of 1",
+        ),
+        Step("targets import", {"csv": "Initech,no,2,yes"}, "Imported 1 employer; your list has 2"),
+        Step("targets list", expect="1. ⭐ Acme Labs: motivation 3 (dream), an advocate there"),
+        Step("targets next", expect="Next: Acme Labs"),
+        Step(
+            "targets export",
+            expect="Your target list as CSV",
+            deferred=True,
+            file="reachout-targets-2026-11-26.csv",
+        ),
+        Step("targets remove", {"org": "Initech"}, "Took Initech off your list"),
         Step("cohort stats", expect="1 of 2 members logged", organizer=True, deferred=True),
         Step(
             "cohort export",
