@@ -25,6 +25,9 @@ WORKSPACE_ID = "local"
 WORKSPACE_NAME = "Local cohort"
 CHANNEL_ID = "console"
 QUIT_WORDS = ("/quit", "/exit", "quit", "exit")
+IMPORT_COMMAND = "/targets import"
+FILE_LIMIT = 10 * 1024 * 1024
+"""Most of a file the console reads for an import; the core refuses far less than this."""
 
 BANNER = (
     "reachout console: log outreach, see progress, try every command.\n"
@@ -154,8 +157,21 @@ class ConsoleSession:
             return self._switch(text[3:])
         if not text.startswith("/"):
             text = "/" + text
+        if text.casefold().startswith(IMPORT_COMMAND + " "):
+            return render(await self._import_file(text[len(IMPORT_COMMAND) :].strip()))
         reply = await self.port.run_text(self.origin, text)
         return render(reply) + self.shelf.notes(reply)
+
+    async def _import_file(self, path_text: str) -> Reply:
+        """``/targets import PATH``: the console's stand-in for a file upload."""
+        path = Path(path_text.strip('"').strip())
+        try:
+            content = (await asyncio.to_thread(_read_start, path)).decode("utf-8-sig")
+        except OSError:
+            return Reply(f"I can't read the file {path_text}. Check the path.", error=True)
+        except UnicodeDecodeError:
+            return Reply("That file isn't UTF-8 text. Save it as CSV (UTF-8).", error=True)
+        return await self.port.run(self.origin, "targets import", {"csv": content})
 
     def _switch(self, name: str) -> str:
         cleaned = " ".join(name.split())
@@ -163,6 +179,12 @@ class ConsoleSession:
             return "Usage: /as NAME, e.g. /as Sam"
         self.name = cleaned
         return f"You are now {cleaned}."
+
+
+def _read_start(path: Path) -> bytes:
+    """The first ``FILE_LIMIT`` bytes and one more, so an oversized file is seen as such."""
+    with path.expanduser().open("rb") as handle:
+        return handle.read(FILE_LIMIT + 1)
 
 
 def _start_reader(

@@ -11,8 +11,8 @@ import asyncio
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 from bot.charts.pictures import member_image, report_image
 from bot.charts.renderer import ChartRenderer
@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.errors import UserError
 from bot.followups import PipelineItem, Stage, build_pipeline
 from bot.funnel import Funnel
+from bot.interviews import open_interview
 from bot.invocation import Invocation, Origin
 from bot.models import (
     EMAIL_KINDS,
@@ -27,6 +28,7 @@ from bot.models import (
     ActionKind,
     Cohort,
     Contact,
+    ContactEntry,
     Member,
     Metric,
     Pause,
@@ -43,6 +45,7 @@ from bot.replies import Image, Reply
 from bot.reports.term import TermReport, report_weeks, term_report
 from bot.store import CohortBinding, LoggedAction, NewAction, Store
 from bot.summaries import CohortWeek, cohort_week, member_streak
+from bot.targets import MAX_TARGETS, NewTarget, Target, employer_key, next_target, rank_targets
 from bot.timezones import canonical_timezone, zone
 from bot.weekly import cohort_weeks
 
@@ -54,6 +57,8 @@ DAILY_CAP = 20
 
 DEFAULT_EMAIL_GOAL = 3
 MAX_PAUSE_DAYS = 366
+MAX_INTERVIEW_DAYS = 366
+"""How far ahead an interview may be scheduled; further is surely a typo."""
 DISPLAY_NAME_LIMIT = 80
 NOT_RUNNING = (
     "Scheduled messages aren't running in this process (they run with `reachout run` and "
@@ -75,6 +80,12 @@ class Progress:
     stages: Counter[Stage]
     due: list[PipelineItem]
     pause: Pause | None
+    scheduled: list[PipelineItem] = field(default_factory=list)
+    """Conversations scheduled and not yet logged, each with its check-back."""
+    referrals: int = 0
+    """Contacts reached through an introduction from another contact."""
+    longest_chain: tuple[str, ...] = ()
+    """The names along the longest chain of introductions, first to last."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +133,24 @@ def rank_standings(standings: Sequence[Standing]) -> list[Placing]:
     return placings
 
 
+def longest_chain(contacts: Sequence[Contact]) -> tuple[str, ...]:
+    """The names along the longest chain of introductions (``referred_by`` links), first
+    to last; empty if nobody was referred. A loop in the data ends a chain."""
+    by_id = {c.id: c for c in contacts}
+    best: tuple[str, ...] = ()
+    for contact in contacts:
+        chain = [contact.name]
+        seen = {contact.id}
+        current = contact
+        while current.referred_by in by_id and current.referred_by not in seen:
+            current = by_id[current.referred_by]
+            seen.add(current.id)
+            chain.append(current.name)
+        if len(chain) > 1 and len(chain) > len(best):
+            best = tuple(reversed(chain))
+    return best
+
+
 @dataclass(frozen=True)
 class MemberData:
     """Everything stored about one member, for ``/mydata export``."""
@@ -131,6 +160,7 @@ class MemberData:
     history: list[Action]
     pauses: list[Pause]
     deliveries: list[LedgerEntry]
+    targets: list[Target] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -260,6 +290,9 @@ class Engine:
         organization: str | None = None,
         count: int = 1,
         note: str = "",
+        scheduled_on: date | None = None,
+        scheduled_time: time | None = None,
+        referred_by: int | None = None,
     ) -> LoggedAction:
         """Record an action; refuses politely past the daily cap."""
         day_start, day_end = day_bounds(inv.now, inv.tz)
@@ -276,6 +309,9 @@ class Engine:
                 day_start=day_start,
                 daily_cap=DAILY_CAP,
                 day_end=day_end,
+                scheduled_on=scheduled_on,
+                scheduled_time=scheduled_time,
+                referred_by=referred_by,
             )
         )
         if logged is None:
@@ -284,6 +320,146 @@ class Engine:
                 "keeps the board fair. Impressive pace! Log the rest tomorrow."
             )
         return logged
+
+    async def find_contact(self, inv: Invocation, name: str) -> ContactEntry | None:
+        """The member's contact of that name (case and spacing ignored), with its actions."""
+        wanted = " ".join(name.split()).casefold()
+        for entry in await self._store.member_contacts(inv.member.id):
+            if " ".join(entry.contact.name.split()).casefold() == wanted:
+                return entry
+        return None
+
+    def _check_interview_day(self, inv: Invocation, on: date) -> None:
+        today = local_date(inv.now, inv.tz)
+        if on < today:
+            raise UserError(
+                f"{on.isoformat()} has already passed. If the conversation happened, "
+                "`/interview NAME` logs it done."
+            )
+        if (on - today).days > MAX_INTERVIEW_DAYS:
+            raise UserError("That's more than a year away. Pick a date within the next 12 months.")
+
+    async def schedule_interview(
+        self, inv: Invocation, contact: str, on: date | None, at: time | None, note: str
+    ) -> LoggedAction:
+        """Log an interview scheduled, for a day from today on (and a time, if given)."""
+        if on is not None:
+            self._check_interview_day(inv, on)
+        return await self.record(
+            inv,
+            ActionKind.INTERVIEW_SCHEDULED,
+            contact=contact,
+            note=note,
+            scheduled_on=on,
+            scheduled_time=at,
+        )
+
+    async def _open_interview(self, inv: Invocation, name: str) -> tuple[Contact, Action]:
+        entry = await self.find_contact(inv, name)
+        interview = open_interview(entry.actions) if entry else None
+        if entry is None or interview is None:
+            raise UserError(
+                f"I don't see a scheduled conversation with {name}. Schedule one with "
+                f"`/interview {name} status:scheduled on:YYYY-MM-DD`."
+            )
+        return entry.contact, interview
+
+    async def move_interview(
+        self, inv: Invocation, name: str, on: date, at: time | None
+    ) -> tuple[Contact, Action]:
+        """Move the contact's open interview to another day; its check-back follows."""
+        self._check_interview_day(inv, on)
+        contact, interview = await self._open_interview(inv, name)
+        moved = await self._store.move_interview(interview.id, on, at)
+        if moved is None:
+            raise UserError("That conversation was just changed elsewhere. Try again.")
+        if self._courier is not None:
+            self._courier.schedule_changed()
+        return contact, moved
+
+    async def cancel_interview(self, inv: Invocation, name: str, note: str) -> LoggedAction:
+        """Log the contact's open interview as cancelled; no check-back follows."""
+        contact, _ = await self._open_interview(inv, name)
+        return await self.record(
+            inv, ActionKind.INTERVIEW_CANCELLED, contact=contact.name, note=note
+        )
+
+    async def refer(
+        self, inv: Invocation, name: str, referrer: str, organization: str | None, note: str
+    ) -> tuple[LoggedAction, Contact]:
+        """Log a contact suggested by another one, linked to it; returns it and the referrer."""
+        source = await self.find_contact(inv, referrer)
+        if source is None:
+            raise UserError(
+                f"I can't find {referrer} among your contacts. Check the spelling (quote names "
+                'with spaces, e.g. `from:"Jane Doe"`), or log them first.'
+            )
+        key = " ".join(name.split()).casefold()
+        contacts = {
+            c.contact.id: c.contact for c in await self._store.member_contacts(inv.member.id)
+        }
+        chain: Contact | None = source.contact
+        seen: set[int] = set()
+        while chain is not None and chain.id not in seen:
+            if " ".join(chain.name.split()).casefold() == key:
+                raise UserError(
+                    f"{name} is already earlier in that chain of introductions, so "
+                    f"{source.contact.name} can't have referred them."
+                )
+            seen.add(chain.id)
+            chain = contacts.get(chain.referred_by) if chain.referred_by else None
+        logged = await self.record(
+            inv,
+            ActionKind.REFERRAL_RECEIVED,
+            contact=name,
+            organization=organization,
+            note=note,
+            referred_by=source.contact.id,
+        )
+        return logged, source.contact
+
+    # -- target employers ------------------------------------------------------------------
+
+    async def targets(self, inv: Invocation) -> list[Target]:
+        """The member's target employers in Dalton's order (``bot.targets.rank_targets``)."""
+        return rank_targets(await self._store.member_targets(inv.member.id))
+
+    async def save_targets(self, inv: Invocation, targets: list[NewTarget]) -> int:
+        """Add or update employers, all or none; returns the list's new length."""
+        total = await self._store.save_targets(inv.member.id, targets, MAX_TARGETS, inv.now)
+        if total is None:
+            raise UserError(
+                f"That would take your list past {MAX_TARGETS} employers, the most it holds. "
+                "Remove a few you're least keen on first (`/targets remove ORG`)."
+            )
+        return total
+
+    async def remove_target(self, inv: Invocation, employer: str) -> bool:
+        return await self._store.remove_target(inv.member.id, employer)
+
+    async def targets_with_contacts(self, inv: Invocation) -> tuple[list[Target], dict[str, int]]:
+        """The ranked list, and per employer key how many of the member's contacts work there
+        (a contact's organisation matching a target links them)."""
+        targets, items = await asyncio.gather(self.targets(inv), self.pipeline(inv))
+        linked: Counter[str] = Counter(
+            employer_key(i.contact.organization) for i in items if i.contact.organization
+        )
+        return targets, {
+            employer_key(t.employer): linked[employer_key(t.employer)] for t in targets
+        }
+
+    async def next_target(self, inv: Invocation) -> Target | None:
+        """The best-ranked employer without an open follow-up clock (someone there emailed and
+        not yet answered), so the member never waits on one organisation."""
+        targets, items = await asyncio.gather(self.targets(inv), self.pipeline(inv))
+        busy = {
+            employer_key(i.contact.organization)
+            for i in items
+            if i.contact.organization
+            and i.next.stage in (Stage.EMAILED, Stage.FOLLOWED_UP)
+            and i.next.due_at is not None
+        }
+        return next_target(targets, busy)
 
     async def undo(self, inv: Invocation) -> tuple[Action, Contact | None] | None:
         """Mark the member's latest live action as undone; None if there is nothing to undo."""
@@ -303,7 +479,7 @@ class Engine:
 
     async def pipeline(self, inv: Invocation) -> list[PipelineItem]:
         entries = await self._store.member_contacts(inv.member.id)
-        return build_pipeline(entries, inv.tz, inv.now)
+        return build_pipeline(entries, inv.tz, inv.now, inv.calendar)
 
     async def streak(self, inv: Invocation) -> int:
         return await member_streak(self._store, inv.member, inv.cohort, inv.now)
@@ -331,6 +507,9 @@ class Engine:
             stages=Counter(item.next.stage for item in items),
             due=[item for item in items if item.next.is_due],
             pause=pause,
+            scheduled=[item for item in items if item.next.stage is Stage.SCHEDULED],
+            referrals=sum(1 for item in items if item.contact.referred_by is not None),
+            longest_chain=longest_chain([item.contact for item in items]),
         )
 
     async def leaderboard(self, inv: Invocation, period: Period, metric: Metric) -> Board:
@@ -401,14 +580,15 @@ class Engine:
     async def member_data(self, inv: Invocation) -> MemberData:
         """Everything stored about the member, read for an export."""
         member_id = inv.member.id
-        organizer, contacts, history, pauses = await asyncio.gather(
+        organizer, contacts, history, pauses, targets = await asyncio.gather(
             self._store.is_organizer(inv.cohort.id, member_id),
             self._store.all_member_contacts(member_id),
             self._store.member_history(member_id),
             self._store.pauses(member_id),
+            self._store.member_targets(member_id),
         )
         deliveries = await self._ledger.member_deliveries(member_id) if self._ledger else []
-        return MemberData(organizer, contacts, history, pauses, deliveries)
+        return MemberData(organizer, contacts, history, pauses, deliveries, targets)
 
     async def forget(self, inv: Invocation) -> None:
         await self._store.forget_member(inv.member.id)
@@ -450,8 +630,17 @@ class Engine:
             cohort = replace(cohort, interview_goal=interviews or None)
         return await self._store.save_cohort(cohort)
 
+    async def set_cohort_holidays(self, cohort: Cohort, setting: str | None) -> Cohort:
+        """Which public holidays the cohort's business days skip: a calendar code, ``none``,
+        or None to follow its time zone. Follow-up clocks are looked at again at once."""
+        saved = await self._store.save_cohort(replace(cohort, holiday_calendar=setting))
+        if self._courier is not None:
+            self._courier.schedule_changed()
+        return saved
+
     async def reschedule(self, inv: Invocation, schedule: Schedule) -> Cohort:
-        """Change the cohort's nudge schedule; nudges due before now are not sent."""
+        """Change the cohort's nudge schedule (and whatever else of ``inv.cohort`` the caller
+        changed, such as its holidays) in one write; nudges due before now are not sent."""
         cohort = replace(
             inv.cohort,
             kickoff_day=schedule.kickoff_day,

@@ -13,15 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.interviews import CheckBack, check_back
 from bot.models import Action, ActionKind, Contact, ContactEntry
-from bot.periods import add_business_days, local_date, local_to_utc
-
-MORNING = time(9, 0)
-"""When reminders become due in the member's own zone."""
+from bot.periods import (
+    MORNING,
+    Holidays,
+    add_business_days,
+    holidays_between,
+    local_date,
+    local_to_utc,
+)
 
 SECOND_CONTACT_DAYS = 3
 FOLLOW_UP_DAYS = 7
@@ -38,6 +43,8 @@ class Stage(StrEnum):
     SCHEDULED = "scheduled"
     INTERVIEWED = "interviewed"
     THANKED = "thanked"
+    REFERRED = "referred"
+    CANCELLED = "cancelled"
 
 
 STAGE_LABELS: dict[Stage, str] = {
@@ -48,6 +55,8 @@ STAGE_LABELS: dict[Stage, str] = {
     Stage.SCHEDULED: "interview scheduled",
     Stage.INTERVIEWED: "interviewed",
     Stage.THANKED: "thanked",
+    Stage.REFERRED: "referred",
+    Stage.CANCELLED: "interview cancelled",
 }
 
 
@@ -61,14 +70,18 @@ class Step(StrEnum):
     SCHEDULE = "schedule"
     HOLD_INTERVIEW = "hold_interview"
     THANK = "thank"
+    CHECK_BACK = "check_back"
+    WRITE = "write"
     NONE = "none"
 
 
 _RANK = {
+    ActionKind.REFERRAL_RECEIVED: 0,
     ActionKind.EMAIL_SENT: 1,
     ActionKind.FOLLOW_UP_SENT: 2,
     ActionKind.REPLY_RECEIVED: 3,
     ActionKind.INTERVIEW_SCHEDULED: 4,
+    ActionKind.INTERVIEW_CANCELLED: 4,
     ActionKind.INTERVIEW_DONE: 5,
     ActionKind.THANK_YOU_SENT: 6,
 }
@@ -79,7 +92,9 @@ class NextStep:
     """A contact's stage and the next step, with when it is (or was) due.
 
     ``anchor_id`` is the action that started the current clock: together with ``step`` it
-    names a reminder uniquely, so each reminder can be sent exactly once.
+    names a reminder uniquely, so each reminder can be sent exactly once. ``holiday`` names
+    a public holiday that pushed ``due_at`` later; ``interview`` is the open interview's
+    check-back, when one is scheduled.
     """
 
     stage: Stage
@@ -87,6 +102,8 @@ class NextStep:
     due_at: datetime | None
     is_due: bool
     anchor_id: int | None
+    holiday: str | None = None
+    interview: CheckBack | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +115,23 @@ class PipelineItem:
     last_activity: datetime
 
 
-def reminder_instant(day_sent: datetime, business_days: int, tz: ZoneInfo) -> datetime:
+def reminder_instant(
+    day_sent: datetime, business_days: int, tz: ZoneInfo, calendar: Holidays | None = None
+) -> datetime:
     """The member's morning ``business_days`` business days after ``day_sent``."""
-    due_day = add_business_days(local_date(day_sent, tz), business_days)
+    due_day = add_business_days(local_date(day_sent, tz), business_days, calendar)
     return local_to_utc(due_day, MORNING, tz)
+
+
+def _milestone(
+    step: Step, anchor: Action, business_days: int, tz: ZoneInfo, calendar: Holidays | None
+) -> Milestone:
+    start = local_date(anchor.occurred_at, tz)
+    due_day = add_business_days(start, business_days, calendar)
+    names = holidays_between(start, due_day, calendar)
+    return Milestone(
+        step, local_to_utc(due_day, MORNING, tz), anchor.id, names[0] if names else None
+    )
 
 
 @dataclass(frozen=True)
@@ -110,19 +140,24 @@ class Milestone:
 
     ``anchor_id`` is the action that started the clock (the email, or the follow-up): with
     ``step`` it names the milestone uniquely, so its reminder can be sent exactly once.
+    ``holiday`` names a public holiday that pushed it later, if one did.
     """
 
     step: Step
     due_at: datetime
     anchor_id: int
+    holiday: str | None = None
 
 
-def milestones(actions: Sequence[Action], tz: ZoneInfo) -> list[Milestone]:
+def milestones(
+    actions: Sequence[Action], tz: ZoneInfo, calendar: Holidays | None = None
+) -> list[Milestone]:
     """The milestones of a contact's current clock, in time order; none once they replied.
 
     Args:
         actions: the contact's actions that are not undone, in the order they happened.
         tz: the member's time zone, in which business days are counted.
+        calendar: the public holidays those business days skip; None for weekends only.
     """
     if max((_RANK[a.kind] for a in actions), default=0) >= _RANK[ActionKind.REPLY_RECEIVED]:
         return []
@@ -135,26 +170,22 @@ def milestones(actions: Sequence[Action], tz: ZoneInfo) -> list[Milestone]:
         and (anchor is None or a.occurred_at >= anchor.occurred_at)
     ]
     if follow_ups:
-        last = follow_ups[-1]
-        return [
-            Milestone(Step.MOVE_ON, reminder_instant(last.occurred_at, MOVE_ON_DAYS, tz), last.id)
-        ]
+        return [_milestone(Step.MOVE_ON, follow_ups[-1], MOVE_ON_DAYS, tz, calendar)]
     if anchor is None:
         return []
     return [
-        Milestone(
-            Step.SECOND_CONTACT,
-            reminder_instant(anchor.occurred_at, SECOND_CONTACT_DAYS, tz),
-            anchor.id,
-        ),
-        Milestone(
-            Step.FOLLOW_UP, reminder_instant(anchor.occurred_at, FOLLOW_UP_DAYS, tz), anchor.id
-        ),
+        _milestone(Step.SECOND_CONTACT, anchor, SECOND_CONTACT_DAYS, tz, calendar),
+        _milestone(Step.FOLLOW_UP, anchor, FOLLOW_UP_DAYS, tz, calendar),
     ]
 
 
 def next_step(
-    actions: Sequence[Action], tz: ZoneInfo, now: datetime, *, second_contact_written: bool
+    actions: Sequence[Action],
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    second_contact_written: bool,
+    calendar: Holidays | None = None,
 ) -> NextStep:
     """Apply the 3B7 rules to one contact's live actions (oldest first).
 
@@ -164,36 +195,61 @@ def next_step(
         now: the current instant.
         second_contact_written: whether the member has since emailed someone else at the same
             organisation, which answers the 3-business-day suggestion.
+        calendar: the public holidays business days skip; None for weekends only.
     """
     rank = max((_RANK[a.kind] for a in actions), default=0)
     if rank >= _RANK[ActionKind.REPLY_RECEIVED]:
-        return _after_reply(rank, actions, now)
-    steps = milestones(actions, tz)
+        return _after_reply(rank, actions, now, tz, calendar)
+    steps = milestones(actions, tz, calendar)
     if not steps:
+        referral = next((a for a in actions if a.kind is ActionKind.REFERRAL_RECEIVED), None)
+        if referral is not None:
+            return NextStep(Stage.REFERRED, Step.WRITE, None, False, referral.id)
         return NextStep(Stage.EMAILED, Step.NONE, None, False, None)
     if steps[0].step is Step.MOVE_ON:
         move_on = steps[0]
         if now < move_on.due_at:
-            return NextStep(Stage.FOLLOWED_UP, Step.WAIT, move_on.due_at, False, move_on.anchor_id)
-        return NextStep(Stage.NO_REPLY, Step.MOVE_ON, move_on.due_at, True, move_on.anchor_id)
+            return _at(Stage.FOLLOWED_UP, Step.WAIT, move_on, False)
+        return _at(Stage.NO_REPLY, Step.MOVE_ON, move_on, True)
     second, follow_up = steps
-    anchor_id = second.anchor_id
     if now < second.due_at:
-        return NextStep(Stage.EMAILED, Step.WAIT, second.due_at, False, anchor_id)
+        return _at(Stage.EMAILED, Step.WAIT, second, False)
     if now < follow_up.due_at:
         if second_contact_written:
-            return NextStep(Stage.EMAILED, Step.WAIT, follow_up.due_at, False, anchor_id)
-        return NextStep(Stage.EMAILED, Step.SECOND_CONTACT, second.due_at, True, anchor_id)
-    return NextStep(Stage.EMAILED, Step.FOLLOW_UP, follow_up.due_at, True, anchor_id)
+            return _at(Stage.EMAILED, Step.WAIT, follow_up, False)
+        return _at(Stage.EMAILED, Step.SECOND_CONTACT, second, True)
+    return _at(Stage.EMAILED, Step.FOLLOW_UP, follow_up, True)
 
 
-def _after_reply(rank: int, actions: Sequence[Action], now: datetime) -> NextStep:
+def _at(stage: Stage, step: Step, milestone: Milestone, is_due: bool) -> NextStep:
+    return NextStep(stage, step, milestone.due_at, is_due, milestone.anchor_id, milestone.holiday)
+
+
+def _after_reply(
+    rank: int,
+    actions: Sequence[Action],
+    now: datetime,
+    tz: ZoneInfo,
+    calendar: Holidays | None,
+) -> NextStep:
     """Once they have replied the clock stops; what remains is the conversation and thanks."""
     latest = actions[-1]
     if rank == _RANK[ActionKind.REPLY_RECEIVED]:
         return NextStep(Stage.REPLIED, Step.SCHEDULE, None, False, latest.id)
     if rank == _RANK[ActionKind.INTERVIEW_SCHEDULED]:
-        return NextStep(Stage.SCHEDULED, Step.HOLD_INTERVIEW, None, False, latest.id)
+        back = check_back(actions, tz, calendar)
+        if back is None:
+            return NextStep(Stage.CANCELLED, Step.NONE, None, False, latest.id)
+        step = Step.CHECK_BACK if now >= back.due_at else Step.HOLD_INTERVIEW
+        return NextStep(
+            Stage.SCHEDULED,
+            step,
+            back.due_at,
+            step is Step.CHECK_BACK,
+            back.anchor_id,
+            back.holiday,
+            back,
+        )
     if rank == _RANK[ActionKind.INTERVIEW_DONE]:
         done = [a for a in actions if a.kind is ActionKind.INTERVIEW_DONE][-1]
         return NextStep(Stage.INTERVIEWED, Step.THANK, done.occurred_at, True, done.id)
@@ -201,7 +257,10 @@ def _after_reply(rank: int, actions: Sequence[Action], now: datetime) -> NextSte
 
 
 def build_pipeline(
-    entries: Sequence[ContactEntry], tz: ZoneInfo, now: datetime
+    entries: Sequence[ContactEntry],
+    tz: ZoneInfo,
+    now: datetime,
+    calendar: Holidays | None = None,
 ) -> list[PipelineItem]:
     """Every contact with live actions and its next step: due first, then soonest, then latest."""
     latest_by_org = _latest_emails_by_organization(entries)
@@ -219,7 +278,7 @@ def build_pipeline(
                 if contact_id != entry.contact.id
             ]
             second = bool(others) and others[0] > written_after
-        step = next_step(entry.actions, tz, now, second_contact_written=second)
+        step = next_step(entry.actions, tz, now, second_contact_written=second, calendar=calendar)
         items.append(PipelineItem(entry.contact, step, entry.actions[-1].occurred_at))
     items.sort(key=_pipeline_order)
     return items

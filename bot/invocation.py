@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.holidays import HolidayCalendar, member_calendar
 from bot.models import Cohort, Member, Workspace
 from bot.timezones import member_timezone, zone
 
@@ -46,6 +47,11 @@ class Invocation:
     @property
     def tz(self) -> ZoneInfo:
         return zone(self.timezone)
+
+    @property
+    def calendar(self) -> HolidayCalendar | None:
+        """The public holidays the member's business days skip (``bot.holidays``)."""
+        return member_calendar(self.member, self.cohort)
 
     @property
     def email_goal(self) -> int:

@@ -16,10 +16,16 @@ class ActionKind(StrEnum):
     INTERVIEW_SCHEDULED = "interview_scheduled"
     INTERVIEW_DONE = "interview_done"
     THANK_YOU_SENT = "thank_you_sent"
+    INTERVIEW_CANCELLED = "interview_cancelled"
+    REFERRAL_RECEIVED = "referral_received"
 
 
 EMAIL_KINDS = frozenset({ActionKind.EMAIL_SENT, ActionKind.FOLLOW_UP_SENT})
 """What counts towards the weekly email goal: every email written to someone."""
+
+EFFORT_KINDS = frozenset(ActionKind) - {ActionKind.INTERVIEW_CANCELLED}
+"""What the ``actions`` leaderboard counts: every step taken, a referral included; a
+cancelled interview is news, not effort."""
 
 ACTION_LABELS: dict[ActionKind, tuple[str, str]] = {
     ActionKind.EMAIL_SENT: ("outreach email", "outreach emails"),
@@ -28,6 +34,8 @@ ACTION_LABELS: dict[ActionKind, tuple[str, str]] = {
     ActionKind.INTERVIEW_SCHEDULED: ("interview scheduled", "interviews scheduled"),
     ActionKind.INTERVIEW_DONE: ("informational interview", "informational interviews"),
     ActionKind.THANK_YOU_SENT: ("thank-you note", "thank-you notes"),
+    ActionKind.INTERVIEW_CANCELLED: ("interview cancelled", "interviews cancelled"),
+    ActionKind.REFERRAL_RECEIVED: ("referral", "referrals"),
 }
 
 
@@ -50,7 +58,7 @@ class Metric(StrEnum):
             return frozenset({ActionKind.INTERVIEW_DONE})
         if self is Metric.EMAILS:
             return EMAIL_KINDS
-        return frozenset(ActionKind)
+        return EFFORT_KINDS
 
 
 class Period(StrEnum):
@@ -89,6 +97,8 @@ class Cohort:
     checkin_time: time = time(15, 0)
     grace_hours: int = 6
     schedule_from: datetime = datetime(1970, 1, 1, tzinfo=UTC)
+    holiday_calendar: str | None = None
+    """Public holidays business days skip (``bot.holidays``): None follows the time zone."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,8 @@ class Member:
     reminders_by_dm: bool
     created_at: datetime
     profile_timezone: str | None = None
+    holiday_calendar: str | None = None
+    """The member's own holiday calendar (``bot.holidays``): None means the cohort's."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,8 @@ class Contact:
     name: str
     organization: str
     created_at: datetime
+    referred_by: int | None = None
+    """The contact who suggested this one, if a referral brought them."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,10 @@ class Action:
     note: str
     occurred_at: datetime
     undone_at: datetime | None
+    scheduled_on: date | None = None
+    """A scheduled interview's local date, if the member gave one."""
+    scheduled_time: time | None = None
+    """Its local time of day, if given."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Protocol
 from zoneinfo import ZoneInfo
+
+MORNING = time(9, 0)
+"""When personal reminders and check-backs become due, in the member's own zone."""
+
+
+class Holidays(Protocol):
+    """Public holidays of one place (``bot.holidays.HolidayCalendar``)."""
+
+    def holiday(self, day: date) -> str | None: ...
+
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -74,19 +85,35 @@ def day_bounds(instant: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start_of_day(today, tz), start_of_day(today + timedelta(days=1), tz)
 
 
-def is_business_day(day: date) -> bool:
-    """Monday to Friday; public holidays differ by country and are not modelled."""
-    return day.weekday() < 5
+def is_business_day(day: date, calendar: Holidays | None = None) -> bool:
+    """Monday to Friday, except the public holidays of ``calendar`` (if one is given)."""
+    return day.weekday() < 5 and (calendar is None or calendar.holiday(day) is None)
 
 
-def add_business_days(day: date, count: int) -> date:
-    """The date ``count`` business days after ``day`` (weekends skipped, ``day`` not counted)."""
+def add_business_days(day: date, count: int, calendar: Holidays | None = None) -> date:
+    """The date ``count`` business days after ``day`` (weekends and ``calendar``'s public
+    holidays skipped, ``day`` not counted)."""
     if count < 0:
         raise ValueError("count must not be negative")
     current = day
     remaining = count
     while remaining:
         current += timedelta(days=1)
-        if is_business_day(current):
+        if is_business_day(current, calendar):
             remaining -= 1
     return current
+
+
+def holidays_between(start: date, end: date, calendar: Holidays | None) -> list[str]:
+    """The names of the public holidays on weekdays after ``start`` up to and including
+    ``end``: what pushed a count of business days from ``start`` out to ``end``."""
+    if calendar is None:
+        return []
+    names: list[str] = []
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        name = calendar.holiday(current) if current.weekday() < 5 else None
+        if name and name not in names:
+            names.append(name)
+    return names

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Protocol
 
 from bot.models import (
@@ -33,6 +33,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
+from bot.targets import NewTarget, Target
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class NewAction:
         daily_cap: the most of this kind the member may have logged in that day, this action
             included.
         day_end: end (exclusive) of that day.
+        scheduled_on: for a scheduled interview, its local date, if given.
+        scheduled_time: its local time of day, if given (kept to the minute).
+        referred_by: the id of the member's contact who suggested this one; set on the
+            contact (found or created) unless None, which keeps what it had.
     """
 
     member_id: int
@@ -69,6 +74,9 @@ class NewAction:
     day_start: datetime
     daily_cap: int
     day_end: datetime
+    scheduled_on: date | None = None
+    scheduled_time: time | None = None
+    referred_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,12 +193,13 @@ class Store(Protocol):
         """
 
     async def save_member(self, member: Member) -> Member:
-        """Write a member's changeable fields: display name, cohort, goals, time zones and
-        preferences (``workspace_id``, ``user_id`` and ``created_at`` never change).
+        """Write a member's changeable fields: display name, cohort, goals, time zones, holiday
+        calendar and preferences (``workspace_id``, ``user_id`` and ``created_at`` never
+        change).
 
         The member must exist: saving one that does not (e.g. forgotten meanwhile) raises.
-        A change of time zone or cohort makes their follow-up clocks due for a look at once
-        (see ``Ledger.clocks_due``).
+        A change of time zone, holiday calendar or cohort makes their follow-up clocks due
+        for a look at once (see ``Ledger.clocks_due``).
 
         Returns:
             The member as stored.
@@ -198,7 +207,8 @@ class Store(Protocol):
 
     async def forget_member(self, member_id: int) -> None:
         """Erase the member and everything about them, in one transaction: their contacts,
-        actions (so they leave every total and leaderboard), pauses, organizer roles and
+        target employers, actions (so they leave every total and leaderboard), pauses,
+        organizer roles and
         their reminders in the ledger. Other members are untouched; an unknown id is a
         no-op."""
 
@@ -252,12 +262,12 @@ class Store(Protocol):
         """
 
     async def save_cohort(self, cohort: Cohort) -> Cohort:
-        """Write a cohort's changeable fields: channel, name, time zone, week start, goals
-        and nudge schedule (``workspace_id`` never changes). Times of day are kept to the
-        minute.
+        """Write a cohort's changeable fields: channel, name, time zone, week start, goals,
+        holiday calendar and nudge schedule (``workspace_id`` never changes). Times of day
+        are kept to the minute.
 
-        The cohort must exist. A change of time zone makes its members' follow-up clocks
-        due for a look at once.
+        The cohort must exist. A change of time zone or holiday calendar makes its members'
+        follow-up clocks due for a look at once.
 
         Raises:
             The backend's integrity error if the new channel is bound to another cohort.
@@ -290,7 +300,9 @@ class Store(Protocol):
 
         A named contact is the member's contact of that name, matched regardless of case and
         spacing (it keeps the spelling it was first logged with), or a new one created at
-        ``occurred_at``. A non-empty ``organization`` replaces the contact's.
+        ``occurred_at``. A non-empty ``organization`` replaces the contact's; a
+        ``referred_by`` replaces who referred it. ``scheduled_on`` and ``scheduled_time``
+        are stored on the action.
 
         The action is written only if the member's live (not undone) actions of the same
         kind within ``[day_start, day_end)``, in any cohort, plus ``count`` stay within
@@ -313,6 +325,39 @@ class Store(Protocol):
 
     async def get_contact(self, contact_id: int) -> Contact | None:
         """The contact with that id, or None."""
+
+    async def move_interview(self, action_id: int, on: date, at: time | None) -> Action | None:
+        """Give a live ``interview_scheduled`` action a new local date and time (None: no
+        time), in one transaction. It is the one change an action ever takes besides undo:
+        the interview is the same, only its date moved. The contact's clock is due for a
+        look at once (``Ledger.clocks_due``), so its check-back follows the new date.
+
+        Returns:
+            The action as now stored; None, changing nothing, if there is no live
+            ``interview_scheduled`` action with that id.
+        """
+
+    async def member_targets(self, member_id: int) -> list[Target]:
+        """Every target employer of the member, in the order they were first added."""
+
+    async def save_targets(
+        self, member_id: int, targets: Collection[NewTarget], limit: int, at: datetime
+    ) -> int | None:
+        """Add employers to the member's list, or update the ones already on it (matched by
+        name regardless of case and spacing, keeping the first spelling), all in one
+        transaction. New ones are added at ``at``.
+
+        Returns:
+            How many employers the list has afterwards; None, having written nothing, if
+            that would be more than ``limit``.
+        """
+
+    async def remove_target(self, member_id: int, employer: str) -> bool:
+        """Take the employer (matched regardless of case and spacing) off the member's list.
+
+        Returns:
+            True if it was there and is now gone; False if it was not on the list.
+        """
 
     async def member_totals(
         self, member_id: int, since: datetime, until: datetime

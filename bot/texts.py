@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.followups import STAGE_LABELS, NextStep, Step
+from bot.followups import STAGE_LABELS, NextStep, Stage, Step
 from bot.models import Contact
 
 
@@ -34,8 +34,22 @@ def goal_progress(done: int, goal: int) -> str:
     return f"{done} of {goal}, {goal - done} to go"
 
 
+def interview_when(on: date | None, at: time | None) -> str:
+    """`` on Thu 3 Dec at 14:00``, `` on Thu 3 Dec``, or nothing for an undated interview."""
+    if on is None:
+        return ""
+    return f" on {short_date(on)}" + (f" at {at:%H:%M}" if at else "")
+
+
 def step_text(contact: Contact, step: NextStep, tz: ZoneInfo) -> str:
-    """What to do next about a contact, in one line."""
+    """What to do next about a contact, in one line; says when a holiday moved the date."""
+    text = _step_text(contact, step, tz)
+    if step.holiday and step.due_at:
+        text += f" (a business day later for {step.holiday})"
+    return text
+
+
+def _step_text(contact: Contact, step: NextStep, tz: ZoneInfo) -> str:
     due = local_short_date(step.due_at, tz) if step.due_at else ""
     org = contact.organization
     if step.step is Step.WAIT:
@@ -52,7 +66,21 @@ def step_text(contact: Contact, step: NextStep, tz: ZoneInfo) -> str:
     if step.step is Step.SCHEDULE:
         return "they replied! Suggest a 20-minute call at a time that suits them"
     if step.step is Step.HOLD_INTERVIEW:
-        return f"conversation scheduled; afterwards log it with `/interview {contact.name}`"
+        when = interview_when(step.interview.on, step.interview.at) if step.interview else ""
+        return (
+            f"conversation scheduled{when}; I'll check in {due}, or log it sooner with "
+            f"`/interview {contact.name}`"
+        )
+    if step.step is Step.CHECK_BACK:
+        when = interview_when(step.interview.on, None) if step.interview else ""
+        return (
+            f"did the conversation{when} happen? `/interview {contact.name} status:done`, "
+            "`status:moved on:YYYY-MM-DD` or `status:cancelled`"
+        )
+    if step.step is Step.WRITE:
+        return f"write to them, mentioning who suggested it; then `/sent {contact.name}`"
+    if step.stage is Stage.CANCELLED:
+        return "the conversation was cancelled; if it suits them, suggest another time"
     if step.step is Step.THANK:
         return f"send a thank-you today, then `/thanks {contact.name}`"
     return "all done; keep in touch and tell them how their advice worked out"

@@ -24,18 +24,25 @@ from bot.models import (
     Workspace,
 )
 from bot.store import CohortBinding, LoggedAction, Lookup, NewAction
+from bot.targets import NewTarget, Target, employer_key
 from storage.connection import Database, from_db, to_db
 
 MEMBER_COLUMNS = (
     "id, workspace_id, user_id, display_name, cohort_id, email_goal, interview_goal, timezone, "
-    "show_on_leaderboard, allow_mentions, reminders_by_dm, created_at, profile_timezone"
+    "show_on_leaderboard, allow_mentions, reminders_by_dm, created_at, profile_timezone, "
+    "holiday_calendar"
 )
 COHORT_COLUMNS = (
     "id, workspace_id, channel_id, name, timezone, week_start, email_goal, interview_goal, "
-    "kickoff_day, kickoff_time, checkin_day, checkin_time, grace_hours, schedule_from"
+    "kickoff_day, kickoff_time, checkin_day, checkin_time, grace_hours, schedule_from, "
+    "holiday_calendar"
 )
-ACTION_COLUMNS = "id, member_id, cohort_id, contact_id, kind, count, note, occurred_at, undone_at"
-CONTACT_COLUMNS = "id, member_id, name, organization, created_at"
+TARGET_COLUMNS = "id, member_id, employer, advocate, motivation, posting, created_at"
+ACTION_COLUMNS = (
+    "id, member_id, cohort_id, contact_id, kind, count, note, occurred_at, undone_at, "
+    "scheduled_on, scheduled_time"
+)
+CONTACT_COLUMNS = "id, member_id, name, organization, created_at, referred_by"
 _ONE_DAY = timedelta(days=1)
 MEMBERS_PER_QUERY = 500
 """Members named in one ``IN (...)`` list, well under SQLite's limit on bound values."""
@@ -78,6 +85,7 @@ def member_from_row(row: Row) -> Member:
         reminders_by_dm=bool(row["reminders_by_dm"]),
         created_at=from_db(row["created_at"]),
         profile_timezone=row["profile_timezone"],
+        holiday_calendar=row["holiday_calendar"],
     )
 
 
@@ -97,6 +105,7 @@ def cohort_from_row(row: Row) -> Cohort:
         checkin_time=time.fromisoformat(row["checkin_time"]),
         grace_hours=row["grace_hours"],
         schedule_from=from_db(row["schedule_from"]),
+        holiday_calendar=row["holiday_calendar"],
     )
 
 
@@ -112,6 +121,8 @@ def action_from_row(row: Row) -> Action:
         note=row["note"],
         occurred_at=from_db(row["occurred_at"]),
         undone_at=from_db(undone) if undone else None,
+        scheduled_on=date.fromisoformat(on) if (on := row["scheduled_on"]) else None,
+        scheduled_time=time.fromisoformat(at) if (at := row["scheduled_time"]) else None,
     )
 
 
@@ -122,7 +133,55 @@ def contact_from_row(row: Row) -> Contact:
         name=row["name"],
         organization=row["organization"],
         created_at=from_db(row["created_at"]),
+        referred_by=row["referred_by"],
     )
+
+
+def target_from_row(row: Row) -> Target:
+    return Target(
+        id=row["id"],
+        member_id=row["member_id"],
+        employer=row["employer"],
+        advocate=bool(row["advocate"]),
+        motivation=row["motivation"],
+        posting=bool(row["posting"]),
+        created_at=from_db(row["created_at"]),
+    )
+
+
+def _save_targets(
+    member_id: int,
+    targets: Collection[NewTarget],
+    limit: int,
+    at: datetime,
+    conn: sqlite3.Connection,
+) -> int | None:
+    """Upsert every target, then count; over the limit rolls the whole batch back."""
+    conn.executemany(
+        "INSERT INTO targets (member_id, employer, employer_key, advocate, motivation, posting, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, employer_key) DO "
+        "UPDATE SET advocate = excluded.advocate, motivation = excluded.motivation, "
+        "posting = excluded.posting",
+        [
+            (
+                member_id,
+                t.employer,
+                employer_key(t.employer),
+                int(t.advocate),
+                t.motivation,
+                int(t.posting),
+                to_db(at),
+            )
+            for t in targets
+        ],
+    )
+    total = int(
+        conn.execute("SELECT count(*) FROM targets WHERE member_id = ?", (member_id,)).fetchone()[0]
+    )
+    if total > limit:
+        conn.rollback()
+        return None
+    return total
 
 
 def _one(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
@@ -148,7 +207,8 @@ def _log_within_cap(new: NewAction, conn: sqlite3.Connection) -> LoggedAction:
         contact, created = _upsert_contact(conn, new)
     row = conn.execute(
         "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
-        "occurred_at) SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT coalesce(sum(count), 0) "
+        "occurred_at, scheduled_on, scheduled_time) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
+        "WHERE (SELECT coalesce(sum(count), 0) "
         "FROM actions WHERE member_id = ? AND kind = ? AND occurred_at >= ? "
         f"AND occurred_at < ? AND undone_at IS NULL) + ? <= ? RETURNING {ACTION_COLUMNS}",
         (
@@ -159,6 +219,8 @@ def _log_within_cap(new: NewAction, conn: sqlite3.Connection) -> LoggedAction:
             new.count,
             new.note,
             to_db(new.occurred_at),
+            new.scheduled_on.isoformat() if new.scheduled_on else None,
+            new.scheduled_time.strftime("%H:%M") if new.scheduled_time else None,
             new.member_id,
             new.kind.value,
             to_db(new.day_start),
@@ -177,10 +239,11 @@ def _upsert_contact(conn: sqlite3.Connection, new: NewAction) -> tuple[Contact, 
     assert new.contact_name is not None
     created_at = to_db(new.occurred_at)
     row = conn.execute(
-        "INSERT INTO contacts (member_id, name, name_key, organization, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, name_key) DO UPDATE SET "
-        "organization = CASE WHEN excluded.organization = '' THEN organization "
-        "ELSE excluded.organization END "
+        "INSERT INTO contacts (member_id, name, name_key, organization, created_at, "
+        "referred_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, name_key) DO UPDATE "
+        "SET organization = CASE WHEN excluded.organization = '' THEN organization "
+        "ELSE excluded.organization END, "
+        "referred_by = coalesce(excluded.referred_by, referred_by) "
         f"RETURNING {CONTACT_COLUMNS}, created_at = ? AS created",
         (
             new.member_id,
@@ -188,6 +251,7 @@ def _upsert_contact(conn: sqlite3.Connection, new: NewAction) -> tuple[Contact, 
             contact_key(new.contact_name),
             new.organization or "",
             created_at,
+            new.referred_by,
             created_at,
         ),
     ).fetchone()
@@ -295,7 +359,7 @@ class SqliteStore:
         rows = await self.db.write(
             "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, "
             "interview_goal = ?, timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, "
-            "reminders_by_dm = ?, profile_timezone = ? "
+            "reminders_by_dm = ?, profile_timezone = ?, holiday_calendar = ? "
             f"WHERE id = ? RETURNING {MEMBER_COLUMNS}",
             (
                 member.display_name,
@@ -307,6 +371,7 @@ class SqliteStore:
                 int(member.allow_mentions),
                 int(member.reminders_by_dm),
                 member.profile_timezone,
+                member.holiday_calendar,
                 member.id,
             ),
         )
@@ -403,8 +468,8 @@ class SqliteStore:
         rows = await self.db.write(
             "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
             "email_goal = ?, interview_goal = ?, kickoff_day = ?, kickoff_time = ?, "
-            "checkin_day = ?, checkin_time = ?, grace_hours = ?, schedule_from = ? "
-            f"WHERE id = ? RETURNING {COHORT_COLUMNS}",
+            "checkin_day = ?, checkin_time = ?, grace_hours = ?, schedule_from = ?, "
+            f"holiday_calendar = ? WHERE id = ? RETURNING {COHORT_COLUMNS}",
             (
                 cohort.channel_id,
                 cohort.name,
@@ -418,6 +483,7 @@ class SqliteStore:
                 cohort.checkin_time.strftime("%H:%M"),
                 cohort.grace_hours,
                 to_db(cohort.schedule_from),
+                cohort.holiday_calendar,
                 cohort.id,
             ),
         )
@@ -472,6 +538,38 @@ class SqliteStore:
             await self._read(f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (contact_id,))
         )
         return contact_from_row(row) if row else None
+
+    async def move_interview(self, action_id: int, on: date, at: time | None) -> Action | None:
+        rows = await self.db.write(
+            "UPDATE actions SET scheduled_on = ?, scheduled_time = ? WHERE id = ? AND kind = ? "
+            f"AND undone_at IS NULL RETURNING {ACTION_COLUMNS}",
+            (
+                on.isoformat(),
+                at.strftime("%H:%M") if at else None,
+                action_id,
+                ActionKind.INTERVIEW_SCHEDULED.value,
+            ),
+        )
+        row = _one(rows)
+        return action_from_row(row) if row else None
+
+    async def member_targets(self, member_id: int) -> list[Target]:
+        rows = await self._read(
+            f"SELECT {TARGET_COLUMNS} FROM targets WHERE member_id = ? ORDER BY id", (member_id,)
+        )
+        return [target_from_row(row) for row in rows]
+
+    async def save_targets(
+        self, member_id: int, targets: Collection[NewTarget], limit: int, at: datetime
+    ) -> int | None:
+        return await self.db.transaction(partial(_save_targets, member_id, targets, limit, at))
+
+    async def remove_target(self, member_id: int, employer: str) -> bool:
+        rows = await self.db.write(
+            "DELETE FROM targets WHERE member_id = ? AND employer_key = ? RETURNING id",
+            (member_id, employer_key(employer)),
+        )
+        return bool(list(rows))
 
     async def member_totals(
         self, member_id: int, since: datetime, until: datetime

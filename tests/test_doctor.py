@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from storage.schema import available_migrations
 from tests.adapters.conftest import SIGNING_SECRET
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
@@ -65,7 +66,8 @@ async def test_doctor_with_good_credentials_says_everything_is_fine(
     assert status == 0, output
     assert rows["settings"][0].startswith("ok database ")
     assert rows["database"] == [
-        f"warn {tmp_path / 'reachout.db'}: integrity ok, schema 0 with 2 migration(s) pending "
+        f"warn {tmp_path / 'reachout.db'}: integrity ok, schema 0 with "
+        f"{len(available_migrations())} migration(s) pending "
         "(applied after a backup at the next start, or run reachout migrate), WAL 0 KiB"
     ]
     assert rows["discord"] == [

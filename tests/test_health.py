@@ -143,7 +143,10 @@ async def test_metrics_count_commands_by_outcome_with_latency_and_deliveries_by_
         await denied.first_response()
         await fake.wait_for(lambda: len(fake.messages_in(fake.channel)) > 0)
 
-        samples = await served.metrics()
+        sent = ("reachout_deliveries", (("kind", "kickoff"), ("status", "sent")))
+        async with asyncio.timeout(15):  # the post reaches Discord before the ledger says sent
+            while sent not in (samples := await served.metrics()):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
 
     def commands(command: str, outcome: str) -> float:
         labels = (("command", command), ("outcome", outcome), ("platform", "discord"))

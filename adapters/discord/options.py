@@ -27,6 +27,10 @@ _OPTION_TYPES = {
 }
 
 
+TEXT_LIMIT = 6000
+"""The longest string option Discord accepts; longer text (a CSV) needs another way in."""
+
+
 class ArgumentOption(app_commands.Transformer):
     """The Discord option for one registry argument."""
 
@@ -55,7 +59,7 @@ class ArgumentOption(app_commands.Transformer):
         if kind is ArgType.INTEGER:
             return self.argument.max_value
         if kind is ArgType.TEXT:
-            return self.argument.max_length
+            return min(self.argument.max_length, TEXT_LIMIT)
         if kind is ArgType.DATE:
             return max([DATE_LENGTH, *(len(k) for k in self.argument.keywords)])
         return None

@@ -56,9 +56,21 @@ def clean_text(value: str, what: str) -> str:
     return " ".join("".join(chars).split())
 
 
+def clean_lines(value: str, what: str) -> str:
+    """Text whose lines matter (a CSV file): kept as it is, other control characters refused."""
+    if any(
+        c not in _WHITESPACE_CONTROLS and unicodedata.category(c) in ("Cc", "Cs") for c in value
+    ):
+        raise UserError(
+            f"The {what} contains a control character (such as a NUL byte); save it as plain "
+            "text (CSV, UTF-8) and try again."
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Argument:
-    """One named argument of a command."""
+    """One named argument of a command; ``multiline`` text keeps its line breaks."""
 
     name: str
     type: ArgType
@@ -70,6 +82,7 @@ class Argument:
     choices: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     example: str = ""
+    multiline: bool = False
 
     @property
     def hint(self) -> str:
@@ -89,7 +102,7 @@ class Argument:
     def convert(self, raw: object) -> object:
         """The typed value for ``raw``, or a ``UserError`` saying what would work."""
         if isinstance(raw, str):
-            raw = clean_text(raw, self.name)
+            raw = clean_lines(raw, self.name) if self.multiline else clean_text(raw, self.name)
         if self.type is ArgType.TEXT:
             return self._text(raw)
         if self.type is ArgType.INTEGER:

@@ -6,14 +6,16 @@ words, so every platform can show them as they are.
 
 from __future__ import annotations
 
-from bot.commands import organizers, outreach, overview, preferences, reports
+from bot.commands import coaching, organizers, outreach, overview, preferences, reports, targets
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.help import render_help
 from bot.commands.registry import Args, Command, Registry
+from bot.drafts import MAX_DRAFT
 from bot.engine import Engine
 from bot.invocation import Invocation
 from bot.periods import WEEKDAYS
 from bot.replies import Reply
+from bot.targets import EMPLOYER_LIMIT, MAX_CSV
 
 CONTACT_LIMIT = 80
 ORG_LIMIT = 100
@@ -46,6 +48,18 @@ GOALS = (
 
 TIMEZONE = Argument(
     "timezone", ArgType.TEXT, "An IANA time zone such as Europe/Berlin", max_length=64
+)
+COHORT_HOLIDAYS = Argument(
+    "holidays",
+    ArgType.TEXT,
+    "Public holidays business days skip: a country such as US or CA-ON, none, or auto",
+    max_length=20,
+)
+MEMBER_HOLIDAYS = Argument(
+    "holidays",
+    ArgType.TEXT,
+    "Public holidays your business days skip: US, DE-BE..., none, or default",
+    max_length=20,
 )
 
 
@@ -102,8 +116,8 @@ def build_registry() -> Registry:
                     Argument(
                         "status",
                         ArgType.CHOICE,
-                        "done or scheduled",
-                        choices=("done", "scheduled"),
+                        "done (default), scheduled, moved or cancelled",
+                        choices=coaching.INTERVIEW_STATUSES,
                     ),
                     NOTE,
                     Argument(
@@ -111,9 +125,19 @@ def build_registry() -> Registry:
                         ArgType.BOOLEAN,
                         "Celebrate it in the channel (the contact is never named)",
                     ),
+                    Argument("on", ArgType.DATE, "The day of the conversation (scheduled, moved)"),
+                    Argument(
+                        "at", ArgType.TEXT, "Its local time, e.g. 14:00 (optional)", max_length=8
+                    ),
                 ),
-                outreach.interview,
-                examples=("/interview Jane Doe", "/interview Jane Doe status:scheduled"),
+                coaching.interview,
+                examples=(
+                    "/interview Jane Doe",
+                    "/interview Jane Doe status:scheduled on:2026-12-03 at:14:00",
+                    "/interview Jane Doe status:moved on:2026-12-08",
+                ),
+                details="The morning after a scheduled conversation (a week later if it has "
+                "no date) I'll check in privately: did it happen, move, or fall through?",
             ),
             Command(
                 "thanks",
@@ -121,6 +145,129 @@ def build_registry() -> Registry:
                 (_contact(True),),
                 outreach.thanks,
                 examples=("/thanks Jane Doe",),
+            ),
+            Command(
+                "referral",
+                "Log someone a contact suggested you talk to; links the two",
+                (
+                    _contact(True),
+                    Argument(
+                        "from",
+                        ArgType.TEXT,
+                        "The contact who suggested them",
+                        required=True,
+                        max_length=CONTACT_LIMIT,
+                    ),
+                    Argument("org", ArgType.TEXT, "Their organisation", max_length=ORG_LIMIT),
+                    NOTE,
+                ),
+                coaching.referral,
+                examples=('/referral Sam Lee from:"Jane Doe" org:Initech',),
+                details="Their first email starts its own follow-up clock; /contacts shows "
+                "them as via the one who suggested them.",
+            ),
+            Command(
+                "targets",
+                "Your private list of target employers, ranked; what to write to next",
+                default="list",
+                subcommands=(
+                    Command(
+                        "list",
+                        "Your target employers, ranked; the top five are active",
+                        (),
+                        targets.show,
+                    ),
+                    Command(
+                        "add",
+                        "Add an employer to your list, or update it",
+                        (
+                            Argument(
+                                "org",
+                                ArgType.TEXT,
+                                "The organisation",
+                                required=True,
+                                max_length=EMPLOYER_LIMIT,
+                            ),
+                            Argument(
+                                "advocate", ArgType.BOOLEAN, "You know an alum or advocate there"
+                            ),
+                            Argument(
+                                "motivation",
+                                ArgType.INTEGER,
+                                "How much you want it: 1 curious, 2 keen, 3 dream",
+                                min_value=1,
+                                max_value=3,
+                                example="3",
+                            ),
+                            Argument("posting", ArgType.BOOLEAN, "A relevant job posting is open"),
+                        ),
+                        targets.add,
+                        examples=('/targets add "Acme Labs" motivation:3 advocate:yes',),
+                    ),
+                    Command(
+                        "remove",
+                        "Take an employer off your list",
+                        (
+                            Argument(
+                                "org",
+                                ArgType.TEXT,
+                                "The organisation",
+                                required=True,
+                                max_length=EMPLOYER_LIMIT,
+                            ),
+                        ),
+                        targets.remove,
+                        examples=("/targets remove Acme",),
+                    ),
+                    Command(
+                        "import",
+                        "Add employers from a CSV: employer, alumni, motivation, posting",
+                        (
+                            Argument(
+                                "csv",
+                                ArgType.TEXT,
+                                "The CSV's text (in the console: a file's path)",
+                                required=True,
+                                max_length=MAX_CSV,
+                                multiline=True,
+                            ),
+                        ),
+                        targets.import_list,
+                        examples=("/targets import targets.csv",),
+                        details="Header optional, at most 200 rows; a bad row is reported by "
+                        "line and nothing is imported.",
+                    ),
+                    Command(
+                        "next",
+                        "The next employer to write to (skips ones waiting for a reply)",
+                        (),
+                        targets.suggest,
+                    ),
+                    Command(
+                        "export",
+                        "Your target list as a CSV file",
+                        (),
+                        targets.export,
+                        slow=True,
+                    ),
+                ),
+            ),
+            Command(
+                "draft",
+                "Check an outreach email before you send it (never stored)",
+                (
+                    Argument(
+                        "text",
+                        ArgType.TEXT,
+                        "The email, pasted (up to 2,000 characters)",
+                        required=True,
+                        max_length=MAX_DRAFT,
+                    ),
+                ),
+                coaching.draft,
+                examples=("/draft Hi Jane, as a fellow Tufts alum…",),
+                details="Length, the ask, the connection, the closing question and who it's "
+                "about, each with a suggestion. Never a score; the text is not kept.",
             ),
             Command("undo", "Undo your most recent log (shows what was undone)", (), outreach.undo),
             Command(
@@ -194,9 +341,14 @@ def build_registry() -> Registry:
                     Argument("mentions", ArgType.BOOLEAN, "Let check-ins mention you by name"),
                     Argument("reminders", ArgType.BOOLEAN, "Get follow-up reminders by DM"),
                     TIMEZONE,
+                    MEMBER_HOLIDAYS,
                 ),
                 preferences.settings,
-                examples=("/settings mentions:yes", "/settings timezone:America/Toronto"),
+                examples=(
+                    "/settings mentions:yes",
+                    "/settings timezone:America/Toronto",
+                    "/settings holidays:DE-BE",
+                ),
             ),
             Command(
                 "mydata",
@@ -241,6 +393,7 @@ def build_registry() -> Registry:
                                 "The day weeks start",
                                 choices=WEEKDAYS,
                             ),
+                            COHORT_HOLIDAYS,
                         ),
                         organizers.setup,
                         organizer_only=True,
@@ -285,12 +438,14 @@ def build_registry() -> Registry:
                                 max_value=48,
                                 example="6",
                             ),
+                            COHORT_HOLIDAYS,
                         ),
                         organizers.schedule,
                         organizer_only=True,
                         examples=(
                             "/cohort schedule kickoff_day:monday kickoff_time:09:00",
                             "/cohort schedule checkin_day:thursday checkin_time:15:00",
+                            "/cohort schedule holidays:CA-ON",
                         ),
                     ),
                     Command(

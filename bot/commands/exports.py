@@ -12,6 +12,7 @@ from bot.invocation import Invocation
 from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
 from bot.periods import local_date, week_start_date
 from bot.privacy import member_count, names_withheld
+from bot.spreadsheets import csv_safe
 from bot.timezones import zone
 
 ALL_MEMBERS = "all members"
@@ -35,10 +36,16 @@ def member_document(inv: Invocation, data: MemberData) -> dict[str, object]:
             "show_on_leaderboard": member.show_on_leaderboard,
             "allow_mentions": member.allow_mentions,
             "reminders_by_dm": member.reminders_by_dm,
+            "holiday_calendar": member.holiday_calendar,
             "organizer": data.organizer,
         },
         "contacts": [
-            {"name": c.name, "organization": c.organization, "added_at": c.created_at.isoformat()}
+            {
+                "name": c.name,
+                "organization": c.organization,
+                "added_at": c.created_at.isoformat(),
+                "referred_by": names.get(c.referred_by) if c.referred_by else None,
+            }
             for c in data.contacts
         ],
         "actions": [
@@ -49,8 +56,20 @@ def member_document(inv: Invocation, data: MemberData) -> dict[str, object]:
                 "note": a.note,
                 "at": a.occurred_at.isoformat(),
                 "undone_at": a.undone_at.isoformat() if a.undone_at else None,
+                "scheduled_on": a.scheduled_on.isoformat() if a.scheduled_on else None,
+                "scheduled_time": a.scheduled_time.strftime("%H:%M") if a.scheduled_time else None,
             }
             for a in data.history
+        ],
+        "targets": [
+            {
+                "employer": t.employer,
+                "advocate": t.advocate,
+                "motivation": t.motivation,
+                "posting": t.posting,
+                "added_at": t.created_at.isoformat(),
+            }
+            for t in data.targets
         ],
         "pauses": [{"from": p.start.isoformat(), "until": p.end.isoformat()} for p in data.pauses],
         "reminders": [
@@ -95,7 +114,7 @@ def cohort_csv(cohort: Cohort, history: CohortHistory) -> str:
             writer.writerow(
                 [
                     week.isoformat(),
-                    _csv_safe(members[member_id].display_name),
+                    csv_safe(members[member_id].display_name),
                     *[in_week[member_id][k] for k in kinds],
                     goal,
                     "yes" if _met(in_week[member_id], goal) else "no",
@@ -111,8 +130,3 @@ def _goal(members: dict[int, Member], member_id: int, cohort: Cohort) -> int:
 
 def _met(counts: Counter[ActionKind], goal: int) -> bool:
     return sum(counts[k] for k in EMAIL_KINDS) >= goal
-
-
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet apps from running a cell that starts like a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

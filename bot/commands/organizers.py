@@ -11,6 +11,7 @@ from bot.commands.registry import Args
 from bot.engine import Engine
 from bot.errors import UserError
 from bot.funnel import funnel_lines
+from bot.holidays import FROM_TIME_ZONE, cohort_calendar, describe, setting_from_text
 from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Cohort
 from bot.nudges.calendar import Schedule, upcoming
@@ -34,14 +35,32 @@ def _timezone(args: Args) -> str | None:
 async def setup(engine: Engine, inv: Invocation, args: Args) -> Reply:
     week_start_name = args.text("week_start")
     week_start = WEEKDAYS.index(week_start_name) if week_start_name else None
+    holidays = _holidays(args)
     cohort, created = await engine.setup_cohort(inv, args.text("name"), _timezone(args), week_start)
+    if holidays is not None:
+        cohort = await engine.set_cohort_holidays(cohort, holidays or None)
     verb = "created" if created else "set up"
     return Reply(
         f"Cohort “{cohort.name}” {verb} in this channel: time zone {cohort.timezone}, weeks "
         f"start on {WEEKDAYS[cohort.week_start].capitalize()}, default goal "
-        f"{plural(cohort.email_goal, 'email')} a week. You're an organizer.\n"
+        f"{plural(cohort.email_goal, 'email')} a week, business days skip "
+        f"{_holidays_summary(cohort)}. You're an organizer.\n"
         "Next: `/cohort goal` to change the default goal, `/cohort organizers` to add helpers."
     )
+
+
+def _holidays(args: Args) -> str | None:
+    """The holiday setting asked for, checked before anything is written: a code or
+    ``none``, ``""`` to follow the time zone, None if not asked."""
+    raw = args.text("holidays")
+    if raw is None:
+        return None
+    return setting_from_text(raw, FROM_TIME_ZONE) or ""
+
+
+def _holidays_summary(cohort: Cohort) -> str:
+    source = " (from the time zone)" if cohort.holiday_calendar is None else ""
+    return describe(cohort_calendar(cohort)) + source
 
 
 def parse_wall_time(raw: str, name: str) -> time:
@@ -70,7 +89,10 @@ def _schedule_summary(cohort: Cohort) -> str:
         checkin = (
             f"check-in {WEEKDAYS[cohort.checkin_day].capitalize()} {cohort.checkin_time:%H:%M}"
         )
-    return f"{kickoff}, {checkin} ({cohort.timezone}; catch-up window {cohort.grace_hours} h)"
+    return (
+        f"{kickoff}, {checkin} ({cohort.timezone}; catch-up window {cohort.grace_hours} h; "
+        f"business days skip {_holidays_summary(cohort)})"
+    )
 
 
 async def schedule(engine: Engine, inv: Invocation, args: Args) -> Reply:
@@ -89,7 +111,9 @@ async def schedule(engine: Engine, inv: Invocation, args: Args) -> Reply:
         wanted = replace(wanted, timezone=timezone)
     if (grace := args.integer("grace")) is not None:
         wanted = replace(wanted, grace_hours=grace)
-    changes = wanted != current
+    if (holidays := _holidays(args)) is not None:
+        inv = replace(inv, cohort=replace(cohort, holiday_calendar=holidays or None))
+    changes = wanted != current or inv.cohort != cohort
     if changes:
         cohort = await engine.reschedule(inv, wanted)
     if cohort.channel_id is None:

@@ -1,4 +1,5 @@
-"""Handlers that log outreach: /sent, /followup, /reply, /interview, /thanks, /undo."""
+"""Handlers that log outreach: /sent, /followup, /reply, /thanks, /undo (/interview and
+/referral are in ``bot.commands.coaching``)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bot.texts import contact_label, local_short_date, plural
 _EMAIL_ADDRESS = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 
 
-def _contact_name(args: Args, required: bool) -> str | None:
+def contact_name(args: Args, required: bool) -> str | None:
     name = args.text("contact")
     if name is None:
         if required:
@@ -47,7 +48,7 @@ async def _emails_before(engine: Engine, inv: Invocation) -> int:
     return sum(week.get(k, 0) for k in EMAIL_KINDS)
 
 
-def _new_contact_note(logged: LoggedAction) -> str:
+def new_contact_note(logged: LoggedAction) -> str:
     """Flags a contact created by a command other than /sent, which may be a typo."""
     if not logged.contact_created:
         return ""
@@ -55,7 +56,7 @@ def _new_contact_note(logged: LoggedAction) -> str:
 
 
 async def sent(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    contact = _contact_name(args, required=False)
+    contact = contact_name(args, required=False)
     org = args.text("org")
     count = args.integer("count") or 1
     if contact is not None and count > 1:
@@ -79,7 +80,9 @@ async def sent(engine: Engine, inv: Invocation, args: Args) -> Reply:
     week = _week_line(inv, before, before + logged.action.count)
     if logged.contact is None:
         return Reply(f"Logged {describe_count(ActionKind.EMAIL_SENT, count)}. {week}")
-    check_in = reminder_instant(logged.action.occurred_at, SECOND_CONTACT_DAYS, inv.tz)
+    check_in = reminder_instant(
+        logged.action.occurred_at, SECOND_CONTACT_DAYS, inv.tz, inv.calendar
+    )
     return Reply(
         f"Logged an outreach email to {contact_label(logged.contact)}. {week}\n"
         f"If there's no reply by {local_short_date(check_in, inv.tz)}, I'll suggest a next step."
@@ -87,7 +90,7 @@ async def sent(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 
 async def followup(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    name = _contact_name(args, required=True)
+    name = contact_name(args, required=True)
     before = await _emails_before(engine, inv)
     logged = await engine.record(
         inv, ActionKind.FOLLOW_UP_SENT, contact=name, note=args.text("note") or ""
@@ -97,12 +100,12 @@ async def followup(engine: Engine, inv: Invocation, args: Args) -> Reply:
     return Reply(
         f"Logged a follow-up to {contact_label(logged.contact)}. {week}\n"
         "One follow-up is plenty: if they stay quiet, it's not about you."
-        f"{_new_contact_note(logged)}"
+        f"{new_contact_note(logged)}"
     )
 
 
 async def reply(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    name = _contact_name(args, required=True)
+    name = contact_name(args, required=True)
     logged = await engine.record(
         inv, ActionKind.REPLY_RECEIVED, contact=name, note=args.text("note") or ""
     )
@@ -110,46 +113,17 @@ async def reply(engine: Engine, inv: Invocation, args: Args) -> Reply:
     return Reply(
         f"{logged.contact.name} replied! 🎉 Follow-up clock stopped.\n"
         "Next: suggest a 20-minute call at a time that suits them, then "
-        f"`/interview {logged.contact.name} status:scheduled`.{_new_contact_note(logged)}"
-    )
-
-
-async def interview(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    name = _contact_name(args, required=True)
-    scheduled = args.text("status") == "scheduled"
-    share = bool(args.flag("share"))
-    if scheduled and share:
-        raise UserError("Share the interview once it's done: `/interview NAME share:yes`.")
-    kind = ActionKind.INTERVIEW_SCHEDULED if scheduled else ActionKind.INTERVIEW_DONE
-    logged = await engine.record(inv, kind, contact=name, note=args.text("note") or "")
-    assert logged.contact is not None
-    if scheduled:
-        return Reply(
-            f"Interview with {contact_label(logged.contact)} scheduled. "
-            "Prepare three or four questions about their path and their work, and be "
-            f"on time. Afterwards: `/interview {logged.contact.name}`.{_new_contact_note(logged)}"
-        )
-    if share:
-        progress = await engine.progress(inv)
-        return Reply(
-            f"🎉 {inv.member.display_name} just had an informational interview! "
-            f"That's {plural(progress.interviews_this_month, 'interview')} this month.",
-            private=False,
-        )
-    return Reply(
-        f"Interview with {contact_label(logged.contact)} logged. Nice work! 🙌\n"
-        f"Send a short thank-you today, then `/thanks {logged.contact.name}`."
-        f"{_new_contact_note(logged)}"
+        f"`/interview {logged.contact.name} status:scheduled`.{new_contact_note(logged)}"
     )
 
 
 async def thanks(engine: Engine, inv: Invocation, args: Args) -> Reply:
-    name = _contact_name(args, required=True)
+    name = contact_name(args, required=True)
     logged = await engine.record(inv, ActionKind.THANK_YOU_SENT, contact=name)
     assert logged.contact is not None
     return Reply(
         f"Thank-you to {logged.contact.name} logged. That closes the loop, nicely done. "
-        f"Later, let them know how their advice worked out.{_new_contact_note(logged)}"
+        f"Later, let them know how their advice worked out.{new_contact_note(logged)}"
     )
 
 

@@ -9,14 +9,24 @@ from bot.funnel import funnel_lines
 from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Metric, Period
 from bot.replies import Field, Reply
-from bot.texts import contact_label, goal_progress, plural, short_date, stage_label, step_text
+from bot.texts import (
+    contact_label,
+    goal_progress,
+    interview_when,
+    local_short_date,
+    plural,
+    short_date,
+    stage_label,
+    step_text,
+)
 
 CONTACTS_SHOWN = 20
 DUE_SHOWN = 5
 
 _FILTERS: dict[str, frozenset[Stage]] = {
     "waiting": frozenset({Stage.EMAILED, Stage.FOLLOWED_UP}),
-    "replied": frozenset({Stage.REPLIED, Stage.SCHEDULED}),
+    "replied": frozenset({Stage.REPLIED, Stage.SCHEDULED, Stage.CANCELLED}),
+    "referred": frozenset({Stage.REFERRED}),
     "interviewed": frozenset({Stage.INTERVIEWED, Stage.THANKED}),
     "no_reply": frozenset({Stage.NO_REPLY}),
 }
@@ -75,6 +85,17 @@ async def progress(engine: Engine, inv: Invocation, args: Args) -> Reply:
         fields.append(Field("Pipeline", pipeline))
     fields.append(Field("Your funnel (all time)", funnel_lines(await engine.member_funnel(inv))))
     fields.append(Field("Follow-ups due", _due_lines(p.due, inv) if p.due else "Nothing due. 👍"))
+    if p.scheduled:
+        fields.append(Field("Conversations coming up", _scheduled_lines(p.scheduled, inv)))
+    if p.referrals:
+        chain = " → ".join(p.longest_chain)
+        fields.append(
+            Field(
+                "Introductions",
+                f"{plural(p.referrals, 'person', 'people')} reached through a referral; "
+                f"longest chain: {chain}",
+            )
+        )
     header = f"Your week from {short_date(p.week_first_day)}"
     text = ""
     if p.pause is not None:
@@ -106,18 +127,34 @@ async def contacts(engine: Engine, inv: Invocation, args: Args) -> Reply:
         )
     if not chosen:
         return Reply(f"No contacts are `{status}` right now. `/contacts` shows them all.")
+    names = {i.contact.id: i.contact.name for i in items}
     lines = [
-        f"• {contact_label(i.contact)} [{stage_label(i.next)}]: "
+        f"• {contact_label(i.contact)}{_via(i, names)} [{stage_label(i.next)}]: "
         f"{step_text(i.contact, i.next, inv.tz)}"
         for i in chosen[:CONTACTS_SHOWN]
     ]
     if len(chosen) > CONTACTS_SHOWN:
         lines.append(
             f"…and {len(chosen) - CONTACTS_SHOWN} more. Filter with "
-            "`/contacts status:due|waiting|replied|interviewed|no_reply`."
+            "`/contacts status:due|waiting|replied|interviewed|no_reply|referred`."
         )
     title = "Your contacts" if status == "all" else f"Your contacts: {status.replace('_', ' ')}"
     return Reply(text="\n".join(lines), title=f"{title} (only you can see this)")
+
+
+def _via(item: PipelineItem, names: dict[int, str]) -> str:
+    referrer = item.contact.referred_by
+    return f", via {names[referrer]}" if referrer in names else ""
+
+
+def _scheduled_lines(items: list[PipelineItem], inv: Invocation) -> str:
+    lines = []
+    for item in items:
+        back = item.next.interview
+        when = interview_when(back.on, back.at) if back else ""
+        check = f" (I'll check in {local_short_date(back.due_at, inv.tz)})" if back else ""
+        lines.append(f"• {item.contact.name}{when}{check}")
+    return "\n".join(lines)
 
 
 _METRIC_UNITS = {

@@ -81,6 +81,8 @@ def parse(registry: Registry, line: str) -> Parsed:
     if command.subcommands:
         sub_name, _, rest = rest.strip().partition(" ")
         names = ", ".join(f"`{s.name}`" for s in command.subcommands)
+        if not sub_name and command.default:
+            sub_name = command.default
         if not sub_name:
             raise UserError(f"`/{command.name}` needs one of {names}, e.g. `{command.usage}`.")
         sub = command.subcommand(sub_name)

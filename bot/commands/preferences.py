@@ -9,6 +9,7 @@ from bot.commands.exports import member_document
 from bot.commands.registry import Args
 from bot.engine import Engine
 from bot.errors import UserError
+from bot.holidays import MEMBER_DEFAULT, cohort_calendar, describe, setting_from_text
 from bot.invocation import Invocation
 from bot.replies import Attachment, Field, Reply
 from bot.texts import short_date
@@ -59,6 +60,8 @@ async def settings(engine: Engine, inv: Invocation, args: Args) -> Reply:
         member = replace(member, allow_mentions=mentions)
     if reminders is not None:
         member = replace(member, reminders_by_dm=reminders)
+    if (holidays := args.text("holidays")) is not None:
+        member = replace(member, holiday_calendar=setting_from_text(holidays, MEMBER_DEFAULT))
     changed = member != inv.member
     timezone = args.text("timezone")
     if timezone is not None:
@@ -84,9 +87,16 @@ async def settings(engine: Engine, inv: Invocation, args: Args) -> Reply:
         Field("Named in check-ins", _yes_no(member.allow_mentions)),
         Field("Reminders by direct message", _yes_no(member.reminders_by_dm)),
         Field("Time zone", f"{inv.timezone}{zone_note}"),
+        Field("Business days skip", _holidays_note(inv)),
     )
     text = "Saved." if changed else "Change any of these, e.g. `/settings mentions:yes`."
     return Reply(text=text, title="Your settings", fields=fields)
+
+
+def _holidays_note(inv: Invocation) -> str:
+    if inv.member.holiday_calendar is not None:
+        return describe(inv.calendar)
+    return f"{describe(cohort_calendar(inv.cohort))} (the cohort's)"
 
 
 async def export(engine: Engine, inv: Invocation, args: Args) -> Reply:

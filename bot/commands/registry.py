@@ -67,6 +67,8 @@ class Command:
     slow: bool = False
     examples: tuple[str, ...] = ()
     details: str = ""
+    default: str | None = None
+    """For a group: the subcommand a bare ``/group`` runs in typed text (Slack, console)."""
     parent: str | None = field(default=None, compare=False)
 
     @property

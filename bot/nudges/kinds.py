@@ -6,8 +6,10 @@ from enum import StrEnum
 
 
 class DeliveryKind(StrEnum):
-    """A cohort's weekly kickoff or midweek check-in, or one member's follow-up reminder."""
+    """A cohort's weekly kickoff or midweek check-in, one member's follow-up reminder, or
+    the check-back after one of their interviews."""
 
     KICKOFF = "kickoff"
     CHECKIN = "checkin"
     REMINDER = "reminder"
+    CHECKBACK = "checkback"

@@ -20,15 +20,18 @@ from zoneinfo import ZoneInfo
 
 from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock
-from bot.followups import MORNING, Milestone, Step, milestones
+from bot.followups import Milestone, Step, milestones
+from bot.holidays import member_calendar
+from bot.interviews import CheckBack, check_back
 from bot.models import Cohort, Member, Workspace
 from bot.nudges.calendar import latest_due, nudge_key, upcoming
+from bot.nudges.checkbacks import checkback_key, checkback_reply
 from bot.nudges.kinds import DeliveryKind
 from bot.nudges.ledger import Claim, ClockCandidate, DeliveryStatus, Ledger, LedgerEntry
 from bot.nudges.notifier import Notifier
 from bot.nudges.posts import render_nudge
 from bot.nudges.reminders import digest_key, digest_reply, reminder_key, reminder_reply
-from bot.periods import add_business_days, is_business_day, local_date, local_to_utc
+from bot.periods import MORNING, add_business_days, is_business_day, local_date, local_to_utc
 from bot.replies import Reply
 from bot.store import Store
 from bot.timezones import member_timezone, zone
@@ -129,10 +132,9 @@ class Planner:
             if r.status is DeliveryStatus.RETRYING and r.next_attempt_at is not None
         )
         jobs = await self._nudge_jobs(now, notifiers, plan.upcoming)
-        reminders = {
-            r.job.claim.key: r for r in await self._reminder_jobs(now, notifiers, plan.checks)
-        }
-        jobs += [r.job for r in reminders.values()]
+        due_reminders, checkbacks = await self._reminder_jobs(now, notifiers, plan.checks)
+        reminders = {r.job.claim.key: r for r in due_reminders}
+        jobs += [r.job for r in due_reminders] + checkbacks
         plan.due_keys = {job.claim.key for job in jobs}
         plan.known = await self.ledger.existing([job.claim.key for job in jobs])
         missed: dict[int, list[DueReminder]] = {}
@@ -218,19 +220,22 @@ class Planner:
         now: datetime,
         notifiers: Mapping[str, Notifier],
         checks: dict[int, datetime | None],
-    ) -> list[DueReminder]:
-        """Reminders due now, from the clocks due for a look; notes when each needs the next."""
-        jobs: list[DueReminder] = []
+    ) -> tuple[list[DueReminder], list[Job]]:
+        """Reminders and check-backs due now, from the clocks due for a look; notes when each
+        clock needs the next."""
+        reminders: list[DueReminder] = []
+        checkbacks: list[Job] = []
         for candidate in await self.ledger.clocks_due(now, CLOCK_BATCH):
             contact_id = candidate.entry.contact.id
             if candidate.workspace.platform not in notifiers:
                 checks[contact_id] = now + DISCONNECTED_RECHECK
                 continue
             tz = zone(member_timezone(candidate.member, candidate.cohort))
-            steps = milestones(candidate.entry.actions, tz)
+            calendar = member_calendar(candidate.member, candidate.cohort)
+            steps = milestones(candidate.entry.actions, tz, calendar)
             due = [m for m in steps if m.due_at <= now]
-            checks[contact_id] = min((m.due_at for m in steps if m.due_at > now), default=None)
-            jobs.extend(
+            later = [m.due_at for m in steps if m.due_at > now]
+            reminders.extend(
                 DueReminder(
                     self._reminder_job(candidate, milestone, superseded=milestone is not due[-1]),
                     candidate,
@@ -238,7 +243,39 @@ class Planner:
                 )
                 for milestone in due
             )
-        return jobs
+            back = check_back(candidate.entry.actions, tz, calendar)
+            if back is not None and back.due_at <= now:
+                checkbacks.append(self._checkback_job(candidate, back))
+            elif back is not None:
+                later.append(back.due_at)
+            checks[contact_id] = min(later, default=None)
+        return reminders, checkbacks
+
+    def _checkback_job(self, candidate: ClockCandidate, back: CheckBack) -> Job:
+        member, contact = candidate.member, candidate.entry.contact
+
+        async def render() -> Reply:
+            reason = await self._personal_skip_reason(candidate.member, candidate.cohort)
+            if reason:
+                raise SkipDelivery(reason)
+            return checkback_reply(contact, back)
+
+        return Job(
+            Claim(
+                checkback_key(member.id, contact.id, back),
+                DeliveryKind.CHECKBACK,
+                candidate.cohort.id,
+                member.id,
+                back.due_at,
+            ),
+            candidate.workspace.platform,
+            candidate.workspace.external_id,
+            member.user_id,
+            True,
+            timedelta(hours=candidate.cohort.grace_hours),
+            render,
+            contact.id,
+        )
 
     def _reminder_job(
         self, candidate: ClockCandidate, milestone: Milestone, *, superseded: bool
@@ -284,7 +321,10 @@ class Planner:
                 at = row.next_attempt_at or now
                 plan.known.add(key)
             elif key in known:
-                at = local_to_utc(add_business_days(local_date(at, tz), 1), MORNING, tz)
+                calendar = member_calendar(
+                    reminders[0].candidate.member, reminders[0].candidate.cohort
+                )
+                at = local_to_utc(add_business_days(local_date(at, tz), 1, calendar), MORNING, tz)
                 key = digest_key(member_id, local_date(at, tz))
             if at > now:
                 for reminder in reminders:
@@ -303,7 +343,7 @@ class Planner:
         member = first.member
 
         async def render() -> Reply:
-            reason = await self._member_skip_reason(member, first.cohort)
+            reason = await self._personal_skip_reason(member, first.cohort)
             if reason:
                 raise SkipDelivery(reason)
             return digest_reply([(r.candidate.entry.contact, r.milestone.step) for r in reminders])
@@ -318,8 +358,8 @@ class Planner:
             render,
         )
 
-    async def _member_skip_reason(self, member: Member, cohort: Cohort) -> str:
-        """Why nothing personal should reach this member now, or an empty string."""
+    async def _personal_skip_reason(self, member: Member, cohort: Cohort) -> str:
+        """Why no private message should reach the member now: DMs off, or a pause."""
         if not member.reminders_by_dm:
             return "the member turned DM reminders off"
         today = local_date(self.clock.now(), zone(member_timezone(member, cohort)))
@@ -334,7 +374,7 @@ class Planner:
         member, contact = candidate.member, candidate.entry.contact
         if superseded:
             return "superseded by a later step of the same contact"
-        if reason := await self._member_skip_reason(member, candidate.cohort):
+        if reason := await self._personal_skip_reason(member, candidate.cohort):
             return reason
         if milestone.step is Step.SECOND_CONTACT and contact.organization:
             anchor = next(a for a in candidate.entry.actions if a.id == milestone.anchor_id)
@@ -355,9 +395,10 @@ def _digest_morning(candidate: ClockCandidate, now: datetime) -> tuple[datetime,
     """The member's business morning a digest of missed reminders belongs to: today's, while
     it is still within the cohort's grace window or yet to come, else the next one."""
     tz = zone(member_timezone(candidate.member, candidate.cohort))
+    calendar = member_calendar(candidate.member, candidate.cohort)
     today = local_date(now, tz)
     morning = local_to_utc(today, MORNING, tz)
     grace = timedelta(hours=candidate.cohort.grace_hours)
-    if is_business_day(today) and now - morning <= grace:
+    if is_business_day(today, calendar) and now - morning <= grace:
         return morning, tz
-    return local_to_utc(add_business_days(today, 1), MORNING, tz), tz
+    return local_to_utc(add_business_days(today, 1, calendar), MORNING, tz), tz

@@ -14,6 +14,7 @@ from collections import Counter
 from bot.models import ActionKind
 from bot.privacy import member_count
 from bot.reports.term import TermReport
+from bot.spreadsheets import csv_safe
 
 COLUMNS = (
     "scope",
@@ -78,8 +79,3 @@ def report_csv(report: TermReport) -> str:
             ["member", "total", name, "", "", member.goal_weeks, *_counts(member.totals)]
         )
     return out.getvalue()
-
-
-def csv_safe(value: str) -> str:
-    """Keep spreadsheet apps from running a cell that starts like a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -188,7 +188,12 @@ async def test_mydata_export_writes_everything_about_the_member(
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["member"]["display_name"] == "Alex"
     assert document["contacts"] == [
-        {"name": "Jane Doe", "organization": "Acme", "added_at": "2026-11-26T15:00:00+00:00"}
+        {
+            "name": "Jane Doe",
+            "organization": "Acme",
+            "added_at": "2026-11-26T15:00:00+00:00",
+            "referred_by": None,
+        }
     ]
     assert [(a["kind"], a["count"], a["undone_at"] is not None) for a in document["actions"]] == [
         ("email_sent", 1, False),
@@ -240,9 +245,9 @@ async def test_cohort_export_is_csv_without_contact_names(console: Console) -> N
     lines = saved(out).read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("week_start,member,email_sent,follow_up_sent")
     assert lines[1:] == [
-        "2026-11-23,all members,4,0,0,0,0,0,,fewer than 5",
-        "2026-11-23,Alex,1,0,0,0,0,0,3,no",
-        "2026-11-23,Sam,3,0,0,0,0,0,3,yes",
+        "2026-11-23,all members,4,0,0,0,0,0,0,0,,fewer than 5",
+        "2026-11-23,Alex,1,0,0,0,0,0,0,0,3,no",
+        "2026-11-23,Sam,3,0,0,0,0,0,0,0,3,yes",
     ]
     assert "Secret" not in saved(out).read_text(encoding="utf-8")
 
@@ -255,7 +260,7 @@ async def test_cohort_export_never_labels_a_hidden_member_and_withholds_names_th
     await console.run("/settings leaderboard:no", as_name="Sam")
     out = await console.run("/cohort export", as_name="Alex")
     text = saved(out).read_text(encoding="utf-8")
-    assert text.splitlines()[1:] == ["2026-11-23,all members,4,0,0,0,0,0,,fewer than 5"]
+    assert text.splitlines()[1:] == ["2026-11-23,all members,4,0,0,0,0,0,0,0,,fewer than 5"]
     assert "Sam" not in text
     assert "member-" not in text
 

@@ -109,8 +109,8 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         Step("reply", {"contact": "jane doe"}, "Jane Doe replied! 🎉"),
         Step(
             "interview",
-            {"contact": "Jane Doe", "status": "scheduled"},
-            "Interview with Jane Doe (Acme Labs) scheduled",
+            {"contact": "Jane Doe", "status": "scheduled", "on": "2026-12-03", "at": "14:00"},
+            "Interview with Jane Doe (Acme Labs) scheduled on Thu 3 Dec at 14:00",
         ),
         Step(
             "interview",
@@ -120,6 +120,16 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
         ),
         Step("thanks", {"contact": "Jane Doe"}, "Thank-you to Jane Doe logged"),
         Step("undo", expect="Undone: thank-you note, Jane Doe (Acme Labs)"),
+        Step(
+            "draft",
+            {"text": "Hi Jane, as a fellow alum, could I hear how you chose your path?"},
+            "Your draft isn't stored or logged anywhere",
+        ),
+        Step(
+            "referral",
+            {"contact": "Sam Lee", "from": "Jane Doe", "org": "Initech"},
+            "Added Sam Lee (Initech), via Jane Doe",
+        ),
         Step("goal", {"emails": 5, "interviews": 2}, "Goals set: 5 emails a week, 2 interviews"),
         Step("progress", expect="Emails: 4 of 5"),
         Step("contacts", {"status": "all"}, "Jane Doe (Acme Labs) [interviewed]"),
@@ -131,6 +141,21 @@ def walk_through(fake: FakeDiscord) -> list[Step]:
             "Europe/Oslo",
         ),
         Step("help", {"command": "sent"}, "/sent [contact] [org:text] [count:1-20]"),
+        Step(
+            "targets add",
+            {"org": "Acme Labs", "motivation": 3, "advocate": True},
+            "Saved Acme Labs: number 1 of 1",
+        ),
+        Step("targets import", {"csv": "Initech,no,2,yes"}, "Imported 1 employer; your list has 2"),
+        Step("targets list", expect="1. ⭐ Acme Labs: motivation 3 (dream), an advocate there"),
+        Step("targets next", expect="Next: Acme Labs"),
+        Step(
+            "targets export",
+            expect="Your target list as CSV",
+            deferred=True,
+            file="reachout-targets-2026-11-26.csv",
+        ),
+        Step("targets remove", {"org": "Initech"}, "Took Initech off your list"),
         Step(
             "cohort stats",
             expect="2 members; how many logged is not shown",

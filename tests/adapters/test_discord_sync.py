@@ -62,7 +62,7 @@ def expected_option(argument: Argument) -> dict[str, Any]:
         "required": argument.required,
     }
     if argument.type is ArgType.TEXT:
-        option["max_length"] = argument.max_length
+        option["max_length"] = min(argument.max_length, 6000)  # Discord's longest string option
     if argument.type is ArgType.DATE:
         option["max_length"] = 10
     if argument.type is ArgType.INTEGER:

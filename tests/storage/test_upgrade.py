@@ -132,7 +132,8 @@ def test_migrate_check_says_whether_migrations_are_pending_and_changes_nothing(
     behind = reachout("migrate", "--check", cwd=tmp_path)
     assert behind.returncode == 1
     assert behind.stdout.strip() == (
-        "reachout.db: schema 1, 1 pending (0002_nudges.sql); run reachout migrate"
+        f"reachout.db: schema 1, {len(PENDING)} pending ({', '.join(PENDING)}); "
+        "run reachout migrate"
     )
     assert dump(tmp_path / "reachout.db") == before
     assert upgrade_backups(tmp_path / "reachout.db") == []
@@ -152,6 +153,11 @@ def failing_migration(number: int) -> Migration:
         "INSERT INTO upgrade_notes (text) SELECT name FROM contacts;\n"
         "UPDATE no_such_table SET x = 1;\n",
     )
+
+
+PENDING = [m.name for m in available_migrations()[1:]]
+"""What a database of the first release still needs."""
+BROKEN = f"{len(available_migrations()) + 1:04d}_breaks_halfway.sql"
 
 
 @pytest.fixture
@@ -176,11 +182,9 @@ async def test_a_migration_failing_halfway_leaves_the_database_as_it_was(tmp_pat
             await upgrade(db, "9.9.9")
         assert (await db.read("SELECT count(*) FROM contacts"))[0][0] == 1
 
-    assert "migration 0003_breaks_halfway.sql failed (no such table: no_such_table)" in str(
-        failed.value
-    )
+    assert f"migration {BROKEN} failed (no such table: no_such_table)" in str(failed.value)
     assert "the database is as it was, at schema version 1" in str(failed.value)
-    # Migration 2 had succeeded before 3 failed: it is undone too, like everything else.
+    # The shipped migrations had succeeded before the broken one: they are undone too.
     assert dump(database) == before
     assert upgrade_backups(database) == [tmp_path / "reachout.db.pre-9.9.9.bak"]
 
@@ -203,7 +207,7 @@ def test_reachout_run_refuses_a_failed_upgrade_in_one_line_and_leaves_the_data(
 
     err = capsys.readouterr().err
     assert status == 2
-    assert err.startswith("reachout: REACHOUT_DATABASE: migration 0003_breaks_halfway.sql failed")
+    assert err.startswith(f"reachout: REACHOUT_DATABASE: migration {BROKEN} failed")
     assert len(err.strip().splitlines()) == 1
     assert dump(tmp_path / "reachout.db") == before
 
