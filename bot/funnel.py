@@ -1,8 +1,8 @@
-"""The outreach funnel: outreach emails, then replies, interviews and thank-you notes.
+"""The outreach funnel: outreach emails, then replies, interviews, thank-you notes and the
+referrals those conversations led to.
 
 Rates are of outreach emails (``email_sent``): a follow-up goes to someone already written
-to, so counting it would make every reply look rarer than it is. Referrals join the funnel
-once they are logged (coaching); until then it stops at thank-you notes.
+to, so counting it would make every reply look rarer than it is.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ class Funnel:
     replies: int
     interviews: int
     thank_yous: int
+    referrals: int = 0
 
     @classmethod
     def of(cls, totals: Mapping[ActionKind, int]) -> Funnel:
@@ -29,6 +30,7 @@ class Funnel:
             totals.get(ActionKind.REPLY_RECEIVED, 0),
             totals.get(ActionKind.INTERVIEW_DONE, 0),
             totals.get(ActionKind.THANK_YOU_SENT, 0),
+            totals.get(ActionKind.REFERRAL_RECEIVED, 0),
         )
 
     @property
@@ -59,4 +61,5 @@ def funnel_lines(funnel: Funnel) -> str:
         f"(interview rate {percent(funnel.interview_rate)} of emails)"
     )
     lines.append(f"Thank-you notes: {funnel.thank_yous:,}")
+    lines.append(f"Referrals to someone new: {funnel.referrals:,}")
     return "\n".join(lines)

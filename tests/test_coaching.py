@@ -121,6 +121,7 @@ async def test_done_prompts_the_thank_you_and_a_referral_that_starts_its_own_clo
     assert "2 people reached through a referral; longest chain: Jane Doe → Sam Lee → Kim Park" in (
         progress
     )
+    assert "Referrals to someone new: 2" in progress
     board = await console.run("/leaderboard metric:actions")
     assert "1. Alex: 6 actions" in board
 
