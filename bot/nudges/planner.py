@@ -260,22 +260,8 @@ class Planner:
                 raise SkipDelivery(reason)
             return checkback_reply(contact, back)
 
-        return Job(
-            Claim(
-                checkback_key(member.id, contact.id, back),
-                DeliveryKind.CHECKBACK,
-                candidate.cohort.id,
-                member.id,
-                back.due_at,
-            ),
-            candidate.workspace.platform,
-            candidate.workspace.external_id,
-            member.user_id,
-            True,
-            timedelta(hours=candidate.cohort.grace_hours),
-            render,
-            contact.id,
-        )
+        key = checkback_key(member.id, contact.id, back)
+        return _direct_job(candidate, key, DeliveryKind.CHECKBACK, back.due_at, render, contact.id)
 
     def _reminder_job(
         self, candidate: ClockCandidate, milestone: Milestone, *, superseded: bool
@@ -288,21 +274,9 @@ class Planner:
                 raise SkipDelivery(reason)
             return reminder_reply(contact, milestone.step)
 
-        return Job(
-            Claim(
-                reminder_key(member.id, contact.id, milestone),
-                DeliveryKind.REMINDER,
-                candidate.cohort.id,
-                member.id,
-                milestone.due_at,
-            ),
-            candidate.workspace.platform,
-            candidate.workspace.external_id,
-            member.user_id,
-            True,
-            timedelta(hours=candidate.cohort.grace_hours),
-            render,
-            contact.id,
+        key = reminder_key(member.id, contact.id, milestone)
+        return _direct_job(
+            candidate, key, DeliveryKind.REMINDER, milestone.due_at, render, contact.id
         )
 
     async def _plan_digests(
@@ -348,15 +322,7 @@ class Planner:
                 raise SkipDelivery(reason)
             return digest_reply([(r.candidate.entry.contact, r.milestone.step) for r in reminders])
 
-        return Job(
-            Claim(key, DeliveryKind.REMINDER, first.cohort.id, member.id, due_at),
-            first.workspace.platform,
-            first.workspace.external_id,
-            member.user_id,
-            True,
-            timedelta(hours=first.cohort.grace_hours),
-            render,
-        )
+        return _direct_job(first, key, DeliveryKind.REMINDER, due_at, render)
 
     async def _personal_skip_reason(self, member: Member, cohort: Cohort) -> str:
         """Why no private message should reach the member now: DMs off, or a pause."""
@@ -383,6 +349,28 @@ class Planner:
             ):
                 return "the member already wrote to someone else there"
         return ""
+
+
+def _direct_job(
+    candidate: ClockCandidate,
+    key: str,
+    kind: DeliveryKind,
+    due_at: datetime,
+    render: Callable[[], Awaitable[Reply]],
+    contact_id: int | None = None,
+) -> Job:
+    """A private message to the candidate's member, within their cohort's grace window."""
+    member = candidate.member
+    return Job(
+        Claim(key, kind, candidate.cohort.id, member.id, due_at),
+        candidate.workspace.platform,
+        candidate.workspace.external_id,
+        member.user_id,
+        True,
+        timedelta(hours=candidate.cohort.grace_hours),
+        render,
+        contact_id,
+    )
 
 
 def _may_resend(orphan: LedgerEntry, notifier: Notifier | None, now: datetime) -> bool:
