@@ -8,7 +8,6 @@ bulk; the words are made here.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -94,14 +93,16 @@ def kickoff_reply(
     else:
         lines.append("Last week was quiet, and that's fine: this week is a fresh start.")
     members = {m.id: m for m in activity.roster}
-    interviews = Counter(
-        {m: totals[ActionKind.INTERVIEW_DONE] for m, totals in activity.by_member.items()}
-    )
-    named = [
-        members[m]
-        for m, count in interviews.most_common()
-        if count and m in members and members[m].show_on_leaderboard
-    ][:SHOUT_OUTS_SHOWN]
+    interviews = {
+        m: totals[ActionKind.INTERVIEW_DONE]
+        for m, totals in activity.by_member.items()
+        if totals[ActionKind.INTERVIEW_DONE] and m in members and members[m].show_on_leaderboard
+    }
+    # Most interviews first; ties by name, so who makes the list never depends on storage order.
+    named = sorted(
+        (members[m] for m in interviews),
+        key=lambda member: (-interviews[member.id], member.display_name.casefold()),
+    )[:SHOUT_OUTS_SHOWN]
     if named:
         lines.append(
             "🎉 Informational interviews done: "
