@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,6 +46,9 @@ POST_FAILED = (
 )
 POST_DELAYED = "Slack is having trouble right now, so I couldn't post this in the channel:"
 
+OpenForm = Callable[[str, Command], Coroutine[Any, Any, None]]
+"""Opens the upload form for a command (from its trigger_id)."""
+
 
 @dataclass(frozen=True)
 class SlashCommand:
@@ -57,6 +61,7 @@ class SlashCommand:
     channel_id: str
     user_id: str
     user_name: str
+    trigger_id: str = ""
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> SlashCommand:
@@ -68,6 +73,7 @@ class SlashCommand:
             channel_id=str(body.get("channel_id", "")),
             user_id=str(body.get("user_id", "")),
             user_name=str(body.get("user_name") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
         )
 
     def describe(self) -> str:
@@ -109,6 +115,7 @@ class SlashCommands:
         tasks: BackgroundTasks,
         bot_name: str,
         budget: float = ACK_BUDGET_SECONDS,
+        open_form: OpenForm | None = None,
     ) -> None:
         self.port = port
         self.origins = origins
@@ -116,12 +123,21 @@ class SlashCommands:
         self.tasks = tasks
         self.bot_name = bot_name
         self.budget = budget
+        self.open_form = open_form
 
     async def handle(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         request = SlashCommand.from_body(body)
         answer = Answer(ack, respond)
         try:
             target = self._target(request)
+            if (
+                self.open_form is not None
+                and target is not None
+                and self._wants_file(request, target)
+            ):
+                await answer.acknowledge()
+                self.tasks.spawn(self.open_form(request.trigger_id, target), request.describe())
+                return
             work = asyncio.ensure_future(self._run(request, target))
             if target is None or not target.slow:
                 done, _ = await asyncio.wait({work}, timeout=self.budget)
@@ -141,6 +157,13 @@ class SlashCommands:
             return command
         first_word = unescape(request.text).strip().partition(" ")[0]
         return command.subcommand(first_word) or command
+
+    def _wants_file(self, request: SlashCommand, target: Command) -> bool:
+        """A command that takes a file, typed with nothing after its name: the upload form."""
+        if self.port.upload_argument(target.path) is None:
+            return False
+        words = unescape(request.text).split()
+        return [w.casefold() for w in words] == ([target.name] if target.parent else [])
 
     async def _run(self, request: SlashCommand, target: Command | None) -> Reply:
         """The reply to one command; an unexpected failure becomes the usual apology."""
