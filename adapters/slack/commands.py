@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack.inbound import command_text, referenced_users, unescape
 from adapters.slack.notifier import SlackNotifier
@@ -46,6 +47,10 @@ POST_FAILED = (
 )
 POST_DELAYED = "Slack is having trouble right now, so I couldn't post this in the channel:"
 
+FORM_FAILED = (
+    "I couldn't open the upload form (Slack said `{reason}`). Type `/{path}` again, or "
+    "paste the file's text after it."
+)
 OpenForm = Callable[[str, Command], Coroutine[Any, Any, None]]
 """Opens the upload form for a command (from its trigger_id)."""
 
@@ -136,7 +141,7 @@ class SlashCommands:
                 and self._wants_file(request, target)
             ):
                 await answer.acknowledge()
-                self.tasks.spawn(self.open_form(request.trigger_id, target), request.describe())
+                self.tasks.spawn(self._open_form(request, target, answer), request.describe())
                 return
             work = asyncio.ensure_future(self._run(request, target))
             if target is None or not target.slow:
@@ -157,6 +162,16 @@ class SlashCommands:
             return command
         first_word = unescape(request.text).strip().partition(" ")[0]
         return command.subcommand(first_word) or command
+
+    async def _open_form(self, request: SlashCommand, target: Command, answer: Answer) -> None:
+        """The upload form; if Slack will not open it, a private sentence says what to do."""
+        assert self.open_form is not None
+        try:
+            await self.open_form(request.trigger_id, target)
+        except SlackApiError as error:
+            reason = str(error.response.get("error", "error"))
+            log.warning("upload form for %s not opened: %s", request.describe(), reason)
+            await answer.private(refusal(FORM_FAILED.format(reason=reason, path=target.path)))
 
     def _wants_file(self, request: SlashCommand, target: Command) -> bool:
         """A command that takes a file, typed with nothing after its name: the upload form."""

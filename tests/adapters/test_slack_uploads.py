@@ -165,3 +165,20 @@ async def test_files_info_answers_in_the_shape_slacks_spec_defines(slack_bot: Sl
     schema = {**operation["responses"]["200"]["schema"], "definitions": spec["definitions"]}
     [call] = slack_bot.fake.calls.named("files.info")
     jsonschema.Draft4Validator(schema).validate(call.response)
+
+
+async def test_the_form_opens_whatever_the_case_and_a_refused_form_is_explained(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.command("/targets", "IMPORT")
+    await slack_bot.settled()
+    assert len(slack_bot.fake.opened_views) == 1
+
+    slack_bot.fake.fail_next("views.open", "expired_trigger_id")
+    await slack_bot.command("/targets", "import")
+    await slack_bot.settled()
+
+    post = await slack_bot.fake.wait_for_response_post()
+    assert post.body["response_type"] == "ephemeral"
+    assert "I couldn't open the upload form (Slack said `expired_trigger_id`)" in shown(post.body)
+    assert len(slack_bot.fake.opened_views) == 1
