@@ -161,3 +161,16 @@ async def test_text_and_file_together_or_neither_are_refused(
     )
     assert "Imported 1 employer" in message_text(typed)
     assert fake.attachment_downloads == []
+
+
+async def test_a_failed_download_is_answered_and_changes_nothing(
+    client: ReachoutClient, fake: FakeDiscord, runtime: Runtime
+) -> None:
+    before = await snapshot(fake, runtime)
+    fake.cdn_status = 404
+
+    answer, text = await import_file(fake, csv_file(TEN))
+
+    assert answer == {"type": 5, "flags": EPHEMERAL}
+    assert text == "I couldn't download that file from Discord, so nothing changed. Try again."
+    assert await snapshot(fake, runtime) == before

@@ -1048,6 +1048,8 @@ class FakeDiscord:
         self.ids = _Snowflakes()
         self.attachment_data: dict[str, bytes] = {}
         self.attachment_downloads: list[str] = []
+        self.cdn_status = 200
+        """What the CDN answers attachment downloads with (404: the file is gone)."""
         self.reject_invalid = reject_invalid
         self.interaction_deadline = interaction_deadline
         self.webhook_token_ttl = webhook_token_ttl
@@ -1665,8 +1667,8 @@ class FakeDiscord:
         attachment_id = request.match_info["attachment_id"]
         self.attachment_downloads.append(attachment_id)
         data = self.attachment_data.get(attachment_id)
-        if data is None:
-            return web.Response(status=404, text="Not Found")
+        if data is None or self.cdn_status != 200:
+            return web.Response(status=404 if data is None else self.cdn_status, text="No file")
         return web.Response(body=data, content_type="application/octet-stream")
 
     # -- HTTP plumbing ------------------------------------------------------------------------
