@@ -40,6 +40,7 @@ OUTDATED = (
 )
 POSTED = "Posted in the channel for everyone."
 NO_FILE = "`/{path}` needs a file: attach it as `{file}`, or paste its text as `{name}`."
+BOTH = "Paste the text or attach a `{file}`, not both: I can't tell which one you meant."
 DOWNLOAD_FAILED = "I couldn't download that file from Discord, so nothing changed. Try again."
 
 
@@ -86,7 +87,7 @@ class InteractionRunner:
                 arguments = {k: v for k, v in values.items() if v is not None}
                 file = arguments.pop(UPLOAD_OPTION, None)
                 argument = self.port.upload_argument(command.path)
-                if isinstance(file, discord.Attachment):
+                if isinstance(file, discord.Attachment) and argument is not None:
                     reply = await self._upload(interaction, origin, command, arguments, file)
                 elif argument is not None and argument.required and argument.name not in arguments:
                     reply = refusal(
@@ -111,11 +112,8 @@ class InteractionRunner:
     ) -> Reply:
         """A command given a file: refused unread if too big or not text, else downloaded
         (deferred first: the download may take a while) and run with the file's text."""
-        argument = self.port.upload_argument(command.path)
-        if argument is not None and argument.name in arguments:
-            return refusal(
-                f"Give the {argument.name} as text or as a file ({UPLOAD_OPTION}), not both."
-            )
+        if any(a.upload for a in command.arguments if a.name in arguments):
+            return refusal(BOTH.format(file=UPLOAD_OPTION))
         upload = Upload(file.filename, file.size, file.content_type)
         refused = self.port.check_upload(command.path, upload)
         if refused is not None:

@@ -155,7 +155,9 @@ async def test_text_and_file_together_or_neither_are_refused(
     _, neither = await run(fake, "targets import")
     _, typed = await run(fake, "targets import", {"csv": "Acme,yes,3,no"})
 
-    assert message_text(both) == "Give the csv as text or as a file (file), not both."
+    assert message_text(both) == (
+        "Paste the text or attach a `file`, not both: I can't tell which one you meant."
+    )
     assert message_text(neither) == (
         "`/targets import` needs a file: attach it as `file`, or paste its text as `csv`."
     )
