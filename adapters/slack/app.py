@@ -111,8 +111,8 @@ class SlackAdapter:
             self.notifier,
             self.tasks,
             identity.bot_name,
+            uploads.open_form,
             budget,
-            open_form=uploads.open_form,
         )
         home = AppHome(port, self.origins, client, self.notifier, self.tasks, budget)
         bolt_log = logging.getLogger("adapters.slack.bolt")

@@ -119,8 +119,8 @@ class SlashCommands:
         notifier: SlackNotifier,
         tasks: BackgroundTasks,
         bot_name: str,
+        open_form: OpenForm,
         budget: float = ACK_BUDGET_SECONDS,
-        open_form: OpenForm | None = None,
     ) -> None:
         self.port = port
         self.origins = origins
@@ -135,11 +135,7 @@ class SlashCommands:
         answer = Answer(ack, respond)
         try:
             target = self._target(request)
-            if (
-                self.open_form is not None
-                and target is not None
-                and self._wants_file(request, target)
-            ):
+            if target is not None and self._wants_file(request, target):
                 await answer.acknowledge()
                 self.tasks.spawn(self._open_form(request, target, answer), request.describe())
                 return
@@ -165,7 +161,6 @@ class SlashCommands:
 
     async def _open_form(self, request: SlashCommand, target: Command, answer: Answer) -> None:
         """The upload form; if Slack will not open it, a private sentence says what to do."""
-        assert self.open_form is not None
         try:
             await self.open_form(request.trigger_id, target)
         except SlackApiError as error:
