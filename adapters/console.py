@@ -19,6 +19,7 @@ from bot.invocation import Origin
 from bot.nudges.notifier import Receipt
 from bot.port import AdapterPort
 from bot.replies import Reply, render_text
+from bot.uploads import upload_limit
 
 PLATFORM = "console"
 WORKSPACE_ID = "local"
@@ -26,8 +27,7 @@ WORKSPACE_NAME = "Local cohort"
 CHANNEL_ID = "console"
 QUIT_WORDS = ("/quit", "/exit", "quit", "exit")
 IMPORT_COMMAND = "/targets import"
-FILE_LIMIT = 10 * 1024 * 1024
-"""Most of a file the console reads for an import; the core refuses far less than this."""
+IMPORT_PATH = "targets import"
 
 BANNER = (
     "reachout console: log outreach, see progress, try every command.\n"
@@ -165,13 +165,13 @@ class ConsoleSession:
     async def _import_file(self, path_text: str) -> Reply:
         """``/targets import PATH``: the console's stand-in for a file upload."""
         path = Path(path_text.strip('"').strip())
+        argument = self.port.upload_argument(IMPORT_PATH)
+        assert argument is not None, "/targets import takes no file"
         try:
-            content = (await asyncio.to_thread(_read_start, path)).decode("utf-8-sig")
+            content = await asyncio.to_thread(_read_start, path, upload_limit(argument) + 1)
         except OSError:
             return Reply(f"I can't read the file {path_text}. Check the path.", error=True)
-        except UnicodeDecodeError:
-            return Reply("That file isn't UTF-8 text. Save it as CSV (UTF-8).", error=True)
-        return await self.port.run(self.origin, "targets import", {"csv": content})
+        return await self.port.run_upload(self.origin, IMPORT_PATH, content)
 
     def _switch(self, name: str) -> str:
         cleaned = " ".join(name.split())
@@ -181,10 +181,10 @@ class ConsoleSession:
         return f"You are now {cleaned}."
 
 
-def _read_start(path: Path) -> bytes:
-    """The first ``FILE_LIMIT`` bytes and one more, so an oversized file is seen as such."""
+def _read_start(path: Path, size: int) -> bytes:
+    """At most ``size`` bytes from the start: enough to see that a file is too big."""
     with path.expanduser().open("rb") as handle:
-        return handle.read(FILE_LIMIT + 1)
+        return handle.read(size)
 
 
 def _start_reader(

@@ -11,15 +11,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
-from bot.commands.dispatch import Dispatcher
+from bot.commands.arguments import Argument
+from bot.commands.dispatch import Dispatcher, refusal
 from bot.commands.registry import Registry
 from bot.engine import Engine
+from bot.errors import UserError
 from bot.health.status import PlatformStatus, Probe
 from bot.invocation import Origin
 from bot.nudges.courier import Courier
 from bot.nudges.notifier import Notifier
 from bot.nudges.wakeups import Wakeups
 from bot.replies import Reply
+from bot.uploads import Upload, check_upload, read_upload
 
 
 class AdapterPort:
@@ -52,6 +55,38 @@ class AdapterPort:
     async def run_text(self, origin: Origin, line: str) -> Reply:
         """Run a command typed as one line of text, such as ``/sent Jane org:Acme``."""
         return await self._dispatcher.run_text(origin, line)
+
+    def upload_argument(self, path: str) -> Argument | None:
+        """The argument of command ``path`` whose text may come as a file, if it has one."""
+        command = self.registry.find(path)
+        arguments = command.arguments if command is not None else ()
+        return next((a for a in arguments if a.upload), None)
+
+    def check_upload(self, path: str, upload: Upload) -> Reply | None:
+        """A one-sentence refusal for a file ``path`` cannot take (too big, not text), to
+        send before downloading it; None if it may be read."""
+        argument = self.upload_argument(path)
+        if argument is None:
+            return refusal(f"`/{path}` doesn't take a file.")
+        try:
+            check_upload(argument, upload)
+        except UserError as problem:
+            return refusal(str(problem))
+        return None
+
+    async def run_upload(
+        self, origin: Origin, path: str, content: bytes, raw: Mapping[str, object] | None = None
+    ) -> Reply:
+        """Run ``path`` with its file argument read from ``content`` (UTF-8, a byte-order mark
+        allowed) beside any other options in ``raw``; the text is checked as typed text is."""
+        argument = self.upload_argument(path)
+        if argument is None:
+            return refusal(f"`/{path}` doesn't take a file.")
+        try:
+            text = read_upload(argument, content)
+        except UserError as problem:
+            return refusal(str(problem))
+        return await self._dispatcher.run(origin, path, {**(raw or {}), argument.name: text})
 
     async def note_workspace(self, platform: str, external_id: str, name: str) -> None:
         """Record a workspace the bot is in (or its new name) before anyone types there."""

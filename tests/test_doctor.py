@@ -120,7 +120,8 @@ async def test_doctor_says_which_scopes_the_slack_app_lacks(
     assert status == 1
     assert rows["discord"] == ["off not configured; set DISCORD_TOKEN to use Discord"]
     assert rows["slack"][1].startswith(
-        "FIX SLACK_BOT_TOKEN: the app lacks the scope(s) users:read, files:write; add them"
+        "FIX SLACK_BOT_TOKEN: the app lacks the scope(s) users:read, files:write, files:read; "
+        "add them"
     )
 
 

@@ -116,7 +116,14 @@ async def test_oversized_and_overlong_lists_are_refused_in_one_sentence(
     huge = write(tmp_path, "huge.csv", "Acme,yes,3,no\n" * 400_000)  # about 5.6 MB
     assert huge.stat().st_size > 5_000_000
     out = await console.run(f"/targets import {huge}")
-    assert "`csv` can be at most 40000 characters" in out
+    assert out == (
+        "That file is more than 160 KB, which is all I read: keep the rows you need and upload "
+        "it again."
+    )
+    overlong = write(tmp_path, "overlong.csv", "Acme,yes,3,no\n" * 3000)  # 42,000 characters
+    assert "`csv` can be at most 40000 characters" in (
+        await console.run(f"/targets import {overlong}")
+    )
     rows = "".join(f"Org {n},no,2,no\n" for n in range(201))
     out = await console.run(f"/targets import {write(tmp_path, 'long.csv', rows)}")
     assert "That list has 201 rows; a target list holds at most 200" in out

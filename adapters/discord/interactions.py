@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from adapters.discord.render import render_reply
+from adapters.discord.tree import UPLOAD_OPTION
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.invocation import Origin
 from bot.port import AdapterPort
 from bot.replies import Reply
+from bot.uploads import Upload
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,9 @@ OUTDATED = (
     "Close the command list, wait a minute and try again."
 )
 POSTED = "Posted in the channel for everyone."
+NO_FILE = "`/{path}` needs a file: attach it as `{file}`, or paste its text as `{name}`."
+BOTH = "Paste the text or attach a `{file}`, not both: I can't tell which one you meant."
+DOWNLOAD_FAILED = "I couldn't download that file from Discord, so nothing changed. Try again."
 
 
 def origin_for(interaction: discord.Interaction[Any]) -> Origin | None:
@@ -79,32 +85,73 @@ class InteractionRunner:
                 reply = refusal(OUTSIDE_SERVER.format(path=command.path))
             else:
                 arguments = {k: v for k, v in values.items() if v is not None}
-                reply = await self._dispatch(interaction, origin, command, arguments)
+                file = arguments.pop(UPLOAD_OPTION, None)
+                argument = self.port.upload_argument(command.path)
+                if isinstance(file, discord.Attachment) and argument is not None:
+                    reply = await self._upload(interaction, origin, command, arguments, file)
+                elif argument is not None and argument.required and argument.name not in arguments:
+                    reply = refusal(
+                        NO_FILE.format(path=command.path, file=UPLOAD_OPTION, name=argument.name)
+                    )
+                else:
+                    reply = await self._dispatch(
+                        interaction, self.port.run(origin, command.path, arguments), command.slow
+                    )
             await self.answer(interaction, reply)
         except Exception:
             log.exception("discord: /%s failed (%s)", command.path, _context(interaction))
             await self.apologise(interaction)
 
-    async def _dispatch(
+    async def _upload(
         self,
         interaction: discord.Interaction[Any],
         origin: Origin,
         command: Command,
         arguments: dict[str, object],
+        file: discord.Attachment,
     ) -> Reply:
-        """The command's reply; deferred at once for a slow command, else once the work runs
-        past ``defer_after``. The work starts first, so a deferral never delays it."""
-        work = asyncio.ensure_future(self.port.run(origin, command.path, arguments))
+        """A command given a file: refused unread if too big or not text, else downloaded
+        (deferred first: the download may take a while) and run with the file's text."""
+        if any(a.upload for a in command.arguments if a.name in arguments):
+            return refusal(BOTH.format(file=UPLOAD_OPTION))
+        upload = Upload(file.filename, file.size, file.content_type)
+        refused = self.port.check_upload(command.path, upload)
+        if refused is not None:
+            return refused
+        return await self._dispatch(
+            interaction, self._read_and_run(origin, command, arguments, file), slow=True
+        )
+
+    async def _read_and_run(
+        self,
+        origin: Origin,
+        command: Command,
+        arguments: dict[str, object],
+        file: discord.Attachment,
+    ) -> Reply:
         try:
-            if command.slow:
+            content = await file.read()
+        except discord.HTTPException as error:
+            log.warning("discord: could not download %s for /%s: %s", file.id, command.path, error)
+            return refusal(DOWNLOAD_FAILED)
+        return await self.port.run_upload(origin, command.path, content, arguments)
+
+    async def _dispatch(
+        self, interaction: discord.Interaction[Any], work: Awaitable[Reply], slow: bool
+    ) -> Reply:
+        """The command's reply; deferred at once for slow work, else once the work runs
+        past ``defer_after``. The work starts first, so a deferral never delays it."""
+        running = asyncio.ensure_future(work)
+        try:
+            if slow:
                 await interaction.response.defer(ephemeral=True, thinking=True)
             else:
-                done, _ = await asyncio.wait({work}, timeout=self.defer_after)
+                done, _ = await asyncio.wait({running}, timeout=self.defer_after)
                 if not done:
                     await interaction.response.defer(ephemeral=True, thinking=True)
-            return await work
+            return await running
         finally:
-            work.cancel()
+            running.cancel()
 
     async def answer(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """Send ``reply`` as the first response, or in place of the deferred "thinking"."""

@@ -29,6 +29,9 @@ ORGANIZER_PERMISSIONS = discord.Permissions(manage_guild=True)
 """Who sees organizer commands by default: members with Manage Server (admins can widen it)."""
 
 _INTERACTION = "interaction"
+UPLOAD_OPTION = "file"
+"""The attachment option beside a text argument that may come as a file (``Argument.upload``);
+its value reaches the runner under this name, a ``discord.Attachment``."""
 
 
 class RegistryTree(app_commands.CommandTree[discord.Client]):
@@ -52,6 +55,11 @@ def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | Non
     """An ``app_commands.Command`` for a runnable registry command."""
 
     names = {_parameter(a.name): a.name for a in command.arguments}
+    uploads = [a for a in command.arguments if a.upload]
+    if len(uploads) > 1 or (uploads and UPLOAD_OPTION in names):
+        raise ValueError(f"/{command.path}: one file option at most, named {UPLOAD_OPTION!r}")
+    if uploads:
+        names[UPLOAD_OPTION] = UPLOAD_OPTION
 
     async def callback(interaction: discord.Interaction[Any], /, **values: object) -> None:
         await run(interaction, command, {names[k]: v for k, v in values.items()})
@@ -69,13 +77,25 @@ def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | Non
                 _parameter(argument.name),
                 inspect.Parameter.KEYWORD_ONLY,
                 annotation=ArgumentOption(argument),
-                default=inspect.Parameter.empty if argument.required else None,
+                default=(
+                    inspect.Parameter.empty if argument.required and not argument.upload else None
+                ),
             )
         )
+    descriptions = {_parameter(a.name): a.description for a in command.arguments}
+    if uploads:
+        parameters.append(
+            inspect.Parameter(
+                UPLOAD_OPTION,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=discord.Attachment,
+                default=None,
+            )
+        )
+        types = ", ".join(uploads[0].upload)
+        descriptions[UPLOAD_OPTION] = f"Or attach the file instead ({types}; UTF-8 text)"
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    described = app_commands.describe(
-        **{_parameter(a.name): a.description for a in command.arguments}
-    )
+    described = app_commands.describe(**descriptions)
     renamed = app_commands.rename(**{p: name for p, name in names.items() if p != name})
     return app_commands.Command(
         name=command.name,

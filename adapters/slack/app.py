@@ -23,7 +23,8 @@ from adapters.slack.home import AppHome
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.origins import Origins, ProfileDirectory
 from adapters.slack.tasks import BackgroundTasks
-from adapters.slack.views import LOG_EMAIL_ACTION, LOG_EMAIL_VIEW
+from adapters.slack.uploads import FileUploads
+from adapters.slack.views import LOG_EMAIL_ACTION, LOG_EMAIL_VIEW, UPLOAD_VIEW
 from bot.port import AdapterPort
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,15 @@ class SlackAdapter:
         self.tasks = BackgroundTasks()
         self.notifier = SlackNotifier(client, pacer)
         self.origins = Origins(ProfileDirectory(client), identity.team_id, identity.team_name)
+        uploads = FileUploads(port, self.origins, client, self.notifier, self.tasks, budget)
         commands = SlashCommands(
-            port, self.origins, self.notifier, self.tasks, identity.bot_name, budget
+            port,
+            self.origins,
+            self.notifier,
+            self.tasks,
+            identity.bot_name,
+            uploads.open_form,
+            budget,
         )
         home = AppHome(port, self.origins, client, self.notifier, self.tasks, budget)
         bolt_log = logging.getLogger("adapters.slack.bolt")
@@ -122,6 +130,7 @@ class SlackAdapter:
         self.app.event("app_home_opened")(home.opened)
         self.app.action(LOG_EMAIL_ACTION)(home.log_email_clicked)
         self.app.view(LOG_EMAIL_VIEW)(home.log_email_submitted)
+        self.app.view(UPLOAD_VIEW)(uploads.submitted)
 
     async def settled(self) -> None:
         """Wait for every follow-up (posts, files, Home refreshes) to finish."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack.inbound import command_text, referenced_users, unescape
 from adapters.slack.notifier import SlackNotifier
@@ -45,6 +47,13 @@ POST_FAILED = (
 )
 POST_DELAYED = "Slack is having trouble right now, so I couldn't post this in the channel:"
 
+FORM_FAILED = (
+    "I couldn't open the upload form (Slack said `{reason}`). Type `/{path}` again, or "
+    "paste the file's text after it."
+)
+OpenForm = Callable[[str, Command], Coroutine[Any, Any, None]]
+"""Opens the upload form for a command (from its trigger_id)."""
+
 
 @dataclass(frozen=True)
 class SlashCommand:
@@ -57,6 +66,7 @@ class SlashCommand:
     channel_id: str
     user_id: str
     user_name: str
+    trigger_id: str = ""
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> SlashCommand:
@@ -68,6 +78,7 @@ class SlashCommand:
             channel_id=str(body.get("channel_id", "")),
             user_id=str(body.get("user_id", "")),
             user_name=str(body.get("user_name") or ""),
+            trigger_id=str(body.get("trigger_id") or ""),
         )
 
     def describe(self) -> str:
@@ -108,6 +119,7 @@ class SlashCommands:
         notifier: SlackNotifier,
         tasks: BackgroundTasks,
         bot_name: str,
+        open_form: OpenForm,
         budget: float = ACK_BUDGET_SECONDS,
     ) -> None:
         self.port = port
@@ -116,12 +128,17 @@ class SlashCommands:
         self.tasks = tasks
         self.bot_name = bot_name
         self.budget = budget
+        self.open_form = open_form
 
     async def handle(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         request = SlashCommand.from_body(body)
         answer = Answer(ack, respond)
         try:
             target = self._target(request)
+            if target is not None and self._wants_file(request, target):
+                await answer.acknowledge()
+                self.tasks.spawn(self._open_form(request, target, answer), request.describe())
+                return
             work = asyncio.ensure_future(self._run(request, target))
             if target is None or not target.slow:
                 done, _ = await asyncio.wait({work}, timeout=self.budget)
@@ -141,6 +158,22 @@ class SlashCommands:
             return command
         first_word = unescape(request.text).strip().partition(" ")[0]
         return command.subcommand(first_word) or command
+
+    async def _open_form(self, request: SlashCommand, target: Command, answer: Answer) -> None:
+        """The upload form; if Slack will not open it, a private sentence says what to do."""
+        try:
+            await self.open_form(request.trigger_id, target)
+        except SlackApiError as error:
+            reason = str(error.response.get("error", "error"))
+            log.warning("upload form for %s not opened: %s", request.describe(), reason)
+            await answer.private(refusal(FORM_FAILED.format(reason=reason, path=target.path)))
+
+    def _wants_file(self, request: SlashCommand, target: Command) -> bool:
+        """A command that takes a file, typed with nothing after its name: the upload form."""
+        if self.port.upload_argument(target.path) is None:
+            return False
+        words = unescape(request.text).split()
+        return [w.casefold() for w in words] == ([target.name] if target.parent else [])
 
     async def _run(self, request: SlashCommand, target: Command | None) -> Reply:
         """The reply to one command; an unexpected failure becomes the usual apology."""

@@ -2,8 +2,9 @@
 
 Scopes are the least the adapter uses: ``commands`` (slash commands), ``chat:write`` (channel
 posts and DMs), ``im:write`` (``conversations.open`` for DMs), ``users:read`` (``users.info``
-for admins and time zones) and ``files:write`` (the kickoff's chart; exports, reports and
-charts sent by DM).
+for admins and time zones), ``files:write`` (the kickoff's chart; exports, reports and
+charts sent by DM) and ``files:read`` (the file a member uploads in the ``/targets import``
+form).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ LONG_DESCRIPTION = (
     "Contacts stay private to the member who logged them; nobody is named for falling behind."
 )
 BACKGROUND_COLOR = "#2f5d50"
-BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write")
+BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write", "files:read")
 BOT_EVENTS = ("app_home_opened",)
 
 

@@ -1,12 +1,16 @@
-"""The App Home tab and the log-an-email modal, built from the core's replies and registry."""
+"""The App Home tab, the log-an-email modal and the file-upload form, built from the core's
+replies and registry."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from adapters.slack.render import Block, mrkdwn, reply_blocks, sections
+from bot.commands.arguments import Argument
 from bot.commands.registry import Command
 from bot.replies import Reply
+from bot.uploads import upload_limit
 
 LOG_EMAIL_ACTION = "log_email"
 LOG_EMAIL_VIEW = "log_email"
@@ -21,6 +25,11 @@ MODAL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("note", "Note (optional)", "Alum, met at a conference"),
 )
 """(argument of ``/sent``, label, placeholder) for each input of the modal."""
+UPLOAD_VIEW = "upload_file"
+FILE_BLOCK = "file"
+FILE_ACTION = "file"
+TITLE_LIMIT = 24
+"""The longest modal title Slack shows."""
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -105,3 +114,67 @@ def submitted_values(view: dict[str, Any]) -> dict[str, str]:
         if isinstance(value, str) and value.strip():
             values[name] = value
     return values
+
+
+def _title(text: str) -> dict[str, Any]:
+    return _plain(text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…")
+
+
+def upload_modal(command: Command, argument: Argument) -> dict[str, Any]:
+    """A form with one file field for ``command``'s file argument: the types it takes, one
+    file, and the command's path in ``private_metadata`` for the submission."""
+    types = ", ".join(argument.upload)
+    about = f"*/{command.path}*: {command.description}."
+    if command.details:
+        about += f" {command.details}"
+    return {
+        "type": "modal",
+        "callback_id": UPLOAD_VIEW,
+        "private_metadata": json.dumps({"path": command.path}),
+        "title": _title(f"/{command.path}"),
+        "submit": _plain("Import"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            *sections(about),
+            {
+                "type": "input",
+                "block_id": FILE_BLOCK,
+                "label": _plain("File"),
+                "hint": _plain(f"{types}; UTF-8 text, up to {upload_limit(argument) // 1000} KB"),
+                "element": {
+                    "type": "file_input",
+                    "action_id": FILE_ACTION,
+                    "filetypes": list(argument.upload),
+                    "max_files": 1,
+                },
+            },
+        ],
+    }
+
+
+def upload_path(view: dict[str, Any]) -> str:
+    """The command an upload form was opened for."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return ""
+    return str(metadata.get("path", "")) if isinstance(metadata, dict) else ""
+
+
+def submitted_file(view: dict[str, Any]) -> str | None:
+    """The id of the file chosen in an upload form, if one was."""
+    state = view.get("state", {}).get("values", {})
+    files = state.get(FILE_BLOCK, {}).get(FILE_ACTION, {}).get("files") or []
+    first = files[0] if files and isinstance(files[0], dict) else {}
+    return str(first["id"]) if first.get("id") else None
+
+
+def result_modal(title: str, reply: Reply) -> dict[str, Any]:
+    """What replaces a form once its work is done (or under way): the reply's words."""
+    return {
+        "type": "modal",
+        "callback_id": "upload_result",
+        "title": _title(title),
+        "close": _plain("Done"),
+        "blocks": sections(mrkdwn(reply.text, reply)),
+    }

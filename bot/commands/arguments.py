@@ -70,7 +70,12 @@ def clean_lines(value: str, what: str) -> str:
 
 @dataclass(frozen=True)
 class Argument:
-    """One named argument of a command; ``multiline`` text keeps its line breaks."""
+    """One named argument of a command; ``multiline`` text keeps its line breaks.
+
+    ``upload`` lists the file types (extensions such as ``csv``) the text may also come in
+    as a file: Discord adds an attachment option beside it, Slack opens a form with a file
+    field, the console reads a path. The file's text is checked like typed text.
+    """
 
     name: str
     type: ArgType
@@ -83,6 +88,7 @@ class Argument:
     keywords: tuple[str, ...] = ()
     example: str = ""
     multiline: bool = False
+    upload: tuple[str, ...] = ()
 
     @property
     def hint(self) -> str:

@@ -226,10 +226,11 @@ def build_registry() -> Registry:
                             Argument(
                                 "csv",
                                 ArgType.TEXT,
-                                "The CSV's text (in the console: a file's path)",
+                                "The CSV's text, or upload the file (in the console: its path)",
                                 required=True,
                                 max_length=MAX_CSV,
                                 multiline=True,
+                                upload=("csv", "txt"),
                             ),
                         ),
                         targets.import_list,

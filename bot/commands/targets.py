@@ -39,8 +39,9 @@ async def show(engine: Engine, inv: Invocation, args: Args) -> Reply:
     if not targets:
         return Reply(
             "Your target list is empty. List employers you'd like to work for, e.g. "
-            "`/targets add Acme motivation:3 advocate:yes`, or import a CSV in the console "
-            "(`/targets import list.csv`). Only you can see it."
+            "`/targets add Acme motivation:3 advocate:yes`, or import a CSV with "
+            "`/targets import` (a file on Discord and Slack, a path in the console). Only you "
+            "can see it."
         )
     lines = []
     for rank, target in enumerate(targets[:SHOWN], start=1):

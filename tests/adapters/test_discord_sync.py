@@ -59,7 +59,7 @@ def expected_option(argument: Argument) -> dict[str, Any]:
         "type": OPTION_TYPES[argument.type],
         "name": argument.name,
         "description": argument.description,
-        "required": argument.required,
+        "required": argument.required and not argument.upload,  # or the file comes instead
     }
     if argument.type is ArgType.TEXT:
         option["max_length"] = min(argument.max_length, 6000)  # Discord's longest string option
@@ -74,13 +74,14 @@ def expected_option(argument: Argument) -> dict[str, Any]:
 
 
 def expected_leaf(command: Command) -> dict[str, Any]:
-    required = [a for a in command.arguments if a.required]
-    optional = [a for a in command.arguments if not a.required]
-    return {
-        "name": command.name,
-        "description": command.description,
-        "options": [expected_option(a) for a in required + optional],
-    }
+    required = [a for a in command.arguments if a.required and not a.upload]
+    optional = [a for a in command.arguments if not a.required or a.upload]
+    options = [expected_option(a) for a in required + optional]
+    for argument in (a for a in command.arguments if a.upload):
+        types = ", ".join(argument.upload)
+        description = f"Or attach the file instead ({types}; UTF-8 text)"
+        options.append({"type": 11, "name": "file", "description": description, "required": False})
+    return {"name": command.name, "description": command.description, "options": options}
 
 
 async def pong(engine: Engine, inv: Invocation, args: Args) -> Reply:

@@ -70,6 +70,7 @@ __all__ = [
     "Permission",
     "RecordedRequest",
     "SchemaViolation",
+    "UploadedFile",
     "load_discord_openapi",
     "openapi_index",
     "point_discord_py_at",
@@ -101,6 +102,7 @@ OPTION_CHANNEL = 7
 OPTION_ROLE = 8
 OPTION_MENTIONABLE = 9
 OPTION_NUMBER = 10
+OPTION_ATTACHMENT = 11
 
 
 class Permission(enum.IntFlag):
@@ -1045,6 +1047,9 @@ class FakeDiscord:
         self.wait_timeout = wait_timeout
         self.ids = _Snowflakes()
         self.attachment_data: dict[str, bytes] = {}
+        self.attachment_downloads: list[str] = []
+        self.cdn_status = 200
+        """What the CDN answers attachment downloads with (404: the file is gone)."""
         self.reject_invalid = reject_invalid
         self.interaction_deadline = interaction_deadline
         self.webhook_token_ttl = webhook_token_ttl
@@ -1099,6 +1104,7 @@ class FakeDiscord:
         """
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.handle)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._serve_attachment)
         app.router.add_route("*", "/api/v{version:\\d+}/{tail:.*}", self._serve)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -1617,6 +1623,10 @@ class FakeDiscord:
         elif otype in (OPTION_ROLE, OPTION_MENTIONABLE) and isinstance(value, FakeRole):
             resolved.setdefault("roles", {})[str(value.id)] = value.payload()
             return str(value.id)
+        elif otype == OPTION_ATTACHMENT and isinstance(value, UploadedFile):
+            attachment = self.add_attachment(value)
+            resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+            return attachment["id"]
         elif otype == OPTION_CHANNEL and isinstance(value, FakeChannel):
             resolved.setdefault("channels", {})[str(value.id)] = {
                 "id": str(value.id),
@@ -1632,6 +1642,34 @@ class FakeDiscord:
         if choices and value not in [c["value"] for c in choices]:
             raise ValueError(f"/{command} {name}: {value!r} is not one of the choices")
         return value
+
+    def add_attachment(self, upload: UploadedFile) -> dict[str, Any]:
+        """A file the member attached to a command, as Discord holds it: the attachment object
+        of ``resolved.attachments``, its bytes served at its ``url`` on this fake (CDN
+        downloads take no token, as Discord's signed CDN links do not)."""
+        attachment_id = str(self.ids.next())
+        self.attachment_data[attachment_id] = upload.data
+        url = f"{self.base_url}/attachments/{attachment_id}/{upload.filename}"
+        attachment: dict[str, Any] = {
+            "id": attachment_id,
+            "filename": upload.filename,
+            "size": len(upload.data),
+            "url": url,
+            "proxy_url": url,
+            "ephemeral": True,
+        }
+        if upload.content_type:
+            attachment["content_type"] = upload.content_type
+        return attachment
+
+    async def _serve_attachment(self, request: web.Request) -> web.StreamResponse:
+        """A CDN download of an attachment; recorded in ``attachment_downloads``."""
+        attachment_id = request.match_info["attachment_id"]
+        self.attachment_downloads.append(attachment_id)
+        data = self.attachment_data.get(attachment_id)
+        if data is None or self.cdn_status != 200:
+            return web.Response(status=404 if data is None else self.cdn_status, text="No file")
+        return web.Response(body=data, content_type="application/octet-stream")
 
     # -- HTTP plumbing ------------------------------------------------------------------------
 

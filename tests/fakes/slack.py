@@ -151,6 +151,7 @@ class FakeSlack:
         self.home_views: dict[str, dict[str, Any]] = {}
         self.opened_views: list[dict[str, Any]] = []
         self.files: dict[str, dict[str, Any]] = {}
+        self.file_downloads: list[str] = []
         self.block_errors: list[str] = []
         self.response_urls: dict[str, ResponseUrl] = {}
         self.response_posts: list[ResponsePost] = []
@@ -177,6 +178,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.info": self._files_info,
         }
         team = self.add_team(team_id, name=team_name, domain=team_domain, bot_token=bot_token)
         self.team = team
@@ -214,6 +216,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/hooks/{kind}/{team_id}/{serial}/{secret}", self._handle_response_url)
         app.router.add_post("/upload/v1/{file_id}/{secret}", self._handle_upload)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._handle_download)
         self.socket.mount(app)
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=1.0
@@ -382,6 +385,56 @@ class FakeSlack:
         trigger = f"{next(self._serial)}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
         self._triggers[trigger] = self.now()
         return trigger
+
+    def add_file(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        mimetype: str | None = None,
+        user_id: str = MEMBER_ID,
+        team_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A file a member uploaded into a modal's ``file_input``: kept in ``files`` (with
+        its bytes under ``content``), downloadable at ``url_private_download`` with a token
+        of its team; returns the file object as a submission's ``state`` carries it."""
+        team = self.teams[team_id or self.team.id]
+        file_id = self._new_id("F")
+        created = int(self.now())
+        extension = name.rsplit(".", 1)[-1].casefold() if "." in name else "text"
+        url = f"{self.base_url}/files-pri/{team.id}-{file_id}"
+        info = {
+            "id": file_id,
+            "created": created,
+            "timestamp": created,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype or mimetypes.guess_type(name)[0] or "application/octet-stream",
+            "filetype": extension,
+            "pretty_type": extension.upper(),
+            "user": user_id,
+            "user_team": team.id,
+            "editable": False,
+            "size": len(data),
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": f"{url}/{name}",
+            "url_private_download": f"{url}/download/{name}",
+            "permalink": f"https://{team.domain}.slack.com/files/{user_id}/{file_id}/{name}",
+            "is_starred": False,
+            "channels": [],
+            "groups": [],
+            "ims": [],
+            "comments_count": 0,
+            "content": data,
+        }
+        self.files[file_id] = info
+        return {k: v for k, v in info.items() if k != "content"}
 
     # ------------------------------------------------------------------ payload builders
 
@@ -824,6 +877,19 @@ class FakeSlack:
             self.messages.setdefault(channel_id, []).append(message)
         return {"ok": True, "files": files}
 
+    async def _files_info(self, call: ApiCall, team: FakeTeam) -> dict[str, Any]:
+        if "files:read" not in team.scopes.split(","):
+            raise SlackApiFailure("missing_scope", needed="files:read", provided=team.scopes)
+        info = self.files.get(str(call.params.get("file", "")))
+        if info is None or info["user_team"] != team.id:
+            raise SlackApiFailure("file_not_found")
+        return {
+            "ok": True,
+            "file": {k: v for k, v in info.items() if k != "content"},
+            "comments": [],
+            "response_metadata": {"next_cursor": ""},
+        }
+
     # ------------------------------------------------------------------ helpers
 
     def _new_id(self, prefix: str) -> str:
@@ -990,6 +1056,20 @@ class FakeSlack:
             return web.Response(status=400, text="length_mismatch", content_type="text/plain")
         upload.data = data
         return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    async def _handle_download(self, request: web.Request) -> web.Response:
+        """``url_private_download``: the bytes, for a bot token of the file's team only
+        (Slack answers anyone else with its sign-in page, never the file; here a 403)."""
+        team_id, _, file_id = request.match_info["team_file"].partition("-")
+        self.file_downloads.append(file_id)
+        token = _bearer(request.headers.get("Authorization"))
+        team = self._tokens.get(token or "")
+        info = self.files.get(file_id)
+        if team is None or team.id != team_id:
+            return web.Response(status=403, text="sign in first", content_type="text/html")
+        if info is None or info["user_team"] != team_id:
+            return web.Response(status=404, text="file_not_found", content_type="text/plain")
+        return web.Response(body=info["content"], content_type=info["mimetype"])
 
 
 def _bearer(header: str | None) -> str | None:

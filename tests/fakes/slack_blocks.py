@@ -153,14 +153,31 @@ def _check_block(block_type: str, block: dict[str, Any], path: str) -> list[str]
     elif block_type == "input":
         if "label" not in block:
             problems.append(f"{path}: an input needs a label")
-        if not isinstance(block.get("element"), dict):
+        element = block.get("element")
+        if not isinstance(element, dict):
             problems.append(f"{path}: an input needs an element")
+        elif element.get("type") == "file_input":
+            problems.extend(_check_file_input(element, f"{path}.element"))
     elif block_type == "markdown":
         text = block.get("text")
         if not isinstance(text, str) or len(text) > 12000:
             problems.append(f"{path}.text: must be a string of at most 12000 characters")
     elif block_type == "image" and "image_url" not in block and "slack_file" not in block:
         problems.append(f"{path}: an image needs image_url or slack_file")
+    return problems
+
+
+def _check_file_input(element: dict[str, Any], path: str) -> list[str]:
+    """A ``file_input``: file extensions as strings, and 1 to 10 files."""
+    problems: list[str] = []
+    filetypes = element.get("filetypes")
+    if filetypes is not None and (
+        not isinstance(filetypes, list) or not all(isinstance(t, str) for t in filetypes)
+    ):
+        problems.append(f"{path}.filetypes: must be a list of file extensions")
+    most = element.get("max_files", 10)
+    if not isinstance(most, int) or not 1 <= most <= 10:
+        problems.append(f"{path}.max_files: must be 1 to 10")
     return problems
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-BOT_SCOPES = "chat:write,commands,im:write,users:read,files:write"
+BOT_SCOPES = "chat:write,commands,im:write,users:read,files:write,files:read"
 
 
 @dataclass
