@@ -11,6 +11,7 @@ import contextlib
 import importlib
 import logging
 import os
+import shlex
 import signal
 import sqlite3
 import sys
@@ -28,12 +29,17 @@ from bot.commands.registry import Registry
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.engine import Engine
 from bot.nudges.courier import Courier
+from bot.nudges.lease import Lease, LeasedWakeups, LeaseLost
+from bot.nudges.ledger import Ledger
 from bot.nudges.wakeups import Wakeups
 from bot.port import AdapterPort
 from bot.runtime import Runtime
+from bot.store import Store
 from bot.timezones import UnknownTimezone, require_timezone
 from storage.connection import Database, open_database
+from storage.lease import FileLease
 from storage.ledger import SqliteLedger
+from storage.postgres import wiring as postgres_wiring
 from storage.repository import SqliteStore
 from storage.schema import SchemaTooNew, migrate, schema_version
 
@@ -101,11 +107,30 @@ async def open_store(settings: Settings, *, upgrade: bool = True) -> AsyncIterat
 
 
 @asynccontextmanager
+async def open_storage(settings: Settings) -> AsyncIterator[tuple[Store, Ledger]]:
+    """The store and ledger of ``REACHOUT_DATABASE``: PostgreSQL for a URL, else SQLite."""
+    if settings.database_url is not None:
+        try:
+            async with postgres_wiring.open_storage(settings) as opened:
+                yield opened
+        except postgres_wiring.Unusable as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+        return
+    async with open_store(settings) as db:
+        yield SqliteStore(db), SqliteLedger(db)
+
+
+def scheduler_lease(settings: Settings) -> Lease:
+    """What makes one process of those on the database run the scheduler."""
+    if settings.database_url is not None:
+        return postgres_wiring.scheduler_lease(settings)
+    return FileLease(settings.database)
+
+
+@asynccontextmanager
 async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncIterator[Runtime]:
     """Open and migrate the database and build the core on it; close everything on exit."""
-    async with open_store(settings) as db:
-        store = SqliteStore(db)
-        ledger = SqliteLedger(db)
+    async with open_storage(settings) as (store, ledger):
         registry = build_registry()
         clock = clock or SystemClock()
         courier = Courier(store, ledger, clock)
@@ -130,6 +155,14 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url is not None:
+        try:
+            before, after = await postgres_wiring.migrate_database(settings)
+        except postgres_wiring.Unusable as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+        done = f"schema {before} -> {after}" if after != before else f"schema {before}, up to date"
+        print(f"{settings.database_label}: {done}")
+        return 0
     async with open_store(settings, upgrade=False) as db:
         before = await schema_version(db)
         try:
@@ -156,6 +189,15 @@ def _backup_target(settings: Settings, path: str) -> Path:
 
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url is not None:
+        command = postgres_wiring.pg_dump_command(settings.database_url, args.path)
+        print(
+            "reachout backs up SQLite only; for PostgreSQL use pg_dump, which takes a "
+            "consistent copy while the bot runs (restore with pg_restore):",
+            file=sys.stderr,
+        )
+        print(shlex.join(command))
+        return 1
     target = _backup_target(settings, args.path)
     async with open_store(settings, upgrade=False) as db:
         db.backup_to(target)
@@ -200,9 +242,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     modules = [_platform(name) for name in wanted]
     async with open_runtime(settings) as runtime:
         log.info("starting %s", ", ".join(wanted))
-        wakeups = Wakeups(runtime.courier)
+        wakeups = LeasedWakeups(Wakeups(runtime.courier), scheduler_lease(settings))
         await wakeups.start()
         serving = [asyncio.create_task(module.serve(runtime.port, settings)) for module in modules]
+        serving.append(asyncio.create_task(_watch_lease(wakeups)))
         try:
             await _until_stopped(serving)
         finally:
@@ -215,6 +258,14 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             if not task.cancelled() and (error := task.exception()) is not None:
                 raise error
     return 0
+
+
+async def _watch_lease(wakeups: LeasedWakeups) -> None:
+    """Ends only if the scheduler lease is lost, as a clean one-line failure."""
+    try:
+        await wakeups.watch()
+    except LeaseLost as lost:
+        raise CliError(str(lost), status=1) from None
 
 
 async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
