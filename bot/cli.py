@@ -26,7 +26,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
-from bot.config import ConfigError, Settings, configure_logging, load_settings
+from bot.config import ConfigError, Settings, configure_logging, load_settings, redact_url
 from bot.engine import Engine
 from bot.nudges.courier import Courier
 from bot.nudges.lease import Lease, LeasedWakeups, LeaseLost
@@ -36,6 +36,7 @@ from bot.port import AdapterPort
 from bot.runtime import Runtime
 from bot.store import Store
 from bot.timezones import UnknownTimezone, require_timezone
+from storage import copying
 from storage.connection import Database, open_database
 from storage.lease import FileLease
 from storage.ledger import SqliteLedger
@@ -205,6 +206,23 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _copy_database(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        counts = await copying.copy_database(args.source, args.target, copying.TextProgress())
+    except copying.CopyRefused as refused:
+        raise CliError(f"copy-database: {refused}; nothing was copied") from None
+    except copying.CountsDiffer as differ:
+        print("\n".join(copying.render_counts(differ.counts)))
+        raise CliError(f"copy-database: {differ}", status=1) from None
+    except SchemaTooNew as problem:
+        raise CliError(f"copy-database: {problem}") from None
+    except copying.PROBLEMS as problem:
+        raise CliError(f"copy-database: {redact_url(str(problem))}", status=1) from None
+    print("\n".join(copying.render_counts(counts)))
+    print(f"Copied {sum(c.target for c in counts):,} rows in {len(counts)} tables.")
+    return 0
+
+
 def configured_platforms(settings: Settings) -> list[str]:
     """Platforms whose credentials are set; adapters validate the rest when they start."""
     return [name for name, keys in CREDENTIALS.items() if any(settings.values.get(k) for k in keys)]
@@ -309,6 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="bring the database schema up to date")
     backup = commands.add_parser("backup", help="copy the database safely, even while running")
     backup.add_argument("path", metavar="PATH", help="the new backup file")
+    copy = commands.add_parser(
+        "copy-database",
+        help="copy everything into an empty database (SQLite <-> PostgreSQL)",
+        description="Copy every row from FROM into TO, which must be empty, in one "
+        "transaction; each is a SQLite file (or sqlite:///path) or a postgresql:// URL.",
+    )
+    copy.add_argument("source", metavar="FROM", help="the database to copy")
+    copy.add_argument("target", metavar="TO", help="the empty database to fill")
     slack = commands.add_parser("slack", help="Slack set-up helpers")
     slack_commands = slack.add_subparsers(dest="slack_command", metavar="COMMAND")
     manifest = slack_commands.add_parser(
@@ -332,6 +358,7 @@ _HANDLERS = {
     "run": _run,
     "migrate": _migrate,
     "backup": _backup,
+    "copy-database": _copy_database,
     "slack": _slack,
     "discord": _discord,
 }
