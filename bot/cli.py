@@ -260,7 +260,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     modules = [_platform(name) for name in wanted]
     async with open_runtime(settings) as runtime:
         log.info("starting %s", ", ".join(wanted))
-        wakeups = LeasedWakeups(Wakeups(runtime.courier), scheduler_lease(settings))
+        wakeups = LeasedWakeups(
+            Wakeups(runtime.courier), scheduler_lease(settings), settings.standby_seconds
+        )
         await wakeups.start()
         serving = [asyncio.create_task(module.serve(runtime.port, settings)) for module in modules]
         serving.append(asyncio.create_task(_watch_lease(wakeups)))

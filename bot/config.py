@@ -25,6 +25,7 @@ SQLITE_SCHEME = "sqlite:///"
 """``sqlite:///reachout.db`` is a relative file, ``sqlite:////srv/reachout.db`` an absolute one."""
 DEFAULT_POOL_SIZE = 10
 MAX_POOL_SIZE = 100
+DEFAULT_STANDBY_SECONDS = 10.0
 
 
 class ConfigError(Exception):
@@ -68,6 +69,9 @@ class Settings:
     is not used. None for SQLite (the file ``database``)."""
     pool_size: int = DEFAULT_POOL_SIZE
     """PostgreSQL connections kept open (``REACHOUT_DATABASE_POOL_SIZE``)."""
+    standby_seconds: float = DEFAULT_STANDBY_SECONDS
+    """How often a process that is not running the scheduler checks whether it should take
+    over, and the one that is checks it still may (``REACHOUT_STANDBY_SECONDS``)."""
 
     @property
     def database_label(self) -> str:
@@ -130,6 +134,20 @@ def _pool_size(values: Mapping[str, str]) -> int:
     return int(raw)
 
 
+def _standby_seconds(values: Mapping[str, str]) -> float:
+    setting = "REACHOUT_STANDBY_SECONDS"
+    raw = values.get(setting)
+    if raw is None:
+        return DEFAULT_STANDBY_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0.1 <= seconds <= 3600:
+        raise ConfigError(setting, "must be a number of seconds from 0.1 to 3600")
+    return seconds
+
+
 def _database(values: Mapping[str, str]) -> tuple[Path, str | None]:
     """The SQLite file, or the default path and a PostgreSQL URL."""
     raw = values.get("REACHOUT_DATABASE", DEFAULT_DATABASE)
@@ -169,6 +187,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     values = read_values(environ, env_file)
     database, database_url = _database(values)
     pool_size = _pool_size(values)
+    standby_seconds = _standby_seconds(values)
     raw_zone = values.get("REACHOUT_TIMEZONE")
     try:
         timezone = system_timezone() if raw_zone is None else require_timezone(raw_zone)
@@ -184,6 +203,7 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         values=values,
         database_url=database_url,
         pool_size=pool_size,
+        standby_seconds=standby_seconds,
     )
 
 
