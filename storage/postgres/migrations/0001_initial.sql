@@ -133,3 +133,53 @@ CREATE TABLE bot_state (
     key   text PRIMARY KEY,
     value text NOT NULL
 );
+
+-- Store.log_action in one round trip: lock the member's row (so two logs of one member take
+-- turns and cannot both pass the daily cap), check the cap, find or make the contact, and
+-- insert the action. Each statement of a function sees what committed before it ran, so the
+-- check after the lock sees every earlier log. No row back: the cap refused it, and nothing
+-- was written.
+CREATE FUNCTION reachout_log_action(
+    p_member bigint, p_cohort bigint, p_kind text, p_count integer, p_note text,
+    p_at timestamptz, p_contact_name text, p_contact_key text, p_organization text,
+    p_day_start timestamptz, p_day_end timestamptz, p_cap integer)
+RETURNS TABLE (id bigint, member_id bigint, cohort_id bigint, contact_id bigint, kind text,
+    count integer, note text, occurred_at timestamptz, undone_at timestamptz,
+    k_name text, k_organization text, k_created_at timestamptz, k_created boolean)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    logged actions%ROWTYPE;
+    found_id bigint;
+BEGIN
+    PERFORM 1 FROM members WHERE members.id = p_member FOR NO KEY UPDATE;
+    IF (SELECT coalesce(sum(actions.count), 0) FROM actions WHERE actions.member_id = p_member
+        AND actions.kind = p_kind AND actions.occurred_at >= p_day_start
+        AND actions.occurred_at < p_day_end AND actions.undone_at IS NULL)
+        + p_count > p_cap THEN
+        RETURN;
+    END IF;
+    IF p_contact_name IS NOT NULL THEN
+        INSERT INTO contacts (member_id, name, name_key, organization, created_at)
+        VALUES (p_member, p_contact_name, p_contact_key, p_organization, p_at)
+        ON CONFLICT (member_id, name_key) DO UPDATE SET
+            organization = CASE WHEN EXCLUDED.organization = '' THEN contacts.organization
+                ELSE EXCLUDED.organization END
+        RETURNING contacts.id, contacts.name, contacts.organization, contacts.created_at,
+            contacts.xmax = 0
+        INTO found_id, k_name, k_organization, k_created_at, k_created;
+    END IF;
+    INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, occurred_at)
+    VALUES (p_member, p_cohort, found_id, p_kind, p_count, p_note, p_at)
+    RETURNING * INTO logged;
+    id := logged.id;
+    member_id := logged.member_id;
+    cohort_id := logged.cohort_id;
+    contact_id := logged.contact_id;
+    kind := logged.kind;
+    count := logged.count;
+    note := logged.note;
+    occurred_at := logged.occurred_at;
+    undone_at := logged.undone_at;
+    RETURN NEXT;
+END $$;
