@@ -26,7 +26,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
-from bot.config import ConfigError, Settings, configure_logging, load_settings, redact_url
+from bot.config import ConfigError, Settings, configure_logging, load_settings, url_password
 from bot.engine import Engine
 from bot.nudges.courier import Courier
 from bot.nudges.lease import Lease, LeasedWakeups, LeaseLost
@@ -217,7 +217,10 @@ async def _copy_database(settings: Settings, args: argparse.Namespace) -> int:
     except SchemaTooNew as problem:
         raise CliError(f"copy-database: {problem}") from None
     except copying.PROBLEMS as problem:
-        raise CliError(f"copy-database: {redact_url(str(problem))}", status=1) from None
+        message = str(problem)
+        for password in filter(None, map(url_password, (args.source, args.target))):
+            message = message.replace(password, "********")
+        raise CliError(f"copy-database: {message}", status=1) from None
     print("\n".join(copying.render_counts(counts)))
     print(f"Copied {sum(c.target for c in counts):,} rows in {len(counts)} tables.")
     return 0

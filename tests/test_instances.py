@@ -27,7 +27,7 @@ from bot.cli import open_storage
 from bot.config import load_settings
 from storage.lease import lock_path
 from tests import postgres
-from tests.fakes.discord import FakeChannel, FakeDiscord
+from tests.fakes.discord import FakeChannel, FakeDiscord, FakeGuild
 
 ROOT = Path(__file__).resolve().parent.parent
 COHORTS = 200
@@ -207,3 +207,97 @@ async def test_two_processes_on_one_sqlite_file_send_each_kickoff_once(
         lambda: sqlite_statuses(path),
         tmp_path,
     )
+
+
+SHARDS = 4
+
+
+async def guilds_on_every_shard(fake: FakeDiscord, per_shard: int) -> dict[int, list[FakeGuild]]:
+    """Guilds whose ids fall on each shard; ids are time-based, so a few ms apart."""
+    by_shard: dict[int, list[FakeGuild]] = {n: [] for n in range(SHARDS)}
+    while min(len(found) for found in by_shard.values()) < per_shard:
+        guild = fake.add_guild(f"Lab {sum(len(f) for f in by_shard.values())}")
+        by_shard[(guild.id >> 22) % SHARDS].append(guild)
+        await asyncio.sleep(0.003)
+    return {n: found[:per_shard] for n, found in by_shard.items()}
+
+
+def session_of(fake: FakeDiscord, interaction_id: int) -> list[int]:
+    """The shards of the sessions that were sent this interaction."""
+    return [
+        session.identify["shard"][0]
+        for session in fake.sessions
+        if session.identify
+        and any(
+            frame.direction == "sent"
+            and frame.payload.get("t") == "INTERACTION_CREATE"
+            and frame.payload["d"]["id"] == str(interaction_id)
+            for frame in session.frames
+        )
+    ]
+
+
+async def test_four_shards_over_two_instances_answer_each_command_once(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    url = await postgres.empty_database()
+    fake.wait_timeout = 60  # discord.py identifies an instance's shards 5 s apart
+    by_shard = await guilds_on_every_shard(fake, per_shard=2)
+    ana = fake.add_user("ana")
+    for found in by_shard.values():
+        for guild in found:
+            guild.add_member(ana)
+    bots = []
+    for n, shards in enumerate(("0,1", "2,3")):
+        env = environment(url, fake)
+        env.update({"DISCORD_SHARD_COUNT": str(SHARDS), "DISCORD_SHARD_IDS": shards})
+        with (tmp_path / f"bot-{n}.log").open("ab") as out:
+            bots.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    env=env,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=out,
+                )
+            )
+    try:
+        async with asyncio.timeout(60):
+            await fake.wait_for(
+                lambda: (
+                    len(
+                        {
+                            s.identify["shard"][0]
+                            for s in fake.sessions
+                            if s.ready and s.open and s.identify
+                        }
+                    )
+                    == SHARDS
+                    and bool(fake.global_commands)
+                )
+            )
+        sent = []
+        for shard, found in by_shard.items():
+            for guild in found:
+                interaction = await fake.send_interaction(
+                    "sent", {"contact": f"Contact on shard {shard}"}, guild=guild, user=ana
+                )
+                await interaction.first_response()
+                sent.append((shard, interaction))
+        for shard, interaction in sent:
+            assert session_of(fake, interaction.id) == [shard]
+            assert len(interaction.callbacks) == 1
+        rows = await postgres.query(url, "SELECT count(*) FROM actions")
+        assert rows[0][0] == len(sent)
+    finally:
+        for bot in bots:
+            bot.send_signal(signal.SIGTERM)
+        await asyncio.gather(*(bot.wait() for bot in bots))
+    assert [bot.returncode for bot in bots] == [0, 0], [
+        (tmp_path / f"bot-{n}.log").read_text() for n in range(2)
+    ]
+    identified = sorted(tuple(s.identify["shard"]) for s in fake.sessions if s.identify)
+    assert identified == [(n, SHARDS) for n in range(SHARDS)]
+    assert len(fake.requests_to("PUT", "/applications/{app}/commands")) == 1

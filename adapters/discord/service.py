@@ -6,7 +6,7 @@ import logging
 
 import discord
 
-from adapters.discord.client import INTENTS, ReachoutClient
+from adapters.discord.client import INTENTS, make_client
 from adapters.discord.config import DiscordConfig, discord_endpoints, load_discord_config
 from adapters.discord.invite import install_link
 from bot.config import ConfigError, Settings
@@ -45,7 +45,7 @@ async def serve(port: AdapterPort, settings: Settings) -> None:
     through the client's notifier; connecting it makes the courier look for anything due.
     """
     config = load_discord_config(settings)
-    await run_client(ReachoutClient(port, config), config)
+    await run_client(make_client(port, config), config)
 
 
 async def invite_url(settings: Settings) -> str:
