@@ -5,7 +5,8 @@ thing, in PostgreSQL's own types. A new SQLite migration gets its twin here as o
 with the same number; ``tests/storage/test_postgres_schema.py`` fails until it has one.
 
 Applied migrations are recorded in ``reachout_schema``; each runs in one transaction (DDL
-included) under an advisory lock, so instances that start together apply each one once.
+included) while the session holds an advisory lock, so instances that start together apply
+each one once.
 """
 
 from __future__ import annotations
@@ -42,27 +43,35 @@ async def schema_version(db: PostgresDatabase) -> int:
 
 
 async def migrate(db: PostgresDatabase) -> list[Migration]:
-    """Apply every migration newer than the database, each in its own transaction."""
+    """Apply every migration newer than the database, each in its own transaction.
+
+    The advisory lock is taken for the session before any transaction begins: a transaction
+    that began while another instance was migrating could still see the schema as it was
+    before that one's commit (its catalog cache is refreshed when a transaction starts).
+    """
     migrations = postgres_migrations()
     applied: list[Migration] = []
     async with db.pool.acquire() as conn:
-        while True:
-            async with conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
-                current = await _version(conn)
-                if current > len(migrations):
-                    raise SchemaTooNew(
-                        f"the database is at schema version {current}, but this reachout "
-                        f"knows only {len(migrations)}; upgrade reachout before using it"
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+        try:
+            while True:
+                async with conn.transaction():
+                    current = await _version(conn)
+                    if current > len(migrations):
+                        raise SchemaTooNew(
+                            f"the database is at schema version {current}, but this reachout "
+                            f"knows only {len(migrations)}; upgrade reachout before using it"
+                        )
+                    if current == len(migrations):
+                        return applied
+                    migration = migrations[current]
+                    await conn.execute(_CREATE_VERSION_TABLE)
+                    await conn.execute(migration.sql)
+                    await conn.execute(
+                        "INSERT INTO reachout_schema (number, name) VALUES ($1, $2)",
+                        migration.number,
+                        migration.name,
                     )
-                if current == len(migrations):
-                    return applied
-                migration = migrations[current]
-                await conn.execute(_CREATE_VERSION_TABLE)
-                await conn.execute(migration.sql)
-                await conn.execute(
-                    "INSERT INTO reachout_schema (number, name) VALUES ($1, $2)",
-                    migration.number,
-                    migration.name,
-                )
-            applied.append(migration)
+                applied.append(migration)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
