@@ -30,8 +30,8 @@ import pytest
 
 URL_SETTING = "REACHOUT_TEST_POSTGRES_URL"
 HOW_TO_ENABLE = (
-    f"PostgreSQL tests skipped: set {URL_SETTING}=postgresql://user:password@host/db (a "
-    "database the tests may empty), or install the PostgreSQL server (initdb, pg_ctl)"
+    f"set {URL_SETTING}=postgresql://user:password@host/db (a database the tests may "
+    "empty), or install the PostgreSQL server (initdb, pg_ctl)"
 )
 SERVER_BINARIES = "/usr/lib/postgresql/*/bin"
 SOCKET_PORT = 5499
@@ -177,8 +177,8 @@ def server_url() -> str:
             _url = os.environ.get(URL_SETTING) or _start_cluster()
     if _url is None:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the PostgreSQL tests: {HOW_TO_ENABLE}")
-        pytest.skip(HOW_TO_ENABLE)
+            pytest.fail(f"CI must run the PostgreSQL tests, and found no server: {HOW_TO_ENABLE}")
+        pytest.skip(f"PostgreSQL tests skipped: {HOW_TO_ENABLE}")
     return _url
 
 
