@@ -11,19 +11,21 @@ import pytest
 
 from bot.cli import main
 from bot.models import ActionKind
-from bot.nudges.ledger import DeliveryStatus
+from bot.nudges.ledger import Claim, DeliveryKind, DeliveryStatus
 from bot.store import CohortBinding
+from bot.targets import NewTarget
 from storage.connection import open_database
 from storage.copying import CopyRefused, TextProgress, copy_database
 from storage.ledger import SqliteLedger
 from storage.repository import SqliteStore
 from storage.schema import migrate
 from tests import postgres
-from tests.storage.contract.builders import DAY, NOW, log, nudge, reminder
+from tests.storage.contract.builders import DAY, NOW, log, new_action, nudge, reminder
 
 
 async def fill(path: Path) -> None:
-    """A little of everything: places, logs and an undo, pauses, deliveries, clocks, state."""
+    """A little of everything: places, logs and an undo, pauses, deliveries, clocks, state,
+    and coaching: holiday calendars, an interview's date and time, a referral, targets."""
     async with open_database(path) as db:
         await migrate(db)
         store, ledger = SqliteStore(db), SqliteLedger(db)
@@ -45,12 +47,30 @@ async def fill(path: Path) -> None:
         await log(store, bo, count=3, at=NOW)
         await store.undo_last_action(bo.id, NOW + DAY)
         await store.add_pause(ana.id, date(2026, 12, 1), date(2026, 12, 20))
-        await store.save_member(replace(bo, timezone="Asia/Tokyo", allow_mentions=True))
+        await store.save_member(
+            replace(bo, timezone="Asia/Tokyo", allow_mentions=True, holiday_calendar="none")
+        )
         await ledger.claim(nudge("kickoff:1:2026-11-23", cohort), NOW)
         await ledger.finish("kickoff:1:2026-11-23", DeliveryStatus.SENT, NOW, message_id="m1")
         await ledger.claim(reminder("reminder:x", ana), NOW)
         await ledger.retry_later("reminder:x", NOW + timedelta(minutes=2), "busy", ambiguous=True)
         await store.set_state("discord:commands", "abc123")
+        await store.save_cohort(replace(cohort, holiday_calendar="DE-BE"))
+        jane = await log(store, bo, ActionKind.REPLY_RECEIVED, contact="Jane", at=NOW)
+        assert jane.contact is not None
+        interview = await store.log_action(
+            replace(
+                new_action(bo, ActionKind.INTERVIEW_SCHEDULED, contact="Raj", at=NOW),
+                scheduled_on=date(2026, 12, 9),
+                scheduled_time=time(10, 30),
+                referred_by=jane.contact.id,
+            )
+        )
+        assert interview is not None
+        await store.save_targets(
+            ana.id, [NewTarget("Acme", advocate=True, motivation=3), NewTarget("Globex")], 40, NOW
+        )
+        await ledger.claim(Claim("checkback:x", DeliveryKind.CHECKBACK, cohort.id, bo.id, NOW), NOW)
 
 
 def rows_of(path: Path) -> list[str]:
@@ -71,6 +91,7 @@ async def test_sqlite_to_postgresql_to_sqlite_gives_back_every_row(tmp_path: Pat
     assert all(c.source == c.target for c in there + again)
     assert rows_of(back) == rows_of(original)
     assert len(rows_of(original)) > 50
+    assert sum(line.startswith('INSERT INTO "targets"') for line in rows_of(back)) == 2
 
 
 async def test_a_copy_continues_the_ids_and_the_running_totals(tmp_path: Path) -> None:
