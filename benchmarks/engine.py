@@ -1,4 +1,5 @@
-"""``python -m benchmarks.engine [--quick] [--db PATH] [--keep]``: the engine on a big database.
+"""``python -m benchmarks.engine [--quick] [--db PATH] [--keep] [--database URL]``: the engine
+on a big database.
 
 Builds a database of 10,000 members in 100 cohorts with 1,000,000 actions, then measures
 through the real ``Engine`` and ``SqliteStore``:
@@ -6,6 +7,10 @@ through the real ``Engine`` and ``SqliteStore``:
 - ``log_action`` throughput, sequential and with 50 concurrent callers, as a ratio against raw
   aiosqlite single-row INSERT+COMMIT into the same database in the same run;
 - p50 and p99 latency of the leaderboard (week, month, all time), progress and contacts.
+
+With ``--database postgresql://…`` (an empty database) the same dataset is built in SQLite,
+moved there with ``reachout copy-database`` (timed), and measured through ``PostgresStore``,
+against raw asyncpg single-row INSERT+COMMIT into that database.
 
 Figures are judged against a baseline measured in the same run because the machines this runs
 on are noisy. Prints a Markdown table and exits 1 if a target is missed, so it works as a check.
@@ -32,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 
 from benchmarks._dataset import (
     FULL,
@@ -47,7 +53,11 @@ from bot.clock import ManualClock
 from bot.engine import Engine
 from bot.invocation import Invocation
 from bot.models import ActionKind, Metric, Period
+from bot.store import Store
 from storage.connection import BUSY_TIMEOUT_MS, open_database, to_db
+from storage.copying import TextProgress, copy_database
+from storage.postgres.connection import connect, open_postgres
+from storage.postgres.store import PostgresStore
 from storage.repository import SqliteStore
 
 SEED = 20251119
@@ -111,6 +121,7 @@ class Results:
     sequential: Throughput
     concurrent: Throughput
     latencies: dict[str, Latency]
+    driver: str = "aiosqlite"
 
 
 class _Logger:
@@ -140,29 +151,39 @@ class _Logger:
             )
 
 
-async def measure(path: Path, dataset: Dataset, plan: Plan) -> Results:
+async def measure(path: Path, dataset: Dataset, plan: Plan, url: str | None = None) -> Results:
     """Time reads on the database as built, then logs (which add rows to it)."""
+    if url is None:
+        async with open_database(path) as db:
+            return await _measure(SqliteStore(db), path, None, dataset, plan)
+    async with open_postgres(url, pool_size=CALLERS) as pg:
+        return await _measure(PostgresStore(pg), path, url, dataset, plan)
+
+
+async def _measure(
+    store: Store, path: Path, url: str | None, dataset: Dataset, plan: Plan
+) -> Results:
     rng = random.Random(SEED)
-    async with open_database(path) as db:
-        engine = Engine(SqliteStore(db), ManualClock(NOW), "UTC")
-        people = []
-        for person in dataset.members:
-            inv = await engine.resolve(person.origin())
-            if inv.member.id != person.id or inv.cohort.id != person.cohort_id:
-                raise RuntimeError(f"resolve did not find member {person.id} as built")
-            people.append((person, inv))
-        rng.shuffle(people)
-        invocations = [inv for _, inv in people]
-        latencies = {
-            name: await _latency(engine, read, invocations, rng, plan)
-            for name, (read, _) in READS.items()
-        }
-        baseline, sequential, concurrent = await _throughput(path, engine, people, plan)
+    engine = Engine(store, ManualClock(NOW), "UTC")
+    people = []
+    for person in dataset.members:
+        inv = await engine.resolve(person.origin())
+        if inv.member.id != person.id or inv.cohort.id != person.cohort_id:
+            raise RuntimeError(f"resolve did not find member {person.id} as built")
+        people.append((person, inv))
+    rng.shuffle(people)
+    invocations = [inv for _, inv in people]
+    latencies = {
+        name: await _latency(engine, read, invocations, rng, plan)
+        for name, (read, _) in READS.items()
+    }
+    baseline, sequential, concurrent = await _throughput(path, url, engine, people, plan)
     return Results(
         baseline_per_second=statistics.median(baseline),
         sequential=_relative(sequential, baseline),
         concurrent=_relative(concurrent, baseline),
         latencies=latencies,
+        driver="aiosqlite" if url is None else "asyncpg",
     )
 
 
@@ -199,9 +220,15 @@ def _percentile(values: list[int], p: int) -> float:
 
 
 async def _throughput(
-    path: Path, engine: Engine, people: Sequence[tuple[BenchMember, Invocation]], plan: Plan
+    path: Path,
+    url: str | None,
+    engine: Engine,
+    people: Sequence[tuple[BenchMember, Invocation]],
+    plan: Plan,
 ) -> tuple[list[float], list[float], list[float]]:
     """Rounds of raw baseline, sequential and concurrent logging, each ``plan.logs`` rows."""
+    if url is not None:
+        return await _postgres_throughput(url, engine, people, plan)
     logger = _Logger(engine, people)
     raw = await aiosqlite.connect(path, isolation_level="IMMEDIATE")
     try:
@@ -240,6 +267,43 @@ async def _raw_inserts(
             (member_id, cohort_id, occurred_at),
         )
         await conn.commit()
+    return (time.perf_counter_ns() - start) / 1e9
+
+
+async def _postgres_throughput(
+    url: str, engine: Engine, people: Sequence[tuple[BenchMember, Invocation]], plan: Plan
+) -> tuple[list[float], list[float], list[float]]:
+    """As ``_throughput``, with raw asyncpg single-row INSERT+COMMIT as the baseline."""
+    logger = _Logger(engine, people)
+    raw = await connect(url)
+    try:
+        rows = itertools.cycle([(inv.member.id, inv.cohort.id) for _, inv in people])
+        await _raw_postgres_inserts(raw, rows, plan.warmup)
+        for _ in range(plan.warmup):
+            await logger.log_next()
+        baseline, sequential, concurrent = [], [], []
+        for _ in range(plan.rounds):
+            baseline.append(plan.logs / await _raw_postgres_inserts(raw, rows, plan.logs))
+            sequential.append(plan.logs / await _timed(_sequential(logger, plan.logs)))
+            concurrent.append(plan.logs / await _timed(_concurrent(logger, plan.logs)))
+    finally:
+        await raw.close()
+    return baseline, sequential, concurrent
+
+
+async def _raw_postgres_inserts(
+    conn: asyncpg.Connection, rows: Iterator[tuple[int, int]], n: int
+) -> float:
+    """Seconds for ``n`` single-row INSERT+COMMITs (autocommit) of unnamed emails."""
+    start = time.perf_counter_ns()
+    for member_id, cohort_id in itertools.islice(rows, n):
+        await conn.execute(
+            "INSERT INTO actions (member_id, cohort_id, contact_id, kind, count, note, "
+            "occurred_at) VALUES ($1, $2, NULL, 'email_sent', 1, '', $3)",
+            member_id,
+            cohort_id,
+            NOW,
+        )
     return (time.perf_counter_ns() - start) / 1e9
 
 
@@ -290,7 +354,7 @@ def report(scale: Scale, dataset: Dataset, results: Results) -> list[Line]:
             dataset.build_seconds < BUILD_LIMIT_S,
         ),
         Line(
-            "log: raw aiosqlite INSERT+COMMIT (baseline)",
+            f"log: raw {results.driver} INSERT+COMMIT (baseline)",
             f"{results.baseline_per_second:,.0f}/s",
             "1.00x",
             "",
@@ -387,7 +451,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--db", type=Path, metavar="PATH", help="build the database here (must not exist)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="measure on this empty PostgreSQL database instead (postgresql://…)",
+    )
     args = parser.parse_args(argv)
+    if args.database is not None and not args.database.startswith(("postgresql:", "postgres:")):
+        parser.error("--database: give a postgresql:// URL (SQLite is the default)")
     plan = QUICK_PLAN if args.quick else FULL_PLAN
     if args.db is not None:
         if args.db.exists():
@@ -401,8 +472,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(f"machine: {machine()}", flush=True)
         dataset = build_database(path, plan.scale, SEED)
-        print(f"built {path} in {dataset.build_seconds:.1f} s; measuring...", flush=True)
-        lines = report(plan.scale, dataset, asyncio.run(measure(path, dataset, plan)))
+        print(f"built {path} in {dataset.build_seconds:.1f} s", flush=True)
+        if args.database is not None:
+            started = time.perf_counter()
+            asyncio.run(copy_database(str(path), args.database, TextProgress()))
+            print(f"copy-database to PostgreSQL: {time.perf_counter() - started:.1f} s")
+        print("measuring...", flush=True)
+        lines = report(
+            plan.scale, dataset, asyncio.run(measure(path, dataset, plan, args.database))
+        )
     finally:
         if args.keep:
             print(f"database kept at {path}")

@@ -11,11 +11,13 @@ import contextlib
 import importlib
 import logging
 import os
+import shlex
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -36,6 +38,7 @@ from bot.config import (
     load_settings,
     setting_names,
     unknown_settings,
+    url_password,
 )
 from bot.doctor import Check, Status, needs_fixing, render, settings_checks
 from bot.engine import Engine
@@ -44,14 +47,21 @@ from bot.health.server import HEALTH_PATH, HealthServer
 from bot.health.status import PlatformStatus
 from bot.logs import configure_logging
 from bot.nudges.courier import Courier
+from bot.nudges.lease import Lease, LeasedWakeups, LeaseLost
+from bot.nudges.ledger import Ledger
 from bot.nudges.wakeups import Wakeups
 from bot.port import AdapterPort
 from bot.runtime import Runtime
+from bot.store import Store
 from bot.supervisor import RETRY_BACKOFF, Backoff, EveryPlatformRefused, supervise
 from bot.timezones import UnknownTimezone, require_timezone
+from storage import copying
 from storage.connection import Database, open_database
 from storage.health import database_problem, delivery_counts, inspect_database
+from storage.lease import FileLease
 from storage.ledger import SqliteLedger
+from storage.postgres import health as postgres_health
+from storage.postgres import wiring as postgres_wiring
 from storage.repository import SqliteStore
 from storage.schema import SchemaTooNew, available_migrations
 from storage.upgrade import Upgrade, UpgradeFailed, pending, upgrade
@@ -147,14 +157,59 @@ def _report_upgrade(settings: Settings, done: Upgrade, *, print_it: bool) -> Non
             log.info("%s", line)
 
 
+@dataclass(frozen=True)
+class DatabaseProbe:
+    """The health checks of whichever database the core runs on, for ``/healthz``."""
+
+    problem: Callable[[], Awaitable[str | None]]
+    """None while the database answers in time; else why not."""
+    deliveries: Callable[[], Awaitable[list[tuple[str, str, int]]]]
+    """(kind, status, count) of the deliveries ledger."""
+
+
+@asynccontextmanager
+async def _open_backend(settings: Settings) -> AsyncIterator[tuple[Store, Ledger, DatabaseProbe]]:
+    """The store, ledger and health probe of ``REACHOUT_DATABASE``: PostgreSQL for a URL,
+    else SQLite (upgraded after a backup)."""
+    if settings.database_url is not None:
+        try:
+            async with postgres_wiring.open_storage(settings) as (store, ledger, pool):
+                yield (
+                    store,
+                    ledger,
+                    DatabaseProbe(
+                        partial(postgres_health.database_problem, pool),
+                        partial(postgres_health.delivery_counts, pool),
+                    ),
+                )
+        except postgres_wiring.Unusable as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+        return
+    async with open_store(settings) as db:
+        probe = DatabaseProbe(partial(database_problem, db), partial(delivery_counts, db))
+        yield SqliteStore(db), SqliteLedger(db), probe
+
+
+@asynccontextmanager
+async def open_storage(settings: Settings) -> AsyncIterator[tuple[Store, Ledger]]:
+    """The store and ledger of ``REACHOUT_DATABASE``, migrated; closed on exit."""
+    async with _open_backend(settings) as (store, ledger, _):
+        yield store, ledger
+
+
+def scheduler_lease(settings: Settings) -> Lease:
+    """What makes one process of those on the database run the scheduler."""
+    if settings.database_url is not None:
+        return postgres_wiring.scheduler_lease(settings)
+    return FileLease(settings.database)
+
+
 @asynccontextmanager
 async def open_core(
     settings: Settings, clock: Clock | None = None
-) -> AsyncIterator[tuple[Runtime, Database]]:
+) -> AsyncIterator[tuple[Runtime, DatabaseProbe]]:
     """Open and migrate the database and build the core on it; close everything on exit."""
-    async with open_store(settings) as db:
-        store = SqliteStore(db)
-        ledger = SqliteLedger(db)
+    async with _open_backend(settings) as (store, ledger, probe):
         registry = build_registry()
         clock = clock or SystemClock()
         charts = ChartRenderer()
@@ -179,7 +234,7 @@ async def open_core(
             status,
             metrics,
         )
-        yield runtime, db
+        yield runtime, probe
 
 
 @asynccontextmanager
@@ -189,20 +244,22 @@ async def open_runtime(settings: Settings, clock: Clock | None = None) -> AsyncI
         yield runtime
 
 
-async def health_snapshot(runtime: Runtime, db: Database) -> Snapshot:
+async def health_snapshot(runtime: Runtime, probe: DatabaseProbe) -> Snapshot:
     """What ``/healthz`` and ``/metrics`` report, read when asked."""
     next_due = runtime.courier.next_due
     lag = (runtime.clock.now() - next_due).total_seconds() if next_due is not None else 0.0
     return Snapshot(
-        database_problem=await database_problem(db),
+        database_problem=await probe.problem(),
         platform_problems=await runtime.status.problems(),
-        deliveries=await delivery_counts(db),
+        deliveries=await probe.deliveries(),
         scheduler_lag=max(lag, 0.0),
     )
 
 
 @asynccontextmanager
-async def health_server(runtime: Runtime, db: Database) -> AsyncIterator[HealthServer | None]:
+async def health_server(
+    runtime: Runtime, probe: DatabaseProbe
+) -> AsyncIterator[HealthServer | None]:
     """``/healthz`` and ``/metrics`` while the block runs, if ``REACHOUT_HEALTH_PORT`` is set."""
     settings = runtime.settings
     if settings.health_port is None:
@@ -211,7 +268,7 @@ async def health_server(runtime: Runtime, db: Database) -> AsyncIterator[HealthS
     server = HealthServer(
         settings.health_host,
         settings.health_port,
-        partial(health_snapshot, runtime, db),
+        partial(health_snapshot, runtime, probe),
         runtime.metrics,
     )
     await server.start()
@@ -231,7 +288,8 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"--timezone: {unknown}") from None
     name = args.as_name or os.environ.get("USER", "").capitalize() or "You"
     async with open_runtime(settings) as runtime:
-        files_dir = settings.database.resolve().parent  # exports and charts beside the data
+        # Exports and charts go beside the SQLite file; on PostgreSQL, in the working folder.
+        files_dir = settings.database.resolve().parent
         await console.serve_console(runtime.port, name, timezone, files_dir=files_dir)
     return 0
 
@@ -239,6 +297,14 @@ async def _console(settings: Settings, args: argparse.Namespace) -> int:
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     if args.check:
         return await _migrate_check(settings)
+    if settings.database_url is not None:
+        try:
+            before, after = await postgres_wiring.migrate_database(settings)
+        except postgres_wiring.Unusable as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+        said = f"schema {before} -> {after}" if after != before else f"schema {before}, up to date"
+        print(f"{settings.database_label}: {said}")
+        return 0
     async with open_store(settings, upgrade_schema=False) as db:
         try:
             done = await upgrade(db, __version__)
@@ -255,20 +321,27 @@ EXIT_PENDING = 1
 
 async def _migrate_check(settings: Settings) -> int:
     """For deploy scripts: 0 when up to date, 1 when migrations are pending; changes nothing."""
-    if not settings.database.exists():
+    if settings.database_url is not None:
+        try:
+            state = await postgres_wiring.pending_migrations(settings)
+        except postgres_wiring.Unusable as problem:
+            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+    elif not settings.database.exists():
         print(f"{settings.database}: does not exist yet; reachout migrate creates it")
         return EXIT_PENDING
-    async with open_store(settings, upgrade_schema=False) as db:
-        try:
-            state = await pending(db)
-        except (SchemaTooNew, sqlite3.DatabaseError) as problem:
-            raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+    else:
+        async with open_store(settings, upgrade_schema=False) as db:
+            try:
+                state = await pending(db)
+            except (SchemaTooNew, sqlite3.DatabaseError) as problem:
+                raise CliError(f"REACHOUT_DATABASE: {problem}") from None
+    label = settings.database_label
     if not state.migrations:
-        print(f"{settings.database}: schema {state.version}, up to date")
+        print(f"{label}: schema {state.version}, up to date")
         return 0
     names = ", ".join(m.name for m in state.migrations)
     print(
-        f"{settings.database}: schema {state.version}, {len(state.migrations)} pending "
+        f"{label}: schema {state.version}, {len(state.migrations)} pending "
         f"({names}); run reachout migrate"
     )
     return EXIT_PENDING
@@ -287,10 +360,39 @@ def _backup_target(settings: Settings, path: str) -> Path:
 
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url is not None:
+        command = postgres_wiring.pg_dump_command(settings.database_url, args.path)
+        print(
+            "reachout backs up SQLite only; for PostgreSQL use pg_dump, which takes a "
+            "consistent copy while the bot runs (restore with pg_restore):",
+            file=sys.stderr,
+        )
+        print(shlex.join(command))
+        return 1
     target = _backup_target(settings, args.path)
     async with open_store(settings, upgrade_schema=False) as db:
         db.backup_to(target)
     print(f"Backed up {settings.database} to {target}")
+    return 0
+
+
+async def _copy_database(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        counts = await copying.copy_database(args.source, args.target, copying.TextProgress())
+    except copying.CopyRefused as refused:
+        raise CliError(f"copy-database: {refused}; nothing was copied") from None
+    except copying.CountsDiffer as differ:
+        print("\n".join(copying.render_counts(differ.counts)))
+        raise CliError(f"copy-database: {differ}", status=1) from None
+    except SchemaTooNew as problem:
+        raise CliError(f"copy-database: {problem}") from None
+    except copying.PROBLEMS as problem:
+        message = str(problem)
+        for password in filter(None, map(url_password, (args.source, args.target))):
+            message = message.replace(password, "********")
+        raise CliError(f"copy-database: {message}", status=1) from None
+    print("\n".join(copying.render_counts(counts)))
+    print(f"Copied {sum(c.target for c in counts):,} rows in {len(counts)} tables.")
     return 0
 
 
@@ -337,7 +439,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             problems.append(str(problem))
     if problems:
         raise CliError("\n".join(problems))
-    async with open_core(settings) as (runtime, db), health_server(runtime, db):
+    async with open_core(settings) as (runtime, probe), health_server(runtime, probe):
         log.info("starting %s", ", ".join(wanted))
         await serve_platforms(runtime, modules)
     return 0
@@ -346,25 +448,41 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 async def serve_platforms(
     runtime: Runtime, modules: dict[str, PlatformModule], backoff: Backoff = RETRY_BACKOFF
 ) -> None:
-    """Wake-ups and every platform, until SIGINT or SIGTERM; retry a platform that fails."""
-    wakeups = Wakeups(runtime.courier)
+    """Every platform, and the wake-ups while this process holds the scheduler lease, until
+    SIGINT or SIGTERM; retry a platform that fails."""
+    settings = runtime.settings
+    wakeups = LeasedWakeups(
+        Wakeups(runtime.courier), scheduler_lease(settings), settings.standby_seconds
+    )
     await wakeups.start()
     platforms = {
-        name: partial(module.serve, runtime.port, runtime.settings)
-        for name, module in modules.items()
+        name: partial(module.serve, runtime.port, settings) for name, module in modules.items()
     }
-    serving = asyncio.create_task(supervise(platforms, runtime.status, backoff))
+    serving = [
+        asyncio.create_task(supervise(platforms, runtime.status, backoff)),
+        asyncio.create_task(_watch_lease(wakeups)),
+    ]
     try:
-        await _until_stopped([serving])
+        await _until_stopped(serving)
     finally:
         # Deliveries in flight finish while the platforms are still connected.
         await wakeups.stop()
-        serving.cancel()
-        await asyncio.gather(serving, return_exceptions=True)
-    if not serving.cancelled() and (error := serving.exception()) is not None:
-        if isinstance(error, EveryPlatformRefused):
-            raise CliError(str(error)) from None
-        raise error
+        for task in serving:
+            task.cancel()
+        await asyncio.gather(*serving, return_exceptions=True)
+    for task in serving:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            if isinstance(error, EveryPlatformRefused):
+                raise CliError(str(error)) from None
+            raise error
+
+
+async def _watch_lease(wakeups: LeasedWakeups) -> None:
+    """Ends only if the scheduler lease is lost, as a clean one-line failure."""
+    try:
+        await wakeups.watch()
+    except LeaseLost as lost:
+        raise CliError(str(lost), status=1) from None
 
 
 async def _until_stopped(serving: list[asyncio.Task[None]]) -> None:
@@ -414,7 +532,10 @@ async def _health(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _doctor(settings: Settings, args: argparse.Namespace) -> int:
     checks = settings_checks(settings, _unknown_setting_warnings())
-    checks += _database_checks(settings.database)
+    if settings.database_url is not None:
+        checks += await _postgres_checks(settings)
+    else:
+        checks += _database_checks(settings.database)
     for name in PLATFORMS:
         checks += await _platform(name).doctor(settings)
     print(render(checks), end="")
@@ -431,6 +552,25 @@ def _doctor_without_settings(problem: ConfigError) -> int:
     ]
     print(render(checks), end="")
     return 1
+
+
+async def _postgres_checks(settings: Settings) -> list[Check]:
+    """The server answers, and the schema's state; read-only, nothing is migrated here."""
+    label = settings.database_label
+    try:
+        state = await postgres_wiring.pending_migrations(settings)
+    except postgres_wiring.Unusable as problem:
+        return [Check("database", Status.FIX, str(problem))]
+    if state.migrations:
+        return [
+            Check(
+                "database",
+                Status.WARN,
+                f"{label}: answers, schema {state.version} with {len(state.migrations)} "
+                "migration(s) pending (applied at the next start, or run reachout migrate)",
+            )
+        ]
+    return [Check("database", Status.OK, f"{label}: answers, schema {state.version} (up to date)")]
 
 
 def _database_checks(path: Path) -> list[Check]:
@@ -504,7 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--timezone", metavar="TZ", help="your IANA time zone")
     commands.add_parser("run", help="serve every platform whose credentials are set")
     migrate = commands.add_parser(
-        "migrate", help="back up the database, then bring its schema up to date"
+        "migrate", help="bring the database schema up to date (a SQLite file is backed up first)"
     )
     migrate.add_argument(
         "--check",
@@ -513,6 +653,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup = commands.add_parser("backup", help="copy the database safely, even while running")
     backup.add_argument("path", metavar="PATH", help="the new backup file")
+    copy = commands.add_parser(
+        "copy-database",
+        help="copy everything into an empty database (SQLite <-> PostgreSQL)",
+        description="Copy every row from FROM into TO, which must be empty, in one "
+        "transaction; each is a SQLite file (or sqlite:///path) or a postgresql:// URL.",
+    )
+    copy.add_argument("source", metavar="FROM", help="the database to copy")
+    copy.add_argument("target", metavar="TO", help="the empty database to fill")
     slack = commands.add_parser("slack", help="Slack set-up helpers")
     slack_commands = slack.add_subparsers(dest="slack_command", metavar="COMMAND")
     manifest = slack_commands.add_parser(
@@ -548,6 +696,7 @@ _HANDLERS = {
     "run": _run,
     "migrate": _migrate,
     "backup": _backup,
+    "copy-database": _copy_database,
     "slack": _slack,
     "discord": _discord,
     "doctor": _doctor,

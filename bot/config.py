@@ -11,6 +11,7 @@ import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -28,9 +29,19 @@ CORE_SETTINGS = (
     "REACHOUT_LOG_FORMAT",
     "REACHOUT_HEALTH_HOST",
     "REACHOUT_HEALTH_PORT",
+    "REACHOUT_DATABASE_POOL_SIZE",
+    "REACHOUT_STANDBY_SECONDS",
 )
 """The settings the core reads; each adapter lists its own beside its config."""
 SETTING_PREFIXES = ("REACHOUT_", "DISCORD_", "SLACK_")
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+"""``REACHOUT_DATABASE`` values that start so name a PostgreSQL database, not a file."""
+SQLITE_SCHEME = "sqlite:///"
+"""``sqlite:///reachout.db`` is a relative file, ``sqlite:////srv/reachout.db`` an absolute one."""
+DEFAULT_POOL_SIZE = 10
+MAX_POOL_SIZE = 100
+DEFAULT_STANDBY_SECONDS = 10.0
 
 
 class ConfigError(Exception):
@@ -73,6 +84,19 @@ class Settings:
     health_host: str = DEFAULT_HEALTH_HOST
     health_port: int | None = None
     """Where ``/healthz`` and ``/metrics`` are served; None (the default) serves neither."""
+    database_url: str | None = field(repr=False, default=None)
+    """A ``postgresql://`` URL when ``REACHOUT_DATABASE`` names PostgreSQL; then ``database``
+    is not used. None for SQLite (the file ``database``)."""
+    pool_size: int = DEFAULT_POOL_SIZE
+    """PostgreSQL connections kept open (``REACHOUT_DATABASE_POOL_SIZE``)."""
+    standby_seconds: float = DEFAULT_STANDBY_SECONDS
+    """How often a process that is not running the scheduler checks whether it should take
+    over, and the one that is checks it still may (``REACHOUT_STANDBY_SECONDS``)."""
+
+    @property
+    def database_label(self) -> str:
+        """The database for messages: the SQLite file, or the URL without its password."""
+        return redact_url(self.database_url) if self.database_url else str(self.database)
 
     def secret(self, name: str) -> Secret | None:
         """The secret setting ``name``, wrapped so it never shows; None if unset."""
@@ -81,11 +105,75 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every secret value set, for log redaction."""
-        return [
+        found = [
             value
             for name, value in self.values.items()
             if name.endswith(SECRET_SUFFIXES) and len(value) >= 8
         ]
+        password = url_password(self.database_url) if self.database_url else None
+        return [*found, password] if password else found
+
+
+def is_postgres_url(value: str) -> bool:
+    """Whether a ``REACHOUT_DATABASE`` value names PostgreSQL rather than a SQLite file."""
+    return value.lower().startswith(POSTGRES_SCHEMES)
+
+
+def url_password(url: str) -> str | None:
+    """The password in a database URL, if it has one."""
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password replaced, for messages and logs."""
+    password = url_password(url)
+    if not password:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc.replace(f":{password}@", ":********@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def sqlite_path(value: str) -> Path:
+    """The file a ``REACHOUT_DATABASE`` value names: a plain path or a ``sqlite:///`` URL."""
+    if value.lower().startswith(SQLITE_SCHEME):
+        return Path(value[len(SQLITE_SCHEME) :])
+    return Path(value)
+
+
+def _pool_size(values: Mapping[str, str]) -> int:
+    setting = "REACHOUT_DATABASE_POOL_SIZE"
+    raw = values.get(setting)
+    if raw is None:
+        return DEFAULT_POOL_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_POOL_SIZE:
+        raise ConfigError(setting, f"must be a whole number from 1 to {MAX_POOL_SIZE}")
+    return int(raw)
+
+
+def _standby_seconds(values: Mapping[str, str]) -> float:
+    setting = "REACHOUT_STANDBY_SECONDS"
+    raw = values.get(setting)
+    if raw is None:
+        return DEFAULT_STANDBY_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    if not 0.1 <= seconds <= 3600:
+        raise ConfigError(setting, "must be a number of seconds from 0.1 to 3600")
+    return seconds
+
+
+def _database(values: Mapping[str, str]) -> tuple[Path, str | None]:
+    """The SQLite file, or the default path and a PostgreSQL URL."""
+    raw = values.get("REACHOUT_DATABASE", DEFAULT_DATABASE)
+    if is_postgres_url(raw):
+        return Path(DEFAULT_DATABASE), raw
+    return check_database_path(sqlite_path(raw)), None
 
 
 def read_values(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
@@ -117,7 +205,9 @@ def check_database_path(path: Path) -> Path:
 def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env")) -> Settings:
     """Read and validate every core setting; raises ``ConfigError`` naming the bad one."""
     values = read_values(environ, env_file)
-    database = check_database_path(Path(values.get("REACHOUT_DATABASE", DEFAULT_DATABASE)))
+    database, database_url = _database(values)
+    pool_size = _pool_size(values)
+    standby_seconds = _standby_seconds(values)
     raw_zone = values.get("REACHOUT_TIMEZONE")
     try:
         timezone = system_timezone() if raw_zone is None else require_timezone(raw_zone)
@@ -137,6 +227,9 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
         health_host=values.get("REACHOUT_HEALTH_HOST", DEFAULT_HEALTH_HOST),
         health_port=_health_port(values.get("REACHOUT_HEALTH_PORT")),
         values=values,
+        database_url=database_url,
+        pool_size=pool_size,
+        standby_seconds=standby_seconds,
     )
 
 

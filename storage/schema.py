@@ -33,10 +33,11 @@ class SchemaTooNew(Exception):
     """The database was written by a newer reachout than this one."""
 
 
-def available_migrations() -> list[Migration]:
-    """The migrations shipped with the package, in order."""
+def available_migrations(package: str = "storage") -> list[Migration]:
+    """The migrations shipped in ``package``'s ``migrations`` folder, in order (SQLite's by
+    default; ``storage.postgres`` has PostgreSQL's twins, numbered alike)."""
     found = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
+    for entry in resources.files(package).joinpath("migrations").iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))

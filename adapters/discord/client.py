@@ -44,6 +44,9 @@ class ReachoutClient(discord.Client):
         options: dict[str, Any] = {"guild_ready_timeout": guild_ready_timeout}
         if config.application_id is not None:
             options["application_id"] = config.application_id
+        if isinstance(self, discord.AutoShardedClient) and config.shard_count is not None:
+            options["shard_count"] = config.shard_count
+            options["shard_ids"] = list(config.shard_ids or range(config.shard_count))
         super().__init__(
             intents=INTENTS, allowed_mentions=discord.AllowedMentions.none(), **options
         )
@@ -62,6 +65,9 @@ class ReachoutClient(discord.Client):
         """After login: sync commands in the background, so start-up never waits on it."""
         if self.on_login is not None:
             self.on_login()
+        if not self.config.syncs_commands:
+            log.info("discord: the instance with shard 0 syncs the commands; not this one")
+            return
         self.sync_task = asyncio.create_task(self._sync(), name="discord-command-sync")
 
     async def connection_problem(self) -> str | None:
@@ -110,3 +116,16 @@ class ReachoutClient(discord.Client):
         if self.sync_task is not None and not self.sync_task.done():
             self.sync_task.cancel()
         await super().close()
+
+
+class ShardedReachoutClient(ReachoutClient, discord.AutoShardedClient):
+    """The same client on ``DISCORD_SHARD_COUNT`` shards, of which this instance runs
+    ``DISCORD_SHARD_IDS``: Discord sends each server's events, its commands included, to
+    one shard only, so each command reaches exactly one instance."""
+
+
+def make_client(port: AdapterPort, config: DiscordConfig) -> ReachoutClient:
+    """The sharded client when shards are configured, else the plain one."""
+    if config.shard_count is not None:
+        return ShardedReachoutClient(port, config)
+    return ReachoutClient(port, config)

@@ -23,6 +23,8 @@ SETTINGS = (
     "DISCORD_GUILD_IDS",
     "DISCORD_API_BASE_URL",
     "DISCORD_GATEWAY_URL",
+    "DISCORD_SHARD_COUNT",
+    "DISCORD_SHARD_IDS",
 )
 """Every setting this adapter reads, for the warning about unknown ones."""
 
@@ -41,6 +43,16 @@ class DiscordConfig:
     guild_ids: tuple[int, ...] = ()
     api_base_url: str = DEFAULT_API_BASE_URL
     gateway_url: str = DEFAULT_GATEWAY_URL
+    shard_count: int | None = None
+    """``DISCORD_SHARD_COUNT``: the gateway split into this many shards (several instances)."""
+    shard_ids: tuple[int, ...] = ()
+    """``DISCORD_SHARD_IDS``: the shards this instance connects; all of them if empty."""
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Only the instance holding shard 0 (or the only instance) syncs commands, so a
+        fleet that starts together sends one sync, not one per instance."""
+        return self.shard_count is None or not self.shard_ids or 0 in self.shard_ids
 
     @property
     def custom_endpoints(self) -> bool:
@@ -69,6 +81,35 @@ def _url(setting: str, raw: str, schemes: tuple[str, ...], example: str) -> str:
     return raw.rstrip("/") if setting == "DISCORD_API_BASE_URL" else raw
 
 
+MAX_SHARDS = 1024
+
+
+def _shards(values: Mapping[str, str]) -> tuple[int | None, tuple[int, ...]]:
+    raw_count = values.get("DISCORD_SHARD_COUNT")
+    raw_ids = values.get("DISCORD_SHARD_IDS")
+    if raw_count is None:
+        if raw_ids:
+            raise ConfigError(
+                "DISCORD_SHARD_IDS", "needs DISCORD_SHARD_COUNT, the number of shards in all"
+            )
+        return None, ()
+    if not raw_count.isdigit() or not 1 <= int(raw_count) <= MAX_SHARDS:
+        raise ConfigError("DISCORD_SHARD_COUNT", f"must be a whole number from 1 to {MAX_SHARDS}")
+    count = int(raw_count)
+    ids: list[int] = []
+    for part in _LIST_SEPARATORS.split(raw_ids or ""):
+        if not part:
+            continue
+        if not part.isdigit() or int(part) >= count:
+            raise ConfigError(
+                "DISCORD_SHARD_IDS",
+                f"{part[:20]!r} is not a shard of 0 to {count - 1}; list this instance's "
+                "shards, e.g. 0,1",
+            )
+        ids.append(int(part))
+    return count, tuple(dict.fromkeys(ids))
+
+
 def load_discord_config(settings: Settings) -> DiscordConfig:
     """The validated Discord settings; raises ``ConfigError`` naming the first bad one."""
     values: Mapping[str, str] = settings.values
@@ -81,6 +122,7 @@ def load_discord_config(settings: Settings) -> DiscordConfig:
         guild_ids = tuple(dict.fromkeys(_snowflake("DISCORD_GUILD_IDS", p) for p in parts))
     api = values.get("DISCORD_API_BASE_URL")
     gateway = values.get("DISCORD_GATEWAY_URL")
+    shard_count, shard_ids = _shards(values)
     return DiscordConfig(
         token=settings.secret("DISCORD_TOKEN"),
         application_id=application_id,
@@ -95,6 +137,8 @@ def load_discord_config(settings: Settings) -> DiscordConfig:
             if gateway
             else DEFAULT_GATEWAY_URL
         ),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
 
 

@@ -7,7 +7,7 @@ import logging
 import aiohttp
 import discord
 
-from adapters.discord.client import INTENTS, ReachoutClient
+from adapters.discord.client import INTENTS, make_client
 from adapters.discord.config import DiscordConfig, discord_endpoints, load_discord_config
 from adapters.discord.invite import install_link
 from bot.config import ConfigError, Settings
@@ -78,7 +78,7 @@ async def serve(port: AdapterPort, settings: Settings) -> None:
     Once logged in (the token is good), ``/healthz`` asks the client how its gateway is.
     """
     config = load_discord_config(settings)
-    client = ReachoutClient(port, config)
+    client = make_client(port, config)
     client.on_login = lambda: port.track_connection("discord", client.connection_problem)
     await run_client(client, config)
 

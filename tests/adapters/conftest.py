@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -34,16 +35,9 @@ TEST_POST_INTERVAL = 0.05
 """Channel pacing in tests: the real one-second spacing, scaled down."""
 
 MODES = ("http", "socket")
-CLEARED_SETTINGS = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_APP_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_API_BASE_URL",
-    "REACHOUT_HTTP_HOST",
-    "REACHOUT_HTTP_PORT",
-    "REACHOUT_DATABASE",
-    "DISCORD_TOKEN",
-)
+CLEARED_PREFIXES = ("REACHOUT_", "DISCORD_", "SLACK_")
+"""Variables of the caller's environment that ``reachout`` would read or warn about (CI's
+``REACHOUT_TEST_POSTGRES_URL`` is one it warns about), cleared for the ``cli`` fixture."""
 
 
 @dataclass(frozen=True)
@@ -180,12 +174,13 @@ def _http_ack(delivery: Any) -> Ack:
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[[list[str]], int]:
-    """``reachout`` itself, run from a folder without a .env, SLACK_* settings cleared.
+    """``reachout`` itself, run from a folder without a .env, every REACHOUT_*, DISCORD_* and
+    SLACK_* variable cleared, so what it prints depends on the test alone.
 
     ``main`` configures the root logger; the monkeypatch puts pytest's back afterwards.
     """
-    for name in CLEARED_SETTINGS:
-        monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith(CLEARED_PREFIXES)]:
+        monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", list(root.handlers))

@@ -13,7 +13,9 @@ from bot.charts.series import HEIGHT, WIDTH
 from bot.cli import open_runtime
 from bot.clock import ManualClock
 from bot.config import Settings
-from tests.conftest import Console
+from tests.conftest import ON_BOTH_BACKENDS, Console
+
+pytestmark = ON_BOTH_BACKENDS
 
 
 async def test_sent_with_a_contact_starts_its_clock_and_counts_towards_the_week(

@@ -88,6 +88,8 @@ async def test_a_token_discord_refuses_is_a_config_error_without_the_token(
         ("DISCORD_GUILD_IDS", "123456789012345678, general", "'general' is not a Discord id"),
         ("DISCORD_API_BASE_URL", "discord.com/api/v10", "is not a http:// or https:// URL"),
         ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg", "is not a ws:// or wss:// URL"),
+        ("DISCORD_SHARD_COUNT", "two", "must be a whole number"),
+        ("DISCORD_SHARD_IDS", "0,1", "needs DISCORD_SHARD_COUNT"),
     ],
 )
 async def test_a_bad_discord_setting_is_one_error_naming_it(
@@ -114,6 +116,24 @@ def test_good_discord_settings_are_read(tmp_path: Path, fake: FakeDiscord) -> No
     assert config.guild_ids == (123456789012345678, 223456789012345678)
     assert config.api_base_url == "http://127.0.0.1:8080/api/v10"
     assert "fake-bot-token" not in repr(config)
+    assert config.shard_count is None
+    assert config.syncs_commands
+
+
+def test_shard_settings_are_read_and_only_shard_0_syncs(tmp_path: Path, fake: FakeDiscord) -> None:
+    first = load_discord_config(
+        discord_settings(tmp_path, fake, DISCORD_SHARD_COUNT="4", DISCORD_SHARD_IDS="0, 1 1")
+    )
+    second = load_discord_config(
+        discord_settings(tmp_path, fake, DISCORD_SHARD_COUNT="4", DISCORD_SHARD_IDS="2,3")
+    )
+    assert (first.shard_count, first.shard_ids) == (4, (0, 1))
+    assert first.syncs_commands
+    assert not second.syncs_commands
+    with pytest.raises(ConfigError, match="not a shard of 0 to 3"):
+        load_discord_config(
+            discord_settings(tmp_path, fake, DISCORD_SHARD_COUNT="4", DISCORD_SHARD_IDS="4")
+        )
 
 
 # -- the install link -------------------------------------------------------------------------

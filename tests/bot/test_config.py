@@ -81,3 +81,30 @@ def test_without_a_setting_the_zone_is_the_machines(
         monkeypatch.delenv("TZ")
         tzlocal.reload_localzone()
     assert settings.timezone == "America/Chicago"
+
+
+def test_a_postgresql_url_chooses_postgresql_and_its_password_never_shows(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql://reachout:s3cret-pass@db.example/reachout"
+    settings = load_settings(
+        {"REACHOUT_DATABASE": url, "REACHOUT_DATABASE_POOL_SIZE": "4"}, env_file=None
+    )
+    assert settings.database_url == url
+    assert settings.pool_size == 4
+    assert settings.database_label == "postgresql://reachout:********@db.example/reachout"
+    assert "s3cret-pass" not in repr(settings)
+    assert "s3cret-pass" in settings.secrets()
+
+
+def test_a_sqlite_url_or_a_path_keeps_sqlite(tmp_path: Path) -> None:
+    for value in (f"sqlite:///{tmp_path}/r.db", str(tmp_path / "r.db")):
+        settings = load_settings({"REACHOUT_DATABASE": value}, env_file=None)
+        assert settings.database_url is None
+        assert settings.database == tmp_path / "r.db"
+
+
+@pytest.mark.parametrize("size", ["0", "101", "many"])
+def test_a_bad_pool_size_names_the_setting(size: str) -> None:
+    with pytest.raises(ConfigError, match="REACHOUT_DATABASE_POOL_SIZE"):
+        load_settings({"REACHOUT_DATABASE_POOL_SIZE": size}, env_file=None)

@@ -13,6 +13,9 @@ from bot.errors import UserError
 from bot.invocation import Origin
 from bot.models import ActionKind, Metric, Period
 from bot.runtime import Runtime
+from tests.conftest import ON_BOTH_BACKENDS
+
+pytestmark = ON_BOTH_BACKENDS
 
 
 def origin(user: str, workspace: str = "T1", channel: str | None = "C1", **extra: object) -> Origin:

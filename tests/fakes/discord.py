@@ -1319,7 +1319,11 @@ class FakeDiscord:
             "relationships": [],
             "private_channels": [],
             "presences": [],
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.guilds.values()],
+            "guilds": [
+                {"id": str(g.id), "unavailable": True}
+                for g in self.guilds.values()
+                if session.serves(g.id)
+            ],
             "guild_join_requests": [],
             "geo_ordered_rtc_regions": ["us-east", "us-central", "us-south", "us-west"],
             "game_relationships": [],
@@ -1473,7 +1477,8 @@ class FakeDiscord:
         user: FakeUser,
         locale: str | None,
     ) -> FakeInteraction:
-        session = self.gateway.current()
+        guild_id = context.get("guild_id")
+        session = self.gateway.current(int(guild_id) if guild_id is not None else None)
         if session is None:
             raise RuntimeError("no client is connected to the fake gateway")
         interaction_id = self.ids.next()

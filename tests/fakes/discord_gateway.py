@@ -103,6 +103,15 @@ class GatewaySession:
         """The intents this session asked for in IDENTIFY (0 before it identified)."""
         return int((self.identify or {}).get("intents", 0))
 
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether Discord routes this guild's events here: ``(guild_id >> 22) % shards``
+        is the session's shard (DMs go to shard 0); an unsharded session gets everything."""
+        shard = (self.identify or {}).get("shard")
+        if not shard:
+            return True
+        shard_id, count = int(shard[0]), int(shard[1])
+        return ((guild_id >> 22) % count if guild_id is not None else 0) == shard_id
+
     @property
     def open(self) -> bool:
         """Whether frames can still be sent on this session."""
@@ -156,10 +165,11 @@ class GatewayServer:
         """While set, new connections get HTTP 503, as during a Discord gateway outage."""
         self.refused = 0
 
-    def current(self) -> GatewaySession | None:
-        """The most recent ready, open session: where Discord would deliver events now."""
+    def current(self, guild_id: int | None = None) -> GatewaySession | None:
+        """The most recent ready, open session that serves ``guild_id`` (its shard, when the
+        client shards): where Discord would deliver that guild's events now."""
         for session in reversed(self.sessions):
-            if session.ready and session.open:
+            if session.ready and session.open and session.serves(guild_id):
                 return session
         return None
 
@@ -244,7 +254,8 @@ class GatewayServer:
         session.ready = True
         await self._world.gateway_changed()
         for guild in self._world.guild_create_payloads(intents):
-            await session.dispatch("GUILD_CREATE", guild)
+            if session.serves(int(guild["id"])):
+                await session.dispatch("GUILD_CREATE", guild)
 
     async def _resume(self, session: GatewaySession, data: dict[str, Any]) -> None:
         old = self._known_sessions.get(str((data or {}).get("session_id")))

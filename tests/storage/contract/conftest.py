@@ -22,8 +22,13 @@ from bot.nudges.ledger import Ledger
 from bot.store import Store
 from storage.connection import open_database
 from storage.ledger import SqliteLedger
+from storage.postgres.connection import IntegrityError as PostgresIntegrityError
+from storage.postgres.connection import open_postgres
+from storage.postgres.ledger import PostgresLedger
+from storage.postgres.store import PostgresStore
 from storage.repository import SqliteStore
 from storage.schema import migrate
+from tests import postgres
 from tests.storage.contract.builders import NOW
 
 
@@ -47,7 +52,14 @@ async def sqlite_backend(folder: Path) -> AsyncIterator[Backend]:
         yield Backend(SqliteStore(db), SqliteLedger(db), sqlite3.IntegrityError)
 
 
-BACKENDS: dict[str, Opener] = {"sqlite": sqlite_backend}
+@asynccontextmanager
+async def postgres_backend(folder: Path) -> AsyncIterator[Backend]:
+    """The test server's database, emptied (see ``tests/postgres.py``; skipped without one)."""
+    async with open_postgres(await postgres.empty_database(), pool_size=4) as db:
+        yield Backend(PostgresStore(db), PostgresLedger(db), PostgresIntegrityError)
+
+
+BACKENDS: dict[str, Opener] = {"sqlite": sqlite_backend, "postgres": postgres_backend}
 
 
 @pytest_asyncio.fixture(params=sorted(BACKENDS))
