@@ -10,8 +10,6 @@ would. Every cohort must get exactly one kickoff, and the ledger must say sent f
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import signal
 import sqlite3
 import sys
@@ -28,10 +26,9 @@ from bot.config import load_settings
 from storage.lease import lock_path
 from tests import postgres
 from tests.fakes.discord import FakeChannel, FakeDiscord, FakeGuild
+from tests.fleet import environment, pid_in, postgres_holder, postgres_statuses, start_bot
 
-ROOT = Path(__file__).resolve().parent.parent
 COHORTS = 200
-STANDBY_SECONDS = 0.5
 
 
 @pytest_asyncio.fixture
@@ -67,58 +64,13 @@ async def prepare(database: str, channels: list[FakeChannel]) -> None:
             )
 
 
-def environment(database: str, fake: FakeDiscord) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-    env.update(
-        {
-            "PYTHONPATH": str(ROOT),
-            "REACHOUT_DATABASE": database,
-            "REACHOUT_TIMEZONE": "UTC",
-            "REACHOUT_LOG_LEVEL": "WARNING",
-            "REACHOUT_STANDBY_SECONDS": str(STANDBY_SECONDS),
-            "DISCORD_TOKEN": fake.token,
-            "DISCORD_API_BASE_URL": fake.api_base,
-            "DISCORD_GATEWAY_URL": fake.gateway_url,
-        }
-    )
-    return env
-
-
-async def start_bot(database: str, fake: FakeDiscord, log: Path) -> asyncio.subprocess.Process:
-    with log.open("ab") as out:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            env=environment(database, fake),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=out,
-        )
-
-
 def kickoffs_posted(fake: FakeDiscord, channels: list[FakeChannel]) -> list[int]:
     return [len(fake.messages_in(channel)) for channel in channels]
 
 
-async def postgres_holder(url: str) -> int | None:
-    rows = await postgres.query(
-        url,
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE "
-        "'reachout scheduler%'",
-    )
-    return _pid(rows[0]["application_name"]) if rows else None
-
-
-def _pid(text: str) -> int | None:
-    found = re.search(r"pid (\d+)", text)
-    return int(found.group(1)) if found else None
-
-
 async def sqlite_holder(path: Path) -> int | None:
     try:
-        return _pid(lock_path(path).read_text(encoding="utf-8"))
+        return pid_in(lock_path(path).read_text(encoding="utf-8"))
     except OSError:
         return None
 
@@ -130,11 +82,6 @@ async def sqlite_statuses(path: Path) -> dict[str, int]:
     finally:
         conn.close()
     return dict(rows)
-
-
-async def postgres_statuses(url: str) -> dict[str, int]:
-    rows = await postgres.query(url, "SELECT status, count(*) FROM deliveries GROUP BY status")
-    return {row[0]: int(row[1]) for row in rows}
 
 
 async def run_fleet(
