@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
 import platform
 import random
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -56,7 +58,9 @@ from bot.nudges.notifier import Receipt
 from bot.replies import Reply
 from bot.runtime import Runtime
 from storage.connection import to_db
-from tests.fakes.discord import FakeDiscord, running_client
+from storage.copying import TextProgress, copy_database
+from tests import fleet, postgres
+from tests.fakes.discord import FakeDiscord, RecordedRequest, running_client
 from tests.fakes.slack import FakeSlack
 
 KICKOFF = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday, cohorts in UTC
@@ -95,13 +99,18 @@ class Run:
     started_at: float = 0.0
     """When delivery began, on the clock of the stamps."""
     ledger: Counter[str] = field(default_factory=Counter)
-    second_pass: int = 0
-    """Deliveries a second ``run_due()`` attempted: anything but 0 means work was left."""
+    second_pass: int | None = 0
+    """Deliveries a second ``run_due()`` attempted: anything but 0 means work was left (None
+    when the bot ran in processes of its own, where the ledger is the check)."""
     problems: list[str] = field(default_factory=list)
     over_http: bool = True
     """False for the paced fake, which has no requests to refuse or repeat."""
     with_chart: int = 0
     """Kickoffs that arrived with their chart attached."""
+    cpu_of: str = "bot and fake"
+    """Whose CPU ``cpu`` is."""
+    cpu_over: float | None = None
+    """The wall time ``cpu`` was spent in, if not ``elapsed``."""
 
     @property
     def cohorts(self) -> int:
@@ -161,14 +170,18 @@ def busiest_second(stamps: Sequence[float]) -> int:
 
 
 def build(
-    path: Path, platform_name: str, targets: Sequence[Target], clocks_per_member: int
+    path: Path,
+    platform_name: str,
+    targets: Sequence[Target],
+    clocks_per_member: int,
+    kickoff: datetime = KICKOFF,
 ) -> None:
-    """Cohorts bound to ``targets`` with a Monday 09:00 kickoff, ten members each, last week's
-    actions (so the kickoff has something to say), and named contacts emailed recently
-    (running follow-up clocks)."""
+    """Cohorts bound to ``targets`` with a weekly kickoff at ``kickoff`` (by default Monday
+    09:00), ten members each, last week's actions (so the kickoff has something to say), and
+    named contacts emailed recently (running follow-up clocks)."""
     rng = random.Random(7)
     conn = sqlite3.connect(path)
-    created = to_db(KICKOFF - timedelta(days=60))
+    created = to_db(kickoff - timedelta(days=60))
     workspaces: dict[str, int] = {}
     member_id = 0
     contact_id = 0
@@ -190,8 +203,17 @@ def build(
             workspace_id = workspaces[target.workspace]
             conn.execute(
                 "INSERT INTO cohorts (id, workspace_id, channel_id, name, timezone, created_at, "
-                "schedule_from) VALUES (?, ?, ?, ?, 'UTC', ?, ?)",
-                (c, workspace_id, target.channel, f"Cohort {c}", created, created),
+                "schedule_from, kickoff_day, kickoff_time) VALUES (?, ?, ?, ?, 'UTC', ?, ?, ?, ?)",
+                (
+                    c,
+                    workspace_id,
+                    target.channel,
+                    f"Cohort {c}",
+                    created,
+                    created,
+                    kickoff.weekday(),
+                    f"{kickoff:%H:%M}",
+                ),
             )
             for m in range(MEMBERS_PER_COHORT):
                 member_id += 1
@@ -209,7 +231,7 @@ def build(
                     ),
                 )
                 for _ in range(rng.randint(0, 4)):
-                    at = KICKOFF - timedelta(days=rng.uniform(1, 7))
+                    at = kickoff - timedelta(days=rng.uniform(1, 7))
                     kind = rng.choice(["email_sent"] * 5 + ["interview_done", "reply_received"])
                     conn.execute(
                         "INSERT INTO actions (member_id, cohort_id, kind, occurred_at) "
@@ -223,7 +245,7 @@ def build(
                         "created_at) VALUES (?, ?, ?, ?, 'Org', ?)",
                         (contact_id, member_id, f"C{contact_id}", f"c{contact_id}", created),
                     )
-                    sent = KICKOFF + timedelta(hours=rng.uniform(1, 20))
+                    sent = kickoff + timedelta(hours=rng.uniform(1, 20))
                     conn.execute(
                         "INSERT INTO actions (member_id, cohort_id, contact_id, kind, "
                         "occurred_at) VALUES (?, ?, ?, 'email_sent', ?)",
@@ -252,7 +274,12 @@ def ledger_statuses(path: Path) -> Counter[str]:
 
 
 async def prepared(
-    folder: Path, name: str, platform_name: str, targets: Sequence[Target], env: dict[str, str]
+    folder: Path,
+    name: str,
+    platform_name: str,
+    targets: Sequence[Target],
+    env: dict[str, str],
+    kickoff: datetime = KICKOFF,
 ) -> Settings:
     """Settings for a fresh database, migrated by the real runtime, then filled."""
     settings = load_settings(
@@ -261,7 +288,7 @@ async def prepared(
     )
     async with open_runtime(settings, ManualClock(KICKOFF)):
         pass
-    build(settings.database, platform_name, targets, clocks_per_member=0)
+    build(settings.database, platform_name, targets, clocks_per_member=0, kickoff=kickoff)
     return settings
 
 
@@ -276,6 +303,29 @@ async def timed_delivery(runtime: Runtime, run: Run, clock: Callable[[], float])
     run.second_pass = await runtime.courier.run_due()
 
 
+def cohort_guilds(fake: FakeDiscord, cohorts: int) -> list[Target]:
+    """A guild with one text channel per cohort in the fake Discord."""
+    owner = fake.add_user("organiser")
+    guilds = [fake.add_guild(f"Cohort {i}", owner=owner) for i in range(1, cohorts + 1)]
+    return [Target(str(g.id), str(g.channels[0].id)) for g in guilds]
+
+
+def record_posts(run: Run, fake: FakeDiscord, during: Sequence[RecordedRequest]) -> None:
+    """What the fake Discord saw: every request's time, message posts by channel, the
+    messages each cohort's channel holds, and refused requests."""
+    run.stamps = [r.received_at for r in during]
+    for request in during:
+        if request.method == "POST" and request.path.endswith("/messages"):
+            channel = request.path.split("/")[2]
+            run.posts[channel] += 1
+            run.per_channel_stamps.setdefault(channel, []).append(request.received_at)
+    for target in run.targets:
+        posted = fake.messages_in(int(target.channel))
+        run.messages[target.channel] = len(posted)
+        run.with_chart += sum(1 for m in posted if m.get("attachments"))
+    run.problems += [f"{r.method} {r.path}: {r.status}" for r in during if r.status >= 400]
+
+
 async def discord_run(folder: Path, cohorts: int, *, charts: bool = True) -> Run:
     """Through discord.py and ``DiscordNotifier`` to the fake Discord, a guild per cohort;
     ``charts=False`` sends the kickoffs without their chart (a baseline for the charts)."""
@@ -285,9 +335,7 @@ async def discord_run(folder: Path, cohorts: int, *, charts: bool = True) -> Run
         enforce_rate_limits=True,
         wait_timeout=FAKE_TIMEOUT,
     ) as fake:
-        owner = fake.add_user("organiser")
-        guilds = [fake.add_guild(f"Cohort {i}", owner=owner) for i in range(1, cohorts + 1)]
-        run = Run("Discord", [Target(str(g.id), str(g.channels[0].id)) for g in guilds])
+        run = Run("Discord", cohort_guilds(fake, cohorts))
         env = {
             "DISCORD_TOKEN": fake.token,
             "DISCORD_API_BASE_URL": fake.api_base,
@@ -313,17 +361,7 @@ async def discord_run(folder: Path, cohorts: int, *, charts: bool = True) -> Run
                 first = len(fake.requests)
                 await timed_delivery(runtime, run, time.monotonic)
                 during = fake.requests[first:]
-        run.stamps = [r.received_at for r in during]
-        for request in during:
-            if request.method == "POST" and request.path.endswith("/messages"):
-                channel = request.path.split("/")[2]
-                run.posts[channel] += 1
-                run.per_channel_stamps.setdefault(channel, []).append(request.received_at)
-        for target in run.targets:
-            posted = fake.messages_in(int(target.channel))
-            run.messages[target.channel] = len(posted)
-            run.with_chart += sum(1 for m in posted if m.get("attachments"))
-        run.problems += [f"{r.method} {r.path}: {r.status}" for r in during if r.status >= 400]
+        record_posts(run, fake, during)
         run.ledger = ledger_statuses(settings.database)
     return run
 
@@ -376,6 +414,128 @@ async def paced_run(folder: Path, cohorts: int) -> Run:
     run.messages = run.posts = fake.channels
     run.ledger = ledger_statuses(settings.database)
     return run
+
+
+@dataclass
+class Fleet:
+    """What several ``reachout run`` processes on one PostgreSQL database did."""
+
+    run: Run
+    pids: list[int]
+    holders: Counter[int | None] = field(default_factory=Counter)
+    """Lease holder (a pid) at each look during the fan-out."""
+    standby_logged: int = 0
+    """Processes that logged that another one runs the scheduler."""
+    exit_codes: list[int | None] = field(default_factory=list)
+    ledger_all: Counter[str] = field(default_factory=Counter)
+    """Every row of the deliveries ledger, any kind, by status."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a running process so far, from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def instances_run(folder: Path, cohorts: int, instances: int, url: str | None) -> Fleet:
+    """``instances`` real ``reachout run`` processes (started as ``tests/test_instances.py``
+    does) on one PostgreSQL database against the fake Discord, every kickoff due a minute
+    ago: one process holds the scheduler lease and sends, the others stand by."""
+    async with FakeDiscord(
+        validate=False,
+        with_default_guild=False,
+        enforce_rate_limits=True,
+        wait_timeout=FAKE_TIMEOUT,
+    ) as fake:
+        run = Run(f"{instances} instances, PostgreSQL", cohort_guilds(fake, cohorts))
+        run.second_pass = None
+        run.cpu_of = "all processes, start-up included"
+        due = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+        settings = await prepared(folder, "instances", "discord", run.targets, {}, kickoff=due)
+        database = url or await postgres.empty_database()
+        await copy_database(str(settings.database), database, TextProgress(io.StringIO()))
+        logs = [folder / f"instance-{n}.log" for n in range(instances)]
+        first = len(fake.requests)
+        spawned = time.monotonic()
+        bots = [await fleet.start_bot(database, fake, log) for log in logs]
+        result = Fleet(run, [bot.pid for bot in bots])
+        channels = [int(t.channel) for t in run.targets]
+        try:
+            async with asyncio.timeout(FAKE_TIMEOUT):
+                while (
+                    not all(fake.messages_in(c) for c in channels)
+                    or (await fleet.postgres_statuses(database, "kickoff")).get("sent", 0) < cohorts
+                ):
+                    result.holders[await fleet.postgres_holder(database)] += 1
+                    await asyncio.sleep(0.25)
+            await asyncio.sleep(2.0)  # room for a late duplicate to show
+            run.cpu = sum(cpu_seconds(bot.pid) for bot in bots if bot.returncode is None)
+            run.cpu_over = time.monotonic() - spawned
+        finally:
+            for bot in bots:
+                if bot.returncode is None:
+                    bot.send_signal(signal.SIGTERM)
+            try:
+                async with asyncio.timeout(30):
+                    await asyncio.gather(*(bot.wait() for bot in bots))
+            finally:
+                for bot in bots:
+                    if bot.returncode is None:
+                        bot.kill()
+                        await bot.wait()
+        result.exit_codes = [bot.returncode for bot in bots]
+        record_posts(run, fake, fake.requests[first:])
+        posts = [s for per_channel in run.per_channel_stamps.values() for s in per_channel]
+        run.started_at = spawned
+        run.elapsed = max(posts) - min(posts) if posts else 0.0
+        run.ledger = Counter(await fleet.postgres_statuses(database, "kickoff"))
+        result.ledger_all = Counter(await fleet.postgres_statuses(database))
+        result.standby_logged = sum(
+            "another reachout process runs the scheduler" in log.read_text() for log in logs
+        )
+    return result
+
+
+def fleet_rows(fleet_run: Fleet, bound: float) -> list[Row]:
+    """The delivery rows, then who sent: one lease holder all along, the others standing by."""
+    rows = delivery_rows(fleet_run.run, bound, DISCORD_LIMIT, GLOBAL_PACE)
+    name = fleet_run.run.name
+    index = {pid: n for n, pid in enumerate(fleet_run.pids)}
+    held = ", ".join(
+        f"{'nobody' if pid is None else f'instance {index.get(pid, pid)}'} at {n} looks"
+        for pid, n in fleet_run.holders.most_common()
+    )
+    senders = [pid for pid in fleet_run.holders if pid is not None]
+    standbys = len(fleet_run.pids) - 1
+    rows += [
+        Row(
+            name,
+            "scheduler lease held by (looked every 0.25 s)",
+            held or "no look (done at once)",
+            "one instance",
+            len(senders) == 1,
+        ),
+        Row(
+            name,
+            "instances that logged standing by",
+            f"{fleet_run.standby_logged} of {len(fleet_run.pids)}",
+            str(standbys),
+            fleet_run.standby_logged == standbys,
+        ),
+        Row(
+            name,
+            "exit codes after SIGTERM",
+            ", ".join(str(code) for code in fleet_run.exit_codes),
+            "all 0",
+            all(code == 0 for code in fleet_run.exit_codes),
+        ),
+        Row(
+            name,
+            "deliveries ledger, every kind",
+            ", ".join(f"{n:,} {status}" for status, n in sorted(fleet_run.ledger_all.items())),
+        ),
+    ]
+    return rows
 
 
 async def idle_cpu(folder: Path, cohorts: int, wakes: int) -> tuple[float, float, int]:
@@ -455,14 +615,17 @@ def delivery_rows(
             "all",
             sent == n and sum(run.ledger.values()) == n,
         ),
-        Row(
-            run.name,
-            "left for a second `run_due()`",
-            str(run.second_pass),
-            "0",
-            run.second_pass == 0,
-        ),
     ]
+    if run.second_pass is not None:
+        rows.append(
+            Row(
+                run.name,
+                "left for a second `run_due()`",
+                str(run.second_pass),
+                "0",
+                run.second_pass == 0,
+            )
+        )
     if run.over_http:
         rows.append(
             Row(
@@ -523,9 +686,9 @@ def delivery_rows(
     rows.append(
         Row(
             run.name,
-            "CPU while delivering (bot and fake)",
+            f"CPU while delivering ({run.cpu_of})",
             f"{run.cpu:.1f} s = {run.cpu / n * 1000:.1f} ms a kickoff, "
-            f"{run.cpu / run.elapsed:.0%} of a core",
+            f"{run.cpu / (run.cpu_over or run.elapsed):.0%} of a core",
         )
     )
     return rows
@@ -593,16 +756,50 @@ async def measure(folder: Path, cohorts: int) -> list[Row]:
     return rows
 
 
+async def measure_instances(
+    folder: Path, cohorts: int, instances: int, url: str | None
+) -> list[Row]:
+    """The single-process Discord run on SQLite, then ``instances`` processes on PostgreSQL."""
+    bound = cohorts / DISCORD_LIMIT
+    rows = delivery_rows(await discord_run(folder, cohorts), bound, DISCORD_LIMIT, GLOBAL_PACE)
+    rows += fleet_rows(await instances_run(folder, cohorts, instances, url), bound)
+    return rows
+
+
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--cohorts", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="100 cohorts, for development")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        metavar="N",
+        help="instead: the Discord run on SQLite, then N `reachout run` processes on one "
+        "PostgreSQL database",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="with --instances, this empty PostgreSQL database (default: the tests' own, "
+        "REACHOUT_TEST_POSTGRES_URL or a throwaway cluster; emptied first)",
+    )
     args = parser.parse_args()
+    if args.database is not None and args.instances is None:
+        parser.error("--database goes with --instances")
+    if args.instances is not None and args.instances < 2:
+        parser.error("--instances: give 2 or more")
+    if args.database is not None and not args.database.startswith(("postgresql:", "postgres:")):
+        parser.error("--database: give a postgresql:// URL")
     cohorts = 100 if args.quick else args.cohorts
     print(f"{cohorts:,} cohorts due at once; {machine()}")
     with tempfile.TemporaryDirectory() as folder:
-        rows = asyncio.run(measure(Path(folder), cohorts))
+        if args.instances is None:
+            rows = asyncio.run(measure(Path(folder), cohorts))
+        else:
+            rows = asyncio.run(
+                measure_instances(Path(folder), cohorts, args.instances, args.database)
+            )
     print(table(rows))
     print(f"finished at load average {os.getloadavg()[0]:.2f}")
     return 0 if all(r.ok is not False for r in rows) else 1
