@@ -1,6 +1,6 @@
 """Nudge delivery benchmark: 1,000 cohorts due in the same minute, and CPU while idle.
 
-    python -m benchmarks.nudges [--cohorts 1000] [--quick]
+    python -m benchmarks.nudges [--cohorts 1000] [--quick] [--instances N [--database URL]]
 
 Every cohort's Monday kickoff falls due at the same instant, and one ``run_due()`` of the real
 ``Courier`` (on the real SQLite store, through ``bot.cli.open_runtime``) must deliver
@@ -21,6 +21,11 @@ all of them, each exactly once, within the platform's rate limit. Three runs:
 The fakes run in this process, on the bot's event loop, so delivery CPU includes theirs.
 Then the CPU that a wake-up costs when nothing is due is measured, with running follow-up
 clocks. Prints a Markdown table with PASS/FAIL and exits 1 if a target fails.
+
+With ``--instances N``: the Discord run, then N real ``reachout run`` processes (started as
+``tests/test_instances.py`` starts them) on one PostgreSQL database (``--database``, empty,
+or the tests' own, emptied first) against the fake Discord, the same cohorts' kickoffs due a
+minute before they start: one holds the scheduler lease and sends, the others stand by.
 """
 
 from __future__ import annotations
