@@ -195,7 +195,6 @@ class Engine:
         self._ledger = ledger
         self._courier = courier
         self._charts = charts
-        self._cohort_creation = asyncio.Lock()
 
     # -- context ---------------------------------------------------------------------------
 
@@ -241,19 +240,14 @@ class Engine:
             own = await self._store.get_cohort(member.cohort_id)
             if own is not None:
                 return own
-        async with self._cohort_creation:
-            cohorts = await self._store.workspace_cohorts(workspace.id)
-            if cohorts:
-                return cohorts[0]
-            return await self._store.create_cohort(
-                workspace.id,
-                None,
-                workspace.name or "Cohort",
-                self._default_timezone,
-                0,
-                DEFAULT_EMAIL_GOAL,
-                now,
-            )
+        return await self._store.first_cohort(
+            workspace.id,
+            workspace.name or "Cohort",
+            self._default_timezone,
+            0,
+            DEFAULT_EMAIL_GOAL,
+            now,
+        )
 
     async def note_workspace(self, platform: str, external_id: str, name: str) -> Workspace:
         """A workspace the bot is in, recorded (or renamed) before anyone types there."""
@@ -272,6 +266,10 @@ class Engine:
 
     async def save_adapter_state(self, key: str, value: str) -> None:
         await self._store.set_state(key, value)
+
+    async def first_sighting(self, key: str) -> bool:
+        """True for the first sighting of ``key`` by any instance (``Store.first_sighting``)."""
+        return await self._store.first_sighting(key, self._clock.now())
 
     async def is_organizer(self, inv: Invocation) -> bool:
         """Platform admins, and members named organizers of this cohort."""

@@ -104,6 +104,12 @@ class AdapterPort:
         """Save a small value of the adapter's own under ``key``, replacing any before."""
         await self._engine.save_adapter_state(key, value)
 
+    async def first_sighting(self, key: str) -> bool:
+        """True the first time any instance on this database asks about ``key`` (e.g. a
+        platform's event id), False ever after (for at least a day): a delivery the platform
+        repeats, to this instance or another, before or after a restart, is handled once."""
+        return await self._engine.first_sighting(key)
+
     def connect(self, notifier: Notifier) -> None:
         """Send scheduled messages for ``notifier.platform`` through it from now on."""
         self._courier.register(notifier)

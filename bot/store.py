@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.models import (
@@ -34,6 +34,10 @@ from bot.models import (
     Workspace,
 )
 from bot.targets import NewTarget, Target
+
+SIGHTING_MEMORY = timedelta(days=1)
+"""How long ``Store.first_sighting`` remembers a key: far past Slack's last retry (about
+five minutes after the first delivery)."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +248,25 @@ class Store(Protocol):
             The cohort as stored.
         """
 
+    async def first_cohort(
+        self,
+        workspace_id: int,
+        name: str,
+        timezone: str,
+        week_start: int,
+        email_goal: int,
+        at: datetime,
+    ) -> Cohort:
+        """The workspace's first cohort (its oldest), created as ``create_cohort`` would
+        with no channel if the workspace has none yet.
+
+        Atomic across processes: of any number of calls at once for a workspace with no
+        cohort, one creates it and every other returns that one.
+
+        Raises:
+            The backend's integrity error if the workspace does not exist.
+        """
+
     async def bind_cohort(self, binding: CohortBinding) -> Cohort:
         """``/cohort setup`` in one transaction: bind, make organizer, move them in.
 
@@ -440,6 +463,17 @@ class Store(Protocol):
 
     async def set_state(self, key: str, value: str) -> None:
         """Set ``key`` to ``value``, replacing any value it had."""
+
+    async def first_sighting(self, key: str, at: datetime) -> bool:
+        """Whether this is the first sighting of ``key`` (e.g. a platform's event id), so
+        that something delivered several times, to several instances, is handled once.
+
+        True for exactly one call with a given key, however many are made at once by any
+        number of processes; False for every other. A key is remembered for at least
+        ``SIGHTING_MEMORY`` (a day) after ``at``: each call, in the same one transaction,
+        forgets sightings older than that before ``at``, so the record stays small.
+        Sightings never read or replace ``get_state`` keys.
+        """
 
     async def members_action_times(
         self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime

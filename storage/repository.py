@@ -23,7 +23,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.store import CohortBinding, LoggedAction, Lookup, NewAction
+from bot.store import SIGHTING_MEMORY, CohortBinding, LoggedAction, Lookup, NewAction
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import Database, from_db, to_db
 
@@ -44,6 +44,8 @@ ACTION_COLUMNS = (
 )
 CONTACT_COLUMNS = "id, member_id, name, organization, created_at, referred_by"
 _ONE_DAY = timedelta(days=1)
+SIGHTING_PREFIX = "sighting:"
+"""``bot_state`` keys of ``first_sighting`` start so; their value is the instant seen."""
 MEMBERS_PER_QUERY = 500
 """Members named in one ``IN (...)`` list, well under SQLite's limit on bound values."""
 
@@ -182,6 +184,12 @@ def _save_targets(
         conn.rollback()
         return None
     return total
+
+
+def prefix_end(prefix: str) -> str:
+    """The least string above every string starting with ``prefix`` (a range, not LIKE,
+    so the primary key's index is used and ``_``/``%`` mean nothing)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _one(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
@@ -418,6 +426,36 @@ class SqliteStore:
             (workspace_id, channel_id, name, timezone, week_start, email_goal, to_db(at)),
         )
         return cohort_from_row(next(iter(rows)))
+
+    async def first_cohort(
+        self,
+        workspace_id: int,
+        name: str,
+        timezone: str,
+        week_start: int,
+        email_goal: int,
+        at: datetime,
+    ) -> Cohort:
+        def work(conn: sqlite3.Connection) -> Cohort:
+            # One statement checks and inserts; as the first write it also begins the
+            # IMMEDIATE transaction, which holds the file's one write lock to the end, so no
+            # other process can add a cohort between the check and the insert.
+            row = conn.execute(
+                "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
+                "email_goal, created_at) SELECT ?, NULL, ?, ?, ?, ?, ? "
+                "WHERE NOT EXISTS (SELECT 1 FROM cohorts WHERE workspace_id = ?) "
+                f"RETURNING {COHORT_COLUMNS}",
+                (workspace_id, name, timezone, week_start, email_goal, to_db(at), workspace_id),
+            ).fetchone()
+            if row is None:
+                row = conn.execute(
+                    f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE workspace_id = ? "
+                    "ORDER BY id LIMIT 1",
+                    (workspace_id,),
+                ).fetchone()
+            return cohort_from_row(row)
+
+        return await self.db.transaction(work)
 
     async def bind_cohort(self, binding: CohortBinding) -> Cohort:
         def work(conn: sqlite3.Connection) -> Cohort:
@@ -701,6 +739,23 @@ class SqliteStore:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+    async def first_sighting(self, key: str, at: datetime) -> bool:
+        def work(conn: sqlite3.Connection) -> bool:
+            # The writer's transactions begin IMMEDIATE: the file's write lock is held from
+            # the start, so no other process can insert the key between these statements.
+            conn.execute(
+                "DELETE FROM bot_state WHERE key >= ? AND key < ? AND value < ?",
+                (SIGHTING_PREFIX, prefix_end(SIGHTING_PREFIX), to_db(at - SIGHTING_MEMORY)),
+            )
+            row = conn.execute(
+                "INSERT INTO bot_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO NOTHING RETURNING key",
+                (SIGHTING_PREFIX + key, to_db(at)),
+            ).fetchone()
+            return row is not None
+
+        return await self.db.transaction(work)
 
     async def members_action_times(
         self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime

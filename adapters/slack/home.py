@@ -15,7 +15,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import ACK_BUDGET_SECONDS
-from adapters.slack.dedupe import SeenEvents
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.origins import Origins
 from adapters.slack.tasks import BackgroundTasks
@@ -61,18 +60,27 @@ class AppHome:
         self.notifier = notifier
         self.tasks = tasks
         self.budget = budget
-        self.seen = SeenEvents()
 
     async def opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        """Publish the Home when its tab opens; a retried delivery of the event is skipped."""
+        """Publish the Home when its tab opens; a retried delivery of the event is skipped.
+
+        Slack retries an event it thinks went unacknowledged (``X-Slack-Retry-Num``), with the
+        same ``event_id``, possibly to another instance: the database says which is first.
+        """
         if event.get("tab") != "home":
             return
         event_id = str(body.get("event_id", ""))
-        if not self.seen.first_time(event_id):
+        team_id, user_id = str(body.get("team_id", "")), str(event.get("user", ""))
+        self.tasks.spawn(
+            self._publish_once(event_id, team_id, user_id), f"App Home for {user_id} in {team_id}"
+        )
+
+    async def _publish_once(self, event_id: str, team_id: str, user_id: str) -> None:
+        """Off the ack's path: the sighting is a database write."""
+        if event_id and not await self.port.first_sighting(f"slack.event.{event_id}"):
             log.info("skipping event %s: already processed (a Slack retry)", event_id)
             return
-        team_id, user_id = str(body.get("team_id", "")), str(event.get("user", ""))
-        self.tasks.spawn(self.publish(team_id, user_id), f"App Home for {user_id} in {team_id}")
+        await self.publish(team_id, user_id)
 
     async def publish(self, team_id: str, user_id: str) -> None:
         origin = await self.origins.origin(team_id, user_id)

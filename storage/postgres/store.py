@@ -25,8 +25,9 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.store import CohortBinding, LoggedAction, Lookup, NewAction
+from bot.store import SIGHTING_MEMORY, CohortBinding, LoggedAction, Lookup, NewAction
 from bot.targets import NewTarget, Target, employer_key
+from storage.connection import to_db
 from storage.postgres import rows
 from storage.postgres.connection import Conn, PostgresDatabase, affected
 from storage.postgres.rows import (
@@ -38,9 +39,12 @@ from storage.postgres.rows import (
     prefixed,
     unprefixed,
 )
-from storage.repository import contact_key
+from storage.repository import SIGHTING_PREFIX, contact_key
 
 _ONE_DAY = timedelta(days=1)
+_LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE"
+"""Serialises ``first_cohort`` per workspace: the second waits, then sees the first's cohort
+(each statement of a READ COMMITTED transaction reads what committed before it)."""
 _LOCK_MEMBER = "SELECT 1 FROM members WHERE id = $1 FOR NO KEY UPDATE"
 """Serialises a member's read-then-write transactions; plain inserts that only reference
 the member (``FOR KEY SHARE``) are not held up."""
@@ -216,6 +220,36 @@ class PostgresStore:
             email_goal,
             at,
         )
+        assert row is not None
+        return rows.cohort(row)
+
+    async def first_cohort(
+        self,
+        workspace_id: int,
+        name: str,
+        timezone: str,
+        week_start: int,
+        email_goal: int,
+        at: datetime,
+    ) -> Cohort:
+        async with self.db.transaction() as conn:
+            await conn.execute(_LOCK_WORKSPACE, workspace_id)
+            row = await conn.fetchrow(
+                f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE workspace_id = $1 ORDER BY id LIMIT 1",
+                workspace_id,
+            )
+            if row is None:
+                row = await conn.fetchrow(
+                    "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
+                    "email_goal, created_at) VALUES ($1, NULL, $2, $3, $4, $5, $6) "
+                    f"RETURNING {COHORT_COLUMNS}",
+                    workspace_id,
+                    name,
+                    timezone,
+                    week_start,
+                    email_goal,
+                    at,
+                )
         assert row is not None
         return rows.cohort(row)
 
@@ -570,6 +604,25 @@ class PostgresStore:
             key,
             value,
         )
+
+    async def first_sighting(self, key: str, at: datetime) -> bool:
+        async with self.db.transaction() as conn:
+            # SKIP LOCKED: concurrent calls prune what the others are not already pruning,
+            # so they never wait on (or deadlock over) each other's old rows. Instants are
+            # kept as SQLite's fixed-width text and compared bytewise ("C").
+            await conn.execute(
+                "DELETE FROM bot_state WHERE key IN (SELECT key FROM bot_state "
+                'WHERE starts_with(key, $1) AND value COLLATE "C" < $2 FOR UPDATE SKIP LOCKED)',
+                SIGHTING_PREFIX,
+                to_db(at - SIGHTING_MEMORY),
+            )
+            inserted = await conn.fetchval(
+                "INSERT INTO bot_state (key, value) VALUES ($1, $2) "
+                "ON CONFLICT (key) DO NOTHING RETURNING key",
+                SIGHTING_PREFIX + key,
+                to_db(at),
+            )
+        return inserted is not None
 
     async def members_action_times(
         self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.adapters.conftest import SlackBot, shown
-from tests.fakes.slack import MEMBER_ID
+import pytest
+
+from adapters.pacing import KeyedPacer
+from adapters.slack import running
+from bot.cli import open_runtime
+from bot.clock import ManualClock
+from bot.config import Settings
+from tests.adapters.conftest import SIGNING_SECRET, TEST_POST_INTERVAL, SlackBot, shown
+from tests.fakes.slack import MEMBER_ID, FakeSlack, SlackSender
 
 
 def modal_values(contact: str = "", org: str = "", note: str = "") -> dict[str, Any]:
@@ -124,3 +131,49 @@ async def test_the_messages_tab_opening_publishes_nothing(slack_bot: SlackBot) -
     await slack_bot.settled()
 
     assert slack_bot.fake.calls.named("views.publish") == []
+
+
+@pytest.mark.parametrize("mode", ["http"])
+async def test_a_retry_reaching_another_instance_is_processed_once(
+    fake: FakeSlack, slack_settings: Settings, clock: ManualClock
+) -> None:
+    """Two Slack apps on one database (two runtimes on one SQLite file), as behind a load
+    balancer: Slack's retry of an event goes to the other one, which publishes nothing."""
+    body = fake.app_home_opened(MEMBER_ID)
+    pacer = KeyedPacer(rate=1 / TEST_POST_INTERVAL)
+    async with (
+        open_runtime(slack_settings, clock) as first_runtime,
+        open_runtime(slack_settings, clock) as second_runtime,
+        running(first_runtime.port, slack_settings, pacer=pacer) as first,
+        running(second_runtime.port, slack_settings, pacer=pacer) as second,
+    ):
+        assert first.url is not None
+        assert second.url is not None
+        async with (
+            SlackSender(first.url, SIGNING_SECRET) as to_first,
+            SlackSender(second.url, SIGNING_SECRET) as to_second,
+        ):
+            assert (await to_first.event(body)).status == 200
+            assert (await to_second.event(body, retry_num=1)).status == 200
+            await first.adapter.settled()
+            await second.adapter.settled()
+
+    assert len(fake.calls.named("views.publish")) == 1
+
+
+@pytest.mark.parametrize("mode", ["http"])
+async def test_a_retry_after_a_restart_is_processed_once(
+    fake: FakeSlack, slack_settings: Settings, clock: ManualClock
+) -> None:
+    body = fake.app_home_opened(MEMBER_ID)
+    for retry_num in (None, 1):
+        async with (
+            open_runtime(slack_settings, clock) as runtime,
+            running(runtime.port, slack_settings) as service,
+        ):
+            assert service.url is not None
+            async with SlackSender(service.url, SIGNING_SECRET) as sender:
+                assert (await sender.event(body, retry_num=retry_num)).status == 200
+                await service.adapter.settled()
+
+    assert len(fake.calls.named("views.publish")) == 1

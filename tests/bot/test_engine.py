@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.cli import open_runtime
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.engine import DAILY_CAP
 from bot.errors import UserError
 from bot.invocation import Origin
@@ -38,6 +40,18 @@ async def test_concurrent_first_commands_create_one_cohort(runtime: Runtime) -> 
     invs = await asyncio.gather(*(runtime.engine.resolve(origin(f"u{n}")) for n in range(20)))
     assert len({inv.cohort.id for inv in invs}) == 1
     assert len({inv.member.id for inv in invs}) == 20
+
+
+async def test_first_commands_on_two_instances_create_one_cohort(
+    runtime: Runtime, settings: Settings, clock: ManualClock
+) -> None:
+    """Two runtimes on one database, as two instances: no in-process lock is shared."""
+    async with open_runtime(settings, clock) as other:
+        engines = (runtime.engine, other.engine)
+        invs = await asyncio.gather(
+            *(engines[n % 2].resolve(origin(f"u{n}", workspace="T9")) for n in range(20))
+        )
+    assert len({inv.cohort.id for inv in invs}) == 1
 
 
 async def test_workspaces_are_isolated(runtime: Runtime) -> None:
