@@ -393,8 +393,9 @@ async def slack_run(folder: Path, cohorts: int) -> Run:
             during = fake.calls[first:]
         run.stamps = [c.at for c in during]
         for call in during:
-            if call.method == "chat.postMessage":
-                channel = str(call.params.get("channel"))
+            # A kickoff with its chart is one file upload; without one, a plain message.
+            if call.method in ("chat.postMessage", "files.completeUploadExternal"):
+                channel = str(call.params.get("channel") or call.params.get("channel_id"))
                 run.posts[channel] += 1
                 run.per_channel_stamps.setdefault(channel, []).append(call.at)
         for target in run.targets:
