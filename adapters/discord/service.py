@@ -98,8 +98,12 @@ async def invite_url(settings: Settings) -> str:
     return install_link(application_id)
 
 
-async def _application_id(config: DiscordConfig) -> int:
-    """The application behind the token, from Discord (a login without the gateway)."""
+async def _login(config: DiscordConfig) -> discord.Client:
+    """A login over REST only, no gateway: proves the token and names the bot.
+
+    Raises ``ConfigError`` for a refused token, ``PlatformUnreachable`` when Discord can't be
+    reached. The client is closed again; what it learned (user, application id) stays."""
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice, ever
     client = discord.Client(intents=INTENTS)
     with discord_endpoints(config):
         try:
@@ -108,7 +112,16 @@ async def _application_id(config: DiscordConfig) -> int:
         except discord.LoginFailure:
             raise ConfigError("DISCORD_TOKEN", LOGIN_REFUSED) from None
         except (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError) as error:
-            raise ConfigError("DISCORD_API_BASE_URL", str(unreachable(config, error))) from None
+            raise unreachable(config, error) from None
+    return client
+
+
+async def _application_id(config: DiscordConfig) -> int:
+    """The application behind the token, from Discord."""
+    try:
+        client = await _login(config)
+    except PlatformUnreachable as problem:
+        raise ConfigError("DISCORD_API_BASE_URL", str(problem)) from None
     assert client.application_id is not None
     return client.application_id
 
@@ -121,17 +134,11 @@ async def doctor(settings: Settings) -> list[Check]:
         config = load_discord_config(settings)
     except ConfigError as problem:
         return [Check("discord", Status.FIX, str(problem))]
-    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # no voice, ever
-    client = discord.Client(intents=INTENTS)
-    with discord_endpoints(config):
-        try:
-            async with client:
-                await client.login(_token(config))
-        except discord.LoginFailure:
-            return [Check("discord", Status.FIX, f"DISCORD_TOKEN: {LOGIN_REFUSED}")]
-        except (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError) as error:
-            return [Check("discord", Status.FIX, str(unreachable(config, error)))]
-        user = client.user
+    try:
+        client = await _login(config)
+    except (ConfigError, PlatformUnreachable) as problem:
+        return [Check("discord", Status.FIX, str(problem))]
+    user = client.user
     where = "" if not config.custom_endpoints else f" through {config.api_base_url}"
     return [
         Check(
