@@ -15,6 +15,7 @@ from adapters.slack.config import EVENTS_PATH, HEALTH_PATH
 from adapters.slack.notifier import failure_of
 from bot.config import ConfigError
 from bot.errors import PlatformUnreachable
+from bot.listening import listen
 
 log = logging.getLogger(__name__)
 
@@ -48,26 +49,14 @@ class HttpListener:
     async def start(self) -> None:
         web_app = self._app.web_app(path=EVENTS_PATH, port=self._port)
         web_app.router.add_get(HEALTH_PATH, _health)
-        runner = web.AppRunner(
+        self._runner, self.url = await listen(
             web_app,
-            handle_signals=False,
-            access_log=None,
+            self._host,
+            self._port,
+            host_setting="REACHOUT_HTTP_HOST",
+            port_setting="REACHOUT_HTTP_PORT",
             shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
         )
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self._host, self._port).start()
-        except OSError as error:
-            await runner.cleanup()
-            raise ConfigError(
-                "REACHOUT_HTTP_PORT",
-                f"cannot listen on {self._host}:{self._port} ({error.strerror or error}); "
-                "choose another REACHOUT_HTTP_PORT or REACHOUT_HTTP_HOST",
-            ) from None
-        self._runner = runner
-        host, port = runner.addresses[0][:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
-        self.url = f"http://{shown}:{port}"
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.config import ConfigError
 from bot.health.metrics import Metrics, Snapshot
+from bot.listening import listen
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +44,14 @@ class HealthServer:
         app = web.Application()
         app.router.add_get(HEALTH_PATH, self._health)
         app.router.add_get(METRICS_PATH, self._metrics_text)
-        runner = web.AppRunner(
-            app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS
+        self._runner, self.url = await listen(
+            app,
+            self._host,
+            self._port,
+            host_setting="REACHOUT_HEALTH_HOST",
+            port_setting="REACHOUT_HEALTH_PORT",
+            shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
         )
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self._host, self._port).start()
-        except OSError as error:
-            await runner.cleanup()
-            raise ConfigError(
-                "REACHOUT_HEALTH_PORT",
-                f"cannot listen on {self._host}:{self._port} ({error.strerror or error}); "
-                "choose another REACHOUT_HEALTH_PORT or REACHOUT_HEALTH_HOST",
-            ) from None
-        self._runner = runner
-        host, port = runner.addresses[0][:2]
-        shown = f"[{host}]" if ":" in str(host) else str(host)
-        self.url = f"http://{shown}:{port}"
         log.info("health: serving %s%s and %s%s", self.url, HEALTH_PATH, self.url, METRICS_PATH)
 
     async def stop(self) -> None:
