@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 MENTION_MARK = "\x1f"
 
@@ -52,6 +53,72 @@ class Image:
     height: int
 
 
+class ButtonStyle(Enum):
+    """How prominent a button is: the expected next step, an ordinary choice, or a stop."""
+
+    PRIMARY = "primary"
+    PLAIN = "plain"
+    DANGER = "danger"
+
+
+BUTTON_LABEL_LIMIT = 75
+"""Slack's limit on a button's text (Discord allows 80)."""
+ACTION_ID_LIMIT = 100
+"""Discord's limit on a component's ``custom_id`` (Slack allows 255)."""
+MAX_BUTTONS = 25
+"""Five Discord action rows of five buttons."""
+
+
+@dataclass(frozen=True)
+class Button:
+    """A one-tap choice under a message.
+
+    ``action_id`` is opaque to adapters: they render it as the platform's custom id, pass it
+    back unchanged to ``AdapterPort.press`` when the button is pressed, and never parse it.
+    It is ASCII and at most ``ACTION_ID_LIMIT`` characters; ``label`` is plain text of at
+    most ``BUTTON_LABEL_LIMIT`` characters.
+    """
+
+    label: str
+    action_id: str
+    style: ButtonStyle = ButtonStyle.PLAIN
+
+
+FORM_TITLE_LIMIT = 24
+"""Slack's limit on a modal's title (Discord allows 45)."""
+FIELD_LABEL_LIMIT = 45
+"""Discord's limit on a text input's label."""
+MAX_FIELDS = 5
+"""Discord's limit on text inputs in one modal."""
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One text input of a form, named after the command argument it fills."""
+
+    name: str
+    label: str
+    required: bool = False
+    multiline: bool = False
+    max_length: int = 200
+    value: str = ""
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form (a modal) to open instead of a message.
+
+    Submitting it sends ``form_id`` (opaque, like a button's ``action_id``) and each field's
+    value by name to ``AdapterPort.submit``.
+    """
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+    submit_label: str = "Log it"
+
+
 @dataclass(frozen=True)
 class Reply:
     """A platform-neutral answer: private unless it is meant for the channel."""
@@ -64,6 +131,7 @@ class Reply:
     attachment: Attachment | None = None
     image: Image | None = None
     error: bool = False
+    buttons: tuple[Button, ...] = ()
 
     def plain_text(self) -> str:
         """Everything in the reply as one plain string, mentions shown as @name."""
@@ -77,6 +145,26 @@ class Reply:
             escape=lambda s: s,
             mention=lambda user_id, name: f"@{name}",
         )
+
+
+@dataclass(frozen=True)
+class Press:
+    """What the adapter does after a button press: answer the presser privately (``reply``),
+    open a form instead (``form``), and rewrite the pressed message so its history stays
+    truthful (``update``; None leaves it as it is)."""
+
+    reply: Reply | None = None
+    form: Form | None = None
+    update: Reply | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One autocomplete choice: ``label`` is shown, ``value`` is filled in (each at most
+    100 characters, Discord's limit)."""
+
+    label: str
+    value: str
 
 
 def mention(user_id: str) -> str:
