@@ -84,17 +84,10 @@ class Button:
     style: ButtonStyle = ButtonStyle.PLAIN
 
 
-FORM_TITLE_LIMIT = 24
-"""Slack's limit on a modal's title (Discord allows 45)."""
-FIELD_LABEL_LIMIT = 45
-"""Discord's limit on a text input's label."""
-MAX_FIELDS = 5
-"""Discord's limit on text inputs in one modal."""
-
-
 @dataclass(frozen=True)
 class FormField:
-    """One text input of a form, named after the command argument it fills."""
+    """One text input of a form, named after the command argument it fills; ``label`` is
+    at most 45 characters (Discord's limit)."""
 
     name: str
     label: str
@@ -110,7 +103,8 @@ class Form:
     """A form (a modal) to open instead of a message.
 
     Submitting it sends ``form_id`` (opaque, like a button's ``action_id``) and each field's
-    value by name to ``AdapterPort.submit``.
+    value by name to ``AdapterPort.submit``. ``title`` is at most 24 characters (Slack's
+    limit) and there are at most five fields (Discord's).
     """
 
     form_id: str
