@@ -30,7 +30,9 @@ KILLS = 6
 
 @pytest_asyncio.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(validate=False, with_default_guild=False) as server:
+    # Whole fleets start, connect and deliver here: each wait is bounded by the test's own
+    # asyncio.timeout, not by the fake's default of a few seconds.
+    async with FakeDiscord(validate=False, with_default_guild=False, wait_timeout=90) as server:
         yield server
 
 

@@ -33,7 +33,9 @@ COHORTS = 200
 
 @pytest_asyncio.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(validate=False, with_default_guild=False) as server:
+    # Whole fleets start, connect and deliver here: each wait is bounded by the test's own
+    # asyncio.timeout, not by the fake's default of a few seconds.
+    async with FakeDiscord(validate=False, with_default_guild=False, wait_timeout=90) as server:
         yield server
 
 
@@ -188,7 +190,6 @@ async def test_four_shards_over_two_instances_answer_each_command_once(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
     url = await postgres.empty_database()
-    fake.wait_timeout = 60  # discord.py identifies an instance's shards 5 s apart
     by_shard = await guilds_on_every_shard(fake, per_shard=2)
     ana = fake.add_user("ana")
     for found in by_shard.values():
