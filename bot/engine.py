@@ -36,6 +36,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
+from bot.names import did_you_mean, match_name, normalize
 from bot.nudges.calendar import Occurrence, Schedule, upcoming
 from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
@@ -291,8 +292,15 @@ class Engine:
         scheduled_on: date | None = None,
         scheduled_time: time | None = None,
         referred_by: int | None = None,
+        new_contact: bool = False,
     ) -> LoggedAction:
-        """Record an action; refuses politely past the daily cap."""
+        """Record an action; refuses politely past the daily cap.
+
+        A named contact is looked up forgivingly (``bot.names``); a name only close to one
+        already logged is refused with "did you mean" unless ``new_contact`` confirms it.
+        """
+        if contact is not None:
+            contact = await self._known_name(inv, contact, new_contact)
         day_start, day_end = day_bounds(inv.now, inv.tz)
         logged = await self._store.log_action(
             NewAction(
@@ -319,11 +327,21 @@ class Engine:
             )
         return logged
 
+    async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
+        """The name as the member first logged it, or ``typed`` for someone new."""
+        found = match_name(typed, await self._store.all_member_contacts(inv.member.id))
+        if found.exact is not None:
+            return found.exact.name
+        if found.close and not new_contact:
+            raise UserError(did_you_mean(typed, found.close))
+        return typed
+
     async def find_contact(self, inv: Invocation, name: str) -> ContactEntry | None:
-        """The member's contact of that name (case and spacing ignored), with its actions."""
-        wanted = " ".join(name.split()).casefold()
+        """The member's contact of that name (case, accents, apostrophes and spacing
+        ignored), with its actions."""
+        wanted = normalize(name)
         for entry in await self._store.member_contacts(inv.member.id):
-            if " ".join(entry.contact.name.split()).casefold() == wanted:
+            if normalize(entry.contact.name) == wanted:
                 return entry
         return None
 
@@ -338,7 +356,13 @@ class Engine:
             raise UserError("That's more than a year away. Pick a date within the next 12 months.")
 
     async def schedule_interview(
-        self, inv: Invocation, contact: str, on: date | None, at: time | None, note: str
+        self,
+        inv: Invocation,
+        contact: str,
+        on: date | None,
+        at: time | None,
+        note: str,
+        new_contact: bool = False,
     ) -> LoggedAction:
         """Log an interview scheduled, for a day from today on (and a time, if given)."""
         if on is not None:
@@ -350,6 +374,7 @@ class Engine:
             note=note,
             scheduled_on=on,
             scheduled_time=at,
+            new_contact=new_contact,
         )
 
     async def _open_interview(self, inv: Invocation, name: str) -> tuple[Contact, Action]:
@@ -383,7 +408,13 @@ class Engine:
         )
 
     async def refer(
-        self, inv: Invocation, name: str, referrer: str, organization: str | None, note: str
+        self,
+        inv: Invocation,
+        name: str,
+        referrer: str,
+        organization: str | None,
+        note: str,
+        new_contact: bool = False,
     ) -> tuple[LoggedAction, Contact]:
         """Log a contact suggested by another one, linked to it; returns it and the referrer."""
         source = await self.find_contact(inv, referrer)
@@ -392,14 +423,14 @@ class Engine:
                 f"I can't find {referrer} among your contacts. Check the spelling (quote names "
                 'with spaces, e.g. `from:"Jane Doe"`), or log them first.'
             )
-        key = " ".join(name.split()).casefold()
+        key = normalize(name)
         contacts = {
             c.contact.id: c.contact for c in await self._store.member_contacts(inv.member.id)
         }
         chain: Contact | None = source.contact
         seen: set[int] = set()
         while chain is not None and chain.id not in seen:
-            if " ".join(chain.name.split()).casefold() == key:
+            if normalize(chain.name) == key:
                 raise UserError(
                     f"{name} is already earlier in that chain of introductions, so "
                     f"{source.contact.name} can't have referred them."
@@ -413,6 +444,7 @@ class Engine:
             organization=organization,
             note=note,
             referred_by=source.contact.id,
+            new_contact=new_contact,
         )
         return logged, source.contact
 

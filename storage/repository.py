@@ -246,24 +246,27 @@ def _upsert_contact(conn: sqlite3.Connection, new: NewAction) -> tuple[Contact, 
     """Find the member's contact by name (creating it), updating its organisation if given."""
     assert new.contact_name is not None
     created_at = to_db(new.occurred_at)
+    key = contact_key(new.contact_name)
+    known = conn.execute(
+        "SELECT 1 FROM contacts WHERE member_id = ? AND name_key = ?", (new.member_id, key)
+    ).fetchone()
     row = conn.execute(
         "INSERT INTO contacts (member_id, name, name_key, organization, created_at, "
         "referred_by) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (member_id, name_key) DO UPDATE "
         "SET organization = CASE WHEN excluded.organization = '' THEN organization "
         "ELSE excluded.organization END, "
         "referred_by = coalesce(excluded.referred_by, referred_by) "
-        f"RETURNING {CONTACT_COLUMNS}, created_at = ? AS created",
+        f"RETURNING {CONTACT_COLUMNS}",
         (
             new.member_id,
             new.contact_name,
-            contact_key(new.contact_name),
+            key,
             new.organization or "",
             created_at,
             new.referred_by,
-            created_at,
         ),
     ).fetchone()
-    return contact_from_row(row), bool(row["created"])
+    return contact_from_row(row), known is None
 
 
 def _end_pauses(conn: sqlite3.Connection, member_id: int, day: date) -> int:

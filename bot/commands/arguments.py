@@ -154,11 +154,17 @@ class Argument:
         )
 
     def _choice(self, raw: object) -> str:
-        value = str(raw).casefold()
-        if value not in self.choices:
-            options = ", ".join(f"`{c}`" for c in self.choices)
-            raise UserError(f"`{self.name}` can be {options}.")
-        return value
+        """A choice in any case, or an unambiguous start of one (``wed``, ``sched``)."""
+        value = " ".join(str(raw).split()).casefold()
+        if value in self.choices:
+            return value
+        starting = [c for c in self.choices if value and c.startswith(value)]
+        if len(starting) == 1:
+            return starting[0]
+        options = ", ".join(f"`{c}`" for c in starting or self.choices)
+        if len(starting) > 1:
+            raise UserError(f"`{value}` could be {options}: type a little more of it.")
+        raise UserError(f"`{self.name}` can be {options}.")
 
     def _date(self, raw: object) -> date | str:
         text = str(raw).casefold()

@@ -33,6 +33,9 @@ def _contact(required: bool) -> Argument:
 
 
 NOTE = Argument("note", ArgType.TEXT, "A private note for yourself", max_length=NOTE_LIMIT)
+NEW = Argument(
+    "new", ArgType.BOOLEAN, "Yes: someone new, though the name is close to one you logged"
+)
 GOALS = (
     Argument("emails", ArgType.INTEGER, "Emails per week", min_value=1, max_value=50, example="3"),
     Argument(
@@ -88,6 +91,7 @@ def build_registry() -> Registry:
                         example="2",
                     ),
                     NOTE,
+                    NEW,
                 ),
                 outreach.sent,
                 examples=('/sent Jane Doe org:"Acme Labs"', "/sent count:2"),
@@ -97,14 +101,14 @@ def build_registry() -> Registry:
             Command(
                 "followup",
                 "Log a follow-up email to a contact",
-                (_contact(True), NOTE),
+                (_contact(True), NOTE, NEW),
                 outreach.followup,
                 examples=("/followup Jane Doe",),
             ),
             Command(
                 "reply",
                 "Log a reply from a contact; stops its follow-up clock",
-                (_contact(True), NOTE),
+                (_contact(True), NOTE, NEW),
                 outreach.reply,
                 examples=("/reply Jane Doe",),
             ),
@@ -129,6 +133,7 @@ def build_registry() -> Registry:
                     Argument(
                         "at", ArgType.TEXT, "Its local time, e.g. 14:00 (optional)", max_length=8
                     ),
+                    NEW,
                 ),
                 coaching.interview,
                 examples=(
@@ -142,7 +147,7 @@ def build_registry() -> Registry:
             Command(
                 "thanks",
                 "Log a thank-you note sent after a conversation",
-                (_contact(True),),
+                (_contact(True), NEW),
                 outreach.thanks,
                 examples=("/thanks Jane Doe",),
             ),
@@ -160,6 +165,7 @@ def build_registry() -> Registry:
                     ),
                     Argument("org", ArgType.TEXT, "Their organisation", max_length=ORG_LIMIT),
                     NOTE,
+                    NEW,
                 ),
                 coaching.referral,
                 examples=('/referral Sam Lee from:"Jane Doe" org:Initech',),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from bot.commands.organizers import parse_wall_time
-from bot.commands.outreach import contact_name, new_contact_note
+from bot.commands.outreach import contact_name, is_new, new_contact_note
 from bot.commands.registry import Args
 from bot.drafts import Verdict, review
 from bot.engine import Engine
@@ -18,6 +18,7 @@ from bot.errors import UserError
 from bot.interviews import check_back
 from bot.invocation import Invocation
 from bot.models import ActionKind
+from bot.names import normalize
 from bot.replies import Field, Reply
 from bot.texts import contact_label, interview_when, local_short_date, plural
 
@@ -55,7 +56,7 @@ async def interview(engine: Engine, inv: Invocation, args: Args) -> Reply:
     if share and status != "done":
         raise UserError("Share the interview once it's done: `/interview NAME share:yes`.")
     if status == "scheduled":
-        return await _scheduled(engine, inv, name, on, at, note)
+        return await _scheduled(engine, inv, name, on, at, note, is_new(args))
     if status == "moved":
         if on is None:
             raise UserError(
@@ -78,13 +79,19 @@ async def interview(engine: Engine, inv: Invocation, args: Args) -> Reply:
             f"`/interview {logged.contact.name} status:scheduled`; meanwhile, "
             "`/sent` to someone new keeps things moving."
         )
-    return await _done(engine, inv, name, note, share)
+    return await _done(engine, inv, name, note, share, is_new(args))
 
 
 async def _scheduled(
-    engine: Engine, inv: Invocation, name: str, day: date | None, at: time | None, note: str
+    engine: Engine,
+    inv: Invocation,
+    name: str,
+    day: date | None,
+    at: time | None,
+    note: str,
+    new_contact: bool,
 ) -> Reply:
-    logged = await engine.schedule_interview(inv, name, day, at, note)
+    logged = await engine.schedule_interview(inv, name, day, at, note, new_contact)
     assert logged.contact is not None
     back = check_back([logged.action], inv.tz, inv.calendar)
     assert back is not None
@@ -103,8 +110,12 @@ async def _scheduled(
     )
 
 
-async def _done(engine: Engine, inv: Invocation, name: str, note: str, share: bool) -> Reply:
-    logged = await engine.record(inv, ActionKind.INTERVIEW_DONE, contact=name, note=note)
+async def _done(
+    engine: Engine, inv: Invocation, name: str, note: str, share: bool, new_contact: bool
+) -> Reply:
+    logged = await engine.record(
+        inv, ActionKind.INTERVIEW_DONE, contact=name, note=note, new_contact=new_contact
+    )
     assert logged.contact is not None
     if share:
         progress = await engine.progress(inv)
@@ -125,12 +136,12 @@ async def referral(engine: Engine, inv: Invocation, args: Args) -> Reply:
     source = args.text("from")
     assert name is not None
     assert source is not None
-    if " ".join(name.split()).casefold() == " ".join(source.split()).casefold():
+    if normalize(name) == normalize(source):
         raise UserError(
             "Someone can't refer themselves: name the new person and who suggested them."
         )
     logged, referrer = await engine.refer(
-        inv, name, source, args.text("org"), args.text("note") or ""
+        inv, name, source, args.text("org"), args.text("note") or "", is_new(args)
     )
     assert logged.contact is not None
     return Reply(

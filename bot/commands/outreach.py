@@ -48,6 +48,11 @@ async def _emails_before(engine: Engine, inv: Invocation) -> int:
     return sum(week.get(k, 0) for k in EMAIL_KINDS)
 
 
+def is_new(args: Args) -> bool:
+    """The member said the name is someone new, though close to a contact they logged."""
+    return bool(args.flag("new"))
+
+
 def new_contact_note(logged: LoggedAction) -> str:
     """Flags a contact created by a command other than /sent, which may be a typo."""
     if not logged.contact_created:
@@ -76,6 +81,7 @@ async def sent(engine: Engine, inv: Invocation, args: Args) -> Reply:
         organization=org,
         count=count,
         note=args.text("note") or "",
+        new_contact=is_new(args),
     )
     week = _week_line(inv, before, before + logged.action.count)
     if logged.contact is None:
@@ -93,7 +99,11 @@ async def followup(engine: Engine, inv: Invocation, args: Args) -> Reply:
     name = contact_name(args, required=True)
     before = await _emails_before(engine, inv)
     logged = await engine.record(
-        inv, ActionKind.FOLLOW_UP_SENT, contact=name, note=args.text("note") or ""
+        inv,
+        ActionKind.FOLLOW_UP_SENT,
+        contact=name,
+        note=args.text("note") or "",
+        new_contact=is_new(args),
     )
     assert logged.contact is not None
     week = _week_line(inv, before, before + logged.action.count)
@@ -107,7 +117,11 @@ async def followup(engine: Engine, inv: Invocation, args: Args) -> Reply:
 async def reply(engine: Engine, inv: Invocation, args: Args) -> Reply:
     name = contact_name(args, required=True)
     logged = await engine.record(
-        inv, ActionKind.REPLY_RECEIVED, contact=name, note=args.text("note") or ""
+        inv,
+        ActionKind.REPLY_RECEIVED,
+        contact=name,
+        note=args.text("note") or "",
+        new_contact=is_new(args),
     )
     assert logged.contact is not None
     return Reply(
@@ -119,7 +133,9 @@ async def reply(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 async def thanks(engine: Engine, inv: Invocation, args: Args) -> Reply:
     name = contact_name(args, required=True)
-    logged = await engine.record(inv, ActionKind.THANK_YOU_SENT, contact=name)
+    logged = await engine.record(
+        inv, ActionKind.THANK_YOU_SENT, contact=name, new_contact=is_new(args)
+    )
     assert logged.contact is not None
     return Reply(
         f"Thank-you to {logged.contact.name} logged. That closes the loop, nicely done. "

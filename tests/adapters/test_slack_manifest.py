@@ -57,7 +57,7 @@ def test_every_command_is_a_slash_command_with_its_description_and_usage() -> No
     assert by_name["/sent"] == {
         "command": "/sent",
         "description": next(c.description for c in registry if c.name == "sent"),
-        "usage_hint": "[contact] [org:text] [count:1-20] [note:text]",
+        "usage_hint": "[contact] [org:text] [count:1-20] [note:text] [new:yes|no]",
         "should_escape": True,
     }
     assert by_name["/cohort"]["usage_hint"] == (
