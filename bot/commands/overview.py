@@ -180,8 +180,10 @@ def render_board(board: Board, *, private: bool) -> Reply:
             title=title,
             private=private,
         )
+    mine = board.own if private else None
     lines = [
         f"{p.rank}. {p.standing.display_name}: {plural(p.standing.total, singular, plural_form)}"
+        + (" ← you" if p == mine else "")
         for p in board.placings
     ]
     if board.others:

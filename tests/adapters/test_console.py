@@ -116,9 +116,10 @@ async def test_leaderboard_ranks_ties_together_and_hides_zeros_and_opt_outs(
         await console.run("/sent", as_name=name)
     await console.run("/settings leaderboard:no", as_name="Quiet")
     out = await console.run("/leaderboard", as_name="Kim")
-    assert "1. Alex: 2 interviews" in out
-    assert "1. Sam: 2 interviews" in out
-    assert "3. Kim: 1 interview" in out
+    assert "1. Alex: 2 interviews\n" in out
+    assert "1. Sam: 2 interviews\n" in out
+    assert "3. Kim: 1 interview ← you\n" in out
+    assert out.count("← you") == 1
     assert "Lee" not in out
     assert "Quiet" not in out
     assert "and 1 other" in out
@@ -133,6 +134,8 @@ async def test_leaderboard_share_posts_in_the_channel(console: Console) -> None:
     out = await console.run("/leaderboard share:yes")
     assert out.startswith("[posted in #console]")
     assert "1. Alex: 1 interview" in out
+    assert "← you" not in out
+    assert "1. Alex: 1 interview ← you" in await console.run("/leaderboard")
 
 
 async def test_week_leaderboard_resets_at_the_cohorts_week_start(
