@@ -181,11 +181,13 @@ async def test_a_429_on_channel_messages_is_waited_out_and_succeeds(
 async def test_a_burst_is_paced_under_the_global_rate_limit(
     client: ReachoutClient, fake: FakeDiscord
 ) -> None:
-    paced = DiscordNotifier(client, per_second=50)
+    paced = DiscordNotifier(client, per_second=20)
     for n in range(6):
         await paced.post_to_channel(str(fake.guild.id), str(fake.channel.id), NUDGE, f"k:{n}")
     times = [r.received_at for r in fake.requests_to(*CHANNEL_MESSAGES)]
-    assert times[-1] - times[0] >= 5 * 0.02 * 0.95
+    # Five gaps of 50 ms are paced; the first request may reach the fake late on a loaded
+    # machine, so one gap is allowed for. Unpaced, six posts take a few milliseconds.
+    assert times[-1] - times[0] >= 4 * 0.05
 
 
 async def test_a_client_that_is_not_logged_in_is_a_transient_failure() -> None:
