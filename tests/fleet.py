@@ -51,12 +51,13 @@ async def start_bot(database: str, fake: FakeDiscord, log: Path) -> asyncio.subp
 
 
 async def postgres_holder(url: str) -> int | None:
-    """The pid of the process holding the scheduler lease on PostgreSQL, if any."""
+    """The pid of the process holding the scheduler lease on this PostgreSQL database, if
+    any (advisory locks are server-wide, and another database may have its own fleet)."""
     rows = await postgres.query(
         url,
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE "
-        "'reachout scheduler%'",
+        "WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database() "
+        "AND a.application_name LIKE 'reachout scheduler%'",
     )
     return pid_in(rows[0]["application_name"]) if rows else None
 
