@@ -50,6 +50,18 @@ class Scale:
 FULL = Scale(members=10_000, cohorts=100, actions=1_000_000)
 QUICK = Scale(members=1_000, cohorts=10, actions=100_000)
 
+
+def platform_scale(actions: int) -> Scale:
+    """The Discord and Slack benchmarks' database for ``actions``: the engine's density.
+
+    100 actions per member over two years and 100 members a cohort, as in ``FULL`` (which
+    ``actions=1_000_000`` gives exactly); at least four cohorts, so that there is a Discord
+    and a Slack workspace to send commands to.
+    """
+    members = max(400, actions // 100)
+    return Scale(members=members, cohorts=max(4, members // 100), actions=actions)
+
+
 NOW = datetime(2025, 11, 19, 15, 30, tzinfo=UTC)
 """The benchmark's fixed "now", a Wednesday: weeks and months are part-way through."""
 
