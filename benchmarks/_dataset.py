@@ -179,12 +179,12 @@ def live_now() -> datetime:
     return datetime.combine(today, datetime.min.time(), UTC)
 
 
-def cached_copy(scale: Scale, seed: int, now: datetime, folder: Path) -> Path:
-    """A fresh copy, in ``folder``, of the database for ``scale``, built once and cached.
+def cached(scale: Scale, seed: int, now: datetime) -> Path:
+    """The database for ``scale``, built the first time it is asked for and kept.
 
-    The cached file is named by everything that determines its contents (and the migrations
-    it was built with), so a repeated run copies it instead of rebuilding; the copy is what
-    the run writes to, so the cache stays as built.
+    The file is named by everything that determines its contents (and the migrations it was
+    built with), so a repeated run finds it instead of rebuilding. Runs that write must
+    work on a copy (``cached_copy``), so the cache stays as built.
     """
     CACHE.mkdir(exist_ok=True)
     migrations = len(
@@ -194,22 +194,51 @@ def cached_copy(scale: Scale, seed: int, now: datetime, folder: Path) -> Path:
         f"m{scale.members}-c{scale.cohorts}-a{scale.actions}-d{scale.history_days}"
         f"-s{seed}-{now:%Y%m%dT%H%M}-v{migrations}.db"
     )
-    cached = CACHE / name
-    if not cached.exists():
-        print(f"building {cached} (once; later runs reuse it)...", flush=True)
-        building = cached.with_suffix(f".{os.getpid()}.db")
+    path = CACHE / name
+    if not path.exists():
+        print(f"building {path} (once; later runs reuse it)...", flush=True)
+        building = path.with_suffix(f".{os.getpid()}.db")
         building.unlink(missing_ok=True)
         try:
             dataset = build_database(building, scale, seed, now)
             _checkpoint(building)
-            building.rename(cached)
+            building.rename(path)
         finally:
             for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
                 leftover.unlink(missing_ok=True)
         print(f"built in {dataset.build_seconds:.1f} s", flush=True)
+    return path
+
+
+def cached_copy(scale: Scale, seed: int, now: datetime, folder: Path) -> Path:
+    """A fresh copy, ``folder/reachout.db``, of the cached database for ``scale``."""
+    return copy_of(cached(scale, seed, now), folder)
+
+
+def copy_of(source: Path, folder: Path) -> Path:
+    """``source`` copied to ``folder/reachout.db``, for a run to write to."""
     copy = folder / "reachout.db"
-    shutil.copyfile(cached, copy)
+    shutil.copyfile(source, copy)
     return copy
+
+
+def settle_clocks(path: Path) -> None:
+    """Clear the follow-up clocks' checks that are already due, as a running bot would have.
+
+    The bulk load's triggers leave every contact's clock due for a look at its last action,
+    so a bot started on the database would spend its first minutes catching up on two
+    years of reminders; one that had been running all along would have done that as they
+    fell due. Clearing the due checks (the clocks themselves are computed from the actions
+    and unchanged) lets a run measure commands, not that one-off catch-up.
+    """
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(
+                "DELETE FROM clock_checks WHERE check_at <= ?", (to_db(datetime.now(UTC)),)
+            )
+    finally:
+        conn.close()
 
 
 def _checkpoint(path: Path) -> None:

@@ -39,7 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks._dataset import cached_copy, live_now, load_members, platform_scale
+from benchmarks._dataset import (
+    cached_copy,
+    live_now,
+    load_members,
+    platform_scale,
+    settle_clocks,
+)
 from tests.fakes.discord import FakeDiscord, FakeUser
 
 MEMBERS = 200
@@ -203,6 +209,7 @@ def fake_members(fake: FakeDiscord, built: Path | None) -> list[FakeUser]:
             members.append(user)
         return members
     path = built
+    settle_clocks(path)
     people = load_members(path)
     cohort = next(p.cohort_id for p in people if p.platform == "discord")
     chosen = [p for p in people if p.cohort_id == cohort]
