@@ -54,11 +54,12 @@ SELECT id, total, place, visible, everyone, shown FROM (
         AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL
         AND kind = 'interview_done' GROUP BY member_id
     ) t JOIN members m ON m.id = t.member_id WHERE t.total > 0
-) WHERE (visible AND n <= 10) OR id = ?
+) WHERE (visible AND n <= 10) OR id = ? OR n = 1
 ORDER BY visible DESC, n
 """
 """The top ten visible members of a week or month board with their ranks, the caller's own
-row, and how many had activity (all and visible), for "and N others"."""
+row, and how many had activity (all and visible), for "and N others"; the first hidden row
+too, so that the counts arrive when everyone active is hidden."""
 
 BOARD_ALL_TIME = """
 SELECT id, total, place, visible, everyone, shown FROM (
@@ -72,7 +73,7 @@ SELECT id, total, place, visible, everyone, shown FROM (
         SELECT member_id, sum(total) AS total FROM member_totals WHERE cohort_id = ?
         AND kind = 'interview_done' GROUP BY member_id
     ) t JOIN members m ON m.id = t.member_id WHERE t.total > 0
-) WHERE (visible AND n <= 10) OR id = ?
+) WHERE (visible AND n <= 10) OR id = ? OR n = 1
 ORDER BY visible DESC, n
 """
 """The same from the running totals."""
