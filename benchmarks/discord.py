@@ -85,9 +85,17 @@ def commands(count: int, rng: random.Random) -> list[tuple[str, dict[str, Any]]]
 
 
 async def one(fake: FakeDiscord, command: str, options: dict[str, Any], user: FakeUser) -> float:
-    """Latency of one interaction; raises TimeoutError if it is never answered."""
-    interaction = await fake.send_interaction(command, options, user=user)
-    first = await interaction.first_response()
+    """Latency of one interaction; raises TimeoutError if it is never answered.
+
+    An overloaded bot can miss its gateway heartbeats and reconnect; an interaction sent
+    while no session is connected is lost, as on Discord, and counts as unanswered.
+    """
+    try:
+        async with asyncio.timeout(2 * fake.wait_timeout):
+            interaction = await fake.send_interaction(command, options, user=user)
+            first = await interaction.first_response()
+    except RuntimeError as lost:
+        raise TimeoutError("no gateway session to send the interaction on") from lost
     if not first.accepted:
         raise LookupError("answered after Discord's deadline")
     return first.elapsed
