@@ -10,7 +10,9 @@ migrations derive from actions are exactly what the bot would have written.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import shutil
 import sqlite3
 import time
 from dataclasses import dataclass, replace
@@ -23,30 +25,54 @@ from bot.models import ActionKind
 from storage.connection import open_database, to_db
 from storage.schema import migrate
 
+HISTORY_DAYS = 730
+"""Two years: the history of the standard datasets."""
+
 
 @dataclass(frozen=True)
 class Scale:
-    """How big a database to build."""
+    """How big a database to build, and over how many days of history before "now"."""
 
     members: int
     cohorts: int
     actions: int
+    history_days: int = HISTORY_DAYS
+
+    def over(self, history_days: int) -> Scale:
+        """The same members over a longer or shorter history, at the same density.
+
+        Density is actions per member per day, so the actions scale with the history.
+        """
+        actions = round(self.actions * history_days / self.history_days)
+        return replace(self, actions=actions, history_days=history_days)
 
 
 FULL = Scale(members=10_000, cohorts=100, actions=1_000_000)
 QUICK = Scale(members=1_000, cohorts=10, actions=100_000)
 
+
+def platform_scale(actions: int) -> Scale:
+    """The Discord and Slack benchmarks' database for ``actions``: the engine's density.
+
+    100 actions per member over two years and 100 members a cohort, as in ``FULL`` (which
+    ``actions=1_000_000`` gives exactly); at least four cohorts, so that there is a Discord
+    and a Slack workspace to send commands to.
+    """
+    members = max(400, actions // 100)
+    return Scale(members=members, cohorts=max(4, members // 100), actions=actions)
+
+
 NOW = datetime(2025, 11, 19, 15, 30, tzinfo=UTC)
 """The benchmark's fixed "now", a Wednesday: weeks and months are part-way through."""
 
-HISTORY_DAYS = 730
 NAMED_SHARE = 0.30
 """Share of actions logged against a named contact; the rest are unnamed ``/sent`` logs."""
 UNDONE_SHARE = 0.02
 
 _DAY_US = 86_400_000_000
-_ORIGIN = datetime.combine((NOW - timedelta(days=HISTORY_DAYS)).date(), datetime.min.time(), UTC)
-_NOW_US = (NOW - _ORIGIN) // timedelta(microseconds=1)
+
+CACHE = Path(__file__).resolve().parent.parent / ".bench"
+"""Where built databases are kept between runs (ignored by git: ``*.db``)."""
 
 # Forty names each read better as text than as forty quoted strings.
 _FIRST = (  # noqa: SIM905
@@ -132,14 +158,126 @@ class Dataset:
     build_seconds: float
 
 
-def build_database(path: Path, scale: Scale, seed: int) -> Dataset:
+def build_database(path: Path, scale: Scale, seed: int, now: datetime = NOW) -> Dataset:
     """Create, migrate and fill the database at ``path``, timing the whole build."""
     started = time.perf_counter()
     asyncio.run(_create_schema(path))
     rng = random.Random(seed)
-    rows = _Rows(scale, rng)
+    rows = _Rows(scale, rng, now)
     _bulk_load(path, rows)
     return Dataset(rows.bench_members, time.perf_counter() - started)
+
+
+def live_now() -> datetime:
+    """A "now" for benchmarks that run the bot on the real clock: yesterday, 00:00 UTC.
+
+    History ending a day before the run leaves every member's local "today" empty in every
+    time zone, so no one starts a run near the daily cap, while the current week and month
+    still hold the days before.
+    """
+    today = datetime.now(UTC).date() - timedelta(days=1)
+    return datetime.combine(today, datetime.min.time(), UTC)
+
+
+def cached(scale: Scale, seed: int, now: datetime) -> Path:
+    """The database for ``scale``, built the first time it is asked for and kept.
+
+    The file is named by everything that determines its contents (and the migrations it was
+    built with), so a repeated run finds it instead of rebuilding. Runs that write must
+    work on a copy (``cached_copy``), so the cache stays as built.
+    """
+    CACHE.mkdir(exist_ok=True)
+    migrations = len(
+        list((Path(__file__).resolve().parent.parent / "storage/migrations").glob("*.sql"))
+    )
+    name = (
+        f"m{scale.members}-c{scale.cohorts}-a{scale.actions}-d{scale.history_days}"
+        f"-s{seed}-{now:%Y%m%dT%H%M}-v{migrations}.db"
+    )
+    path = CACHE / name
+    if not path.exists():
+        print(f"building {path} (once; later runs reuse it)...", flush=True)
+        building = path.with_suffix(f".{os.getpid()}.db")
+        building.unlink(missing_ok=True)
+        try:
+            dataset = build_database(building, scale, seed, now)
+            _checkpoint(building)
+            building.rename(path)
+        finally:
+            for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+                leftover.unlink(missing_ok=True)
+        print(f"built in {dataset.build_seconds:.1f} s", flush=True)
+    return path
+
+
+def cached_copy(scale: Scale, seed: int, now: datetime, folder: Path) -> Path:
+    """A fresh copy, ``folder/reachout.db``, of the cached database for ``scale``."""
+    return copy_of(cached(scale, seed, now), folder)
+
+
+def copy_of(source: Path, folder: Path) -> Path:
+    """``source`` copied to ``folder/reachout.db``, for a run to write to."""
+    copy = folder / "reachout.db"
+    shutil.copyfile(source, copy)
+    return copy
+
+
+def settle_clocks(path: Path) -> None:
+    """Clear the follow-up clocks' checks that are already due, as a running bot would have.
+
+    The bulk load's triggers leave every contact's clock due for a look at its last action,
+    so a bot started on the database would spend its first minutes catching up on two
+    years of reminders; one that had been running all along would have done that as they
+    fell due. Clearing the due checks (the clocks themselves are computed from the actions
+    and unchanged) lets a run measure commands, not that one-off catch-up.
+    """
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(
+                "DELETE FROM clock_checks WHERE check_at <= ?", (to_db(datetime.now(UTC)),)
+            )
+    finally:
+        conn.close()
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the file, so the one file is the whole database."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        conn.close()
+
+
+def load_members(path: Path) -> list[BenchMember]:
+    """The members of a built database, read back from it, with their contacts' names."""
+    conn = sqlite3.connect(path)
+    try:
+        names: dict[int, list[str]] = {}
+        for member_id, name in conn.execute("SELECT member_id, name FROM contacts ORDER BY id"):
+            names.setdefault(member_id, []).append(name)
+        rows = conn.execute(
+            "SELECT m.id, m.cohort_id, w.platform, w.external_id, w.name, c.channel_id, "
+            "m.user_id, m.display_name FROM members m JOIN workspaces w ON w.id = m.workspace_id "
+            "JOIN cohorts c ON c.id = m.cohort_id ORDER BY m.id"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [
+        BenchMember(
+            id=row[0],
+            cohort_id=row[1],
+            platform=row[2],
+            workspace_id=row[3],
+            workspace_name=row[4],
+            channel_id=row[5],
+            user_id=row[6],
+            display_name=row[7],
+            contacts=tuple(names.get(row[0], ())),
+        )
+        for row in rows
+    ]
 
 
 async def _create_schema(path: Path) -> None:
@@ -150,14 +288,18 @@ async def _create_schema(path: Path) -> None:
 class _Rows:
     """Every row of the database, generated from one seeded random source.
 
-    Times are integer microseconds since midnight UTC two years before ``NOW`` and become
+    Times are integer microseconds since midnight UTC ``history_days`` before "now" and become
     ``to_db`` text through a per-day prefix cache, which is twice as fast as ``to_db``.
     """
 
-    def __init__(self, scale: Scale, rng: random.Random) -> None:
+    def __init__(self, scale: Scale, rng: random.Random, now: datetime) -> None:
         self.rng = rng
+        origin = datetime.combine(
+            (now - timedelta(days=scale.history_days)).date(), datetime.min.time(), UTC
+        )
+        self._now_us = (now - origin) // timedelta(microseconds=1)
         self._day_prefix = [
-            to_db(_ORIGIN + timedelta(days=day))[:11] for day in range(HISTORY_DAYS + 2)
+            to_db(origin + timedelta(days=day))[:11] for day in range(scale.history_days + 2)
         ]
         self.workspaces: list[tuple[object, ...]] = []
         self.cohorts: list[tuple[object, ...]] = []
@@ -202,10 +344,10 @@ class _Rows:
         for m in range(scale.members):
             c = m * scale.cohorts // scale.members
             w = c * n_workspaces // scale.cohorts
-            joined = rng.randrange(int(_NOW_US * 0.75))
+            joined = rng.randrange(int(self._now_us * 0.75))
             self._joined.append(joined)
             # Lognormal effort: most members log a little, a few log a lot.
-            self._activity.append(rng.lognormvariate(0, 1) * (_NOW_US - joined))
+            self._activity.append(rng.lognormvariate(0, 1) * (self._now_us - joined))
             self._cohort_of.append(c + 1)
             user = f"{700000000000000000 + m}" if w % 2 == 0 else f"U{m:08X}"
             name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
@@ -236,11 +378,13 @@ class _Rows:
         for m in self._pick_members(scale.actions - named_target):
             joined = self._joined[m]
             count = rng.choices((1, 2, 3), (85, 10, 5))[0]
-            events.append((joined + rng.randrange(_NOW_US - joined), m, None, "email_sent", count))
+            events.append(
+                (joined + rng.randrange(self._now_us - joined), m, None, "email_sent", count)
+            )
         events.sort()
         for action_id, (at, m, contact_id, kind, count) in enumerate(events, start=1):
             if rng.random() < UNDONE_SHARE:
-                undone = min(at + rng.randrange(10, 600) * 1_000_000, _NOW_US)
+                undone = min(at + rng.randrange(10, 600) * 1_000_000, self._now_us)
                 self.undos.append((self.stamp(undone), action_id))
             note = rng.choice(_NOTES) if rng.random() < 0.1 else ""
             self.actions.append(
@@ -257,7 +401,7 @@ class _Rows:
         """One contact's story: an email, maybe a follow-up, a reply, an interview, thanks."""
         rng = self.rng
         joined = self._joined[m]
-        first = joined + rng.randrange(_NOW_US - joined)
+        first = joined + rng.randrange(self._now_us - joined)
         name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         if name in names:
             name = f"{name} {len(names) + 1}"
@@ -282,7 +426,7 @@ class _Rows:
                     if rng.random() < 0.8:
                         steps.append((done + _days(rng, 0.05, 2), ActionKind.THANK_YOU_SENT))
         for at, kind in sorted(steps):
-            if at >= _NOW_US:
+            if at >= self._now_us:
                 break
             events.append((at, m, contact_id, kind.value, 1))
 

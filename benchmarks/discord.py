@@ -1,6 +1,7 @@
 """Discord interaction latency: 1,000 slash commands through the fake Discord at concurrency 50.
 
     python -m benchmarks.discord [--interactions 1000] [--concurrency 50] [--quick]
+                                 [--actions N] [--rate R]
 
 ``reachout run`` starts in its own process, as in production, with ``DISCORD_API_BASE_URL``
 and ``DISCORD_GATEWAY_URL`` pointing at the fake Discord of ``tests/fakes``, which runs here
@@ -12,6 +13,14 @@ first response (the interaction callback), which is what Discord's 3-second dead
 measures. Targets: p99 <= 100 ms and no interaction left without a response. Exits non-zero
 if a target fails. Request bodies are not checked against Discord's OpenAPI here (the tests
 do that), so the fake's own work stays small.
+
+``--actions N`` runs on the engine benchmark's database of N actions instead (1,000,000:
+10,000 members; built once, cached in ``.bench/``, copied for the run, history ending
+yesterday): the members are one Discord cohort's 100, each with their own history, and the
+warm-up touches every one of them first. ``--rate R`` is open loop: interactions arrive at
+R a second whatever the bot does, latency counts from each one's due time (so a generator
+that falls behind shows as latency, not as a gentler load), and the table adds the rate sent
+and the rate answered.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import logging
 import os
 import random
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -29,10 +39,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks._dataset import (
+    cached_copy,
+    live_now,
+    load_members,
+    platform_scale,
+    settle_clocks,
+)
 from tests.fakes.discord import FakeDiscord, FakeUser
 
 MEMBERS = 200
 WARM_UP = 50
+SEED = 20251119
 BASELINE = 200
 TARGET_P99 = 0.100
 MIX: tuple[tuple[str, dict[str, Any], int], ...] = (
@@ -67,9 +85,17 @@ def commands(count: int, rng: random.Random) -> list[tuple[str, dict[str, Any]]]
 
 
 async def one(fake: FakeDiscord, command: str, options: dict[str, Any], user: FakeUser) -> float:
-    """Latency of one interaction; raises TimeoutError if it is never answered."""
-    interaction = await fake.send_interaction(command, options, user=user)
-    first = await interaction.first_response()
+    """Latency of one interaction; raises TimeoutError if it is never answered.
+
+    An overloaded bot can miss its gateway heartbeats and reconnect; an interaction sent
+    while no session is connected is lost, as on Discord, and counts as unanswered.
+    """
+    try:
+        async with asyncio.timeout(2 * fake.wait_timeout):
+            interaction = await fake.send_interaction(command, options, user=user)
+            first = await interaction.first_response()
+    except RuntimeError as lost:
+        raise TimeoutError("no gateway session to send the interaction on") from lost
     if not first.accepted:
         raise LookupError("answered after Discord's deadline")
     return first.elapsed
@@ -101,6 +127,40 @@ async def drive(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+async def drive_open(
+    fake: FakeDiscord,
+    members: list[FakeUser],
+    work: list[tuple[str, dict[str, Any]]],
+    rate: float,
+    results: Results,
+) -> float:
+    """Send ``work`` at ``rate`` a second, answered or not; the seconds the sending took.
+
+    Each interaction's latency is from its due time to its first response, so time spent
+    waiting for the event loop to send it counts against the bot, as a member would feel it.
+    """
+    rng = random.Random(7)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    sent_at: list[float] = []
+
+    async def arrival(index: int, command: str, options: dict[str, Any]) -> None:
+        due = start + index / rate
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        sent_at.append(loop.time())
+        try:
+            latency = await one(fake, command, options, rng.choice(members))
+        except TimeoutError:
+            results.unanswered += 1
+        except LookupError:
+            results.late += 1
+        else:
+            results.add(command, sent_at[-1] - due + latency)
+
+    await asyncio.gather(*(arrival(i, *item) for i, item in enumerate(work)))
+    return max(sent_at) - min(sent_at)
+
+
 @dataclass
 class Run:
     """One measured batch: its results, wall time, and the bot process's CPU time."""
@@ -108,6 +168,7 @@ class Run:
     results: Results
     elapsed: float
     bot_cpu: float | None
+    sending: float | None = None
 
 
 def process_cpu(pid: int) -> float | None:
@@ -125,26 +186,79 @@ async def measure(
     work: list[tuple[str, dict[str, Any]]],
     concurrency: int,
     pid: int,
+    rate: float | None = None,
 ) -> Run:
     results = Results()
     cpu_before = process_cpu(pid)
     started = time.monotonic()
-    await drive(fake, members, work, concurrency, results)
+    sending = None
+    if rate is None:
+        await drive(fake, members, work, concurrency, results)
+    else:
+        sending = await drive_open(fake, members, work, rate, results)
     elapsed = time.monotonic() - started
     cpu_after = process_cpu(pid)
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return Run(results, elapsed, cpu)
+    return Run(results, elapsed, cpu, sending)
 
 
-async def run(folder: Path, interactions: int, concurrency: int) -> tuple[Run, Run]:
-    """Serve with ``reachout run`` in its own process, as in production, and drive it:
-    a baseline one at a time, then the measured batch at ``concurrency``."""
-    async with FakeDiscord(validate=False) as fake:
+def fake_members(fake: FakeDiscord, built: Path | None) -> list[FakeUser]:
+    """The members who send commands: new ones, or one cohort of the ``built`` database.
+
+    For a built database, the first Discord cohort's workspace, channel and members are
+    renamed to the fake's guild, channel and new users (ids the fake chose), in the copy the
+    bot will open, so every command comes from a member with their whole history.
+    """
+    if built is None:
         members = []
         for n in range(MEMBERS):
             user = fake.add_user(f"member{n}", global_name=f"Member {n}")
             fake.guild.add_member(user)
             members.append(user)
+        return members
+    path = built
+    settle_clocks(path)
+    people = load_members(path)
+    cohort = next(p.cohort_id for p in people if p.platform == "discord")
+    chosen = [p for p in people if p.cohort_id == cohort]
+    fake.guild.name = chosen[0].workspace_name
+    members = []
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(
+                "UPDATE workspaces SET external_id = ? WHERE platform = 'discord' "
+                "AND external_id = ?",
+                (str(fake.guild.id), chosen[0].workspace_id),
+            )
+            conn.execute(
+                "UPDATE cohorts SET channel_id = ? WHERE id = ?", (str(fake.channel.id), cohort)
+            )
+            for person in chosen:
+                user = fake.add_user(f"member{person.id}", global_name=person.display_name)
+                fake.guild.add_member(user)
+                members.append(user)
+                conn.execute(
+                    "UPDATE members SET user_id = ? WHERE id = ?", (str(user.id), person.id)
+                )
+    finally:
+        conn.close()
+    return members
+
+
+async def run(
+    folder: Path,
+    interactions: int,
+    concurrency: int,
+    built: Path | None = None,
+    rate: float | None = None,
+) -> tuple[Run, Run]:
+    """Serve with ``reachout run`` in its own process, as in production, and drive it:
+    a warm-up, a baseline one at a time, then the measured batch at ``concurrency`` (or,
+    with ``rate``, arriving at that rate)."""
+    async with FakeDiscord(validate=False) as fake:
+        members = fake_members(fake, built)
+        known = None if built is None else member_count(built)
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -158,13 +272,28 @@ async def run(folder: Path, interactions: int, concurrency: int) -> tuple[Run, R
             await fake.wait_for_session()
             await fake.wait_for(lambda: bool(fake.global_commands))
             rng = random.Random(1)
+            if built is not None:
+                # Everyone once, so first sightings and a cold page cache stay out of the timing.
+                for user in members:
+                    await one(fake, "progress", {}, user)
             await drive(fake, members, commands(WARM_UP, rng), concurrency, Results())
             baseline = await measure(fake, members, commands(BASELINE, rng), 1, bot.pid)
-            loaded = await measure(fake, members, commands(interactions, rng), concurrency, bot.pid)
+            work = commands(interactions, rng)
+            loaded = await measure(fake, members, work, concurrency, bot.pid, rate)
         finally:
             bot.send_signal(signal.SIGINT)
             await bot.wait()
+    if built is not None and member_count(built) != known:
+        raise SystemExit("the bot created members: commands did not all come from the database's")
     return baseline, loaded
+
+
+def member_count(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("SELECT count(*) FROM members").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def bot_environment(fake: FakeDiscord) -> dict[str, str]:
@@ -189,11 +318,28 @@ def main() -> int:
     parser.add_argument("--interactions", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--quick", action="store_true", help="200 interactions, for development")
+    parser.add_argument(
+        "--actions",
+        type=int,
+        metavar="N",
+        help="run on the engine benchmark's database of N actions (built once, cached)",
+    )
+    parser.add_argument(
+        "--rate", type=float, metavar="R", help="open loop: R interactions a second, arriving"
+    )
     args = parser.parse_args()
+    if args.actions is not None and args.actions < 1:
+        parser.error("--actions: give a number of actions above 0")
+    if args.rate is not None and args.rate <= 0:
+        parser.error("--rate: give interactions a second above 0")
     count = 200 if args.quick else args.interactions
     with tempfile.TemporaryDirectory() as folder:
-        baseline, loaded = asyncio.run(run(Path(folder), count, args.concurrency))
+        built = None
+        if args.actions is not None:
+            built = cached_copy(platform_scale(args.actions), SEED, live_now(), Path(folder))
+        baseline, loaded = asyncio.run(run(Path(folder), count, args.concurrency, built, args.rate))
     unit = percentile(baseline.results.latencies, 0.50)
+    start = "INTERACTION_CREATE" if args.rate is None else "due time"
     results = loaded.results
     missing = results.unanswered + results.late
     p50, p99 = percentile(results.latencies, 0.50), percentile(results.latencies, 0.99)
@@ -208,13 +354,20 @@ def main() -> int:
             True,
         ),
         (
-            f"{count} at concurrency {args.concurrency}: throughput",
-            f"{count / loaded.elapsed:.0f} interactions/s",
+            f"{count} at concurrency {args.concurrency}: throughput"
+            if args.rate is None
+            else f"{count} arriving at {args.rate:.0f}/s: rate answered",
+            f"{len(results.latencies) / loaded.elapsed:.0f} interactions/s",
             True,
         ),
-        ("p50 INTERACTION_CREATE -> first response", ms(p50), True),
+        *(
+            []
+            if loaded.sending is None
+            else [("rate sent", f"{(count - 1) / loaded.sending:.0f} interactions/s", True)]
+        ),
+        (f"p50 {start} -> first response", ms(p50), True),
         (
-            "p99 INTERACTION_CREATE -> first response",
+            f"p99 {start} -> first response",
             f"{ms(p99)} (target <= {TARGET_P99 * 1000:.0f} ms)",
             p99 <= TARGET_P99,
         ),

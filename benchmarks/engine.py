@@ -6,7 +6,12 @@ through the real ``Engine`` and ``SqliteStore``:
 
 - ``log_action`` throughput, sequential and with 50 concurrent callers, as a ratio against raw
   aiosqlite single-row INSERT+COMMIT into the same database in the same run;
-- p50 and p99 latency of the leaderboard (week, month, all time), progress and contacts.
+- p50 and p99 latency of the leaderboard (week, month, all time), progress and contacts;
+- each of those reads against a same-run replay of the best single hand-written SQL query for
+  the same answer on the same database (``benchmarks/_sql.py``), interleaved call by call;
+- the same comparison on a history-length curve: 1,000 members over 6 months, 2 years and
+  8 years at the same density (actions per member per day), built once and cached in
+  ``.bench/``.
 
 With ``--database postgresql://…`` (an empty database) the same dataset is built in SQLite,
 moved there with ``reachout copy-database`` (timed), and measured through ``PostgresStore``,
@@ -48,7 +53,10 @@ from benchmarks._dataset import (
     Dataset,
     Scale,
     build_database,
+    cached_copy,
+    load_members,
 )
+from benchmarks._sql import QUERIES, Query, Replay, check
 from bot.clock import ManualClock
 from bot.engine import Engine
 from bot.invocation import Invocation
@@ -83,6 +91,15 @@ class Plan:
 FULL_PLAN = Plan(FULL, logs=250, rounds=40, samples=1_000, warmup=100)
 QUICK_PLAN = Plan(QUICK, logs=100, rounds=20, samples=200, warmup=50)
 
+CURVE_DAYS = {"6 months": 182, "2 years": 730, "8 years": 2_920}
+"""The history-length curve: the same members and density, a longer or shorter past."""
+CURVE = Scale(members=1_000, cohorts=10, actions=100_000)
+"""The standard density (100 actions per member in two years) on 1,000 members: a member's
+read costs what their own history holds, so fewer members give the same per-read figures."""
+QUICK_CURVE = Scale(members=200, cohorts=2, actions=20_000)
+CHECKED = 20
+"""Members whose engine answers each hand-written query is checked against, before timing."""
+
 Read = Callable[[Engine, Invocation], Awaitable[object]]
 
 READS: dict[str, tuple[Read, float | None]] = {
@@ -114,6 +131,20 @@ class Latency:
 
 
 @dataclass(frozen=True)
+class Versus:
+    """One read through the engine and through its best single SQL query, call by call."""
+
+    engine: Latency
+    sql: Latency
+
+    def ratios(self) -> str:
+        return (
+            f"{self.engine.p50_ms / self.sql.p50_ms:.1f}x / "
+            f"{self.engine.p99_ms / self.sql.p99_ms:.1f}x"
+        )
+
+
+@dataclass(frozen=True)
 class Results:
     """Everything one run measured, before it is judged against the targets."""
 
@@ -121,6 +152,7 @@ class Results:
     sequential: Throughput
     concurrent: Throughput
     latencies: dict[str, Latency]
+    versus_sql: dict[str, Versus] | None = None
     driver: str = "aiosqlite"
 
 
@@ -177,14 +209,91 @@ async def _measure(
         name: await _latency(engine, read, invocations, rng, plan)
         for name, (read, _) in READS.items()
     }
+    versus = None if url is not None else await versus_sql(engine, path, invocations, rng, plan)
     baseline, sequential, concurrent = await _throughput(path, url, engine, people, plan)
     return Results(
         baseline_per_second=statistics.median(baseline),
         sequential=_relative(sequential, baseline),
         concurrent=_relative(concurrent, baseline),
         latencies=latencies,
+        versus_sql=versus,
         driver="aiosqlite" if url is None else "asyncpg",
     )
+
+
+async def versus_sql(
+    engine: Engine, path: Path, invocations: list[Invocation], rng: random.Random, plan: Plan
+) -> dict[str, Versus]:
+    """Each read through the engine and as its hand-written query, alternating call by call.
+
+    Both run on the event loop's thread against the same file, the engine first on even
+    samples and the query first on odd ones, so a burst of load or a warm cache favours
+    neither. Each query is first checked to hold the engine's answer.
+    """
+    replay = Replay(path)
+    try:
+        found = {}
+        for name, (read, _) in READS.items():
+            query = QUERIES[name]
+            for inv in invocations[:CHECKED]:
+                check(name, await read(engine, inv), query(replay, inv), inv)
+            for _ in range(plan.warmup):
+                inv = rng.choice(invocations)
+                await read(engine, inv)
+                query(replay, inv)
+            ours, theirs = [], []
+            for sample in range(plan.samples):
+                inv = rng.choice(invocations)
+                if sample % 2:
+                    theirs.append(_timed_query(query, replay, inv))
+                ours.append(await _timed_read(read, engine, inv))
+                if not sample % 2:
+                    theirs.append(_timed_query(query, replay, inv))
+            found[name] = Versus(_summary(ours), _summary(theirs))
+    finally:
+        replay.close()
+    return found
+
+
+async def _timed_read(read: Read, engine: Engine, inv: Invocation) -> int:
+    start = time.perf_counter_ns()
+    await read(engine, inv)
+    return time.perf_counter_ns() - start
+
+
+def _timed_query(query: Query, replay: Replay, inv: Invocation) -> int:
+    start = time.perf_counter_ns()
+    query(replay, inv)
+    return time.perf_counter_ns() - start
+
+
+def _summary(timings: list[int]) -> Latency:
+    return Latency(_percentile(timings, 50) / 1e6, _percentile(timings, 99) / 1e6)
+
+
+def history_curve(curve: Scale, plan: Plan) -> dict[str, tuple[Scale, dict[str, Versus]]]:
+    """The reads against their queries on databases of the same density, longer and longer."""
+    found = {}
+    for label, days in CURVE_DAYS.items():
+        scale = curve.over(days)
+        folder = Path(tempfile.mkdtemp(prefix="reachout-curve-"))
+        try:
+            path = cached_copy(scale, SEED, NOW, folder)
+            found[label] = (scale, asyncio.run(_curve_point(path, plan)))
+        finally:
+            shutil.rmtree(folder)
+        print(f"curve: {label} measured", flush=True)
+    return found
+
+
+async def _curve_point(path: Path, plan: Plan) -> dict[str, Versus]:
+    members = load_members(path)
+    async with open_database(path) as db:
+        engine = Engine(SqliteStore(db), ManualClock(NOW), "UTC")
+        invocations = [await engine.resolve(m.origin()) for m in members]
+        rng = random.Random(SEED)
+        rng.shuffle(invocations)
+        return await versus_sql(engine, path, invocations, rng, plan)
 
 
 def _relative(rates: list[float], baseline: list[float]) -> Throughput:
@@ -389,6 +498,26 @@ def report(scale: Scale, dataset: Dataset, results: Results) -> list[Line]:
     return lines
 
 
+def curve_table(
+    main: tuple[Scale, dict[str, Versus]] | None,
+    curve: dict[str, tuple[Scale, dict[str, Versus]]],
+) -> str:
+    """Engine against the best single SQL, read by read, for each history length."""
+    header = "| history | read | engine p50 / p99 | best SQL p50 / p99 | engine ÷ SQL p50 / p99 |"
+    lines = [header, "|---|---|---:|---:|---:|"]
+    rows = ([("2 years (the main dataset)", *main)] if main else []) + [
+        (label, *found) for label, found in curve.items()
+    ]
+    for label, scale, versus in rows:
+        place = f"{label}: {scale.members:,} members, {scale.actions:,} actions"
+        for name, v in versus.items():
+            lines.append(
+                f"| {place} | {name} | {v.engine.p50_ms:.2f} / {v.engine.p99_ms:.2f} ms | "
+                f"{v.sql.p50_ms:.2f} / {v.sql.p99_ms:.2f} ms | {v.ratios()} |"
+            )
+    return "\n".join(lines)
+
+
 def render(lines: list[Line]) -> str:
     """A Markdown table, readable in a terminal and ready to paste into docs/benchmarks.md."""
     header = ("measure", "result", "vs baseline", "target", "")
@@ -456,6 +585,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="URL",
         help="measure on this empty PostgreSQL database instead (postgresql://…)",
     )
+    parser.add_argument(
+        "--no-curve",
+        action="store_true",
+        help="skip the history-length curve (6 months to 8 years)",
+    )
     args = parser.parse_args(argv)
     if args.database is not None and not args.database.startswith(("postgresql:", "postgres:")):
         parser.error("--database: give a postgresql:// URL (SQLite is the default)")
@@ -478,9 +612,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(copy_database(str(path), args.database, TextProgress()))
             print(f"copy-database to PostgreSQL: {time.perf_counter() - started:.1f} s")
         print("measuring...", flush=True)
-        lines = report(
-            plan.scale, dataset, asyncio.run(measure(path, dataset, plan, args.database))
-        )
+        results = asyncio.run(measure(path, dataset, plan, args.database))
+        lines = report(plan.scale, dataset, results)
     finally:
         if args.keep:
             print(f"database kept at {path}")
@@ -490,6 +623,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
     print(render(lines))
+    if args.database is None and not args.no_curve:
+        curve = history_curve(QUICK_CURVE if args.quick else CURVE, plan)
+        main_versus = None if results.versus_sql is None else (plan.scale, results.versus_sql)
+        print()
+        print(curve_table(main_versus, curve))
     failed = [line.measure for line in lines if line.passed is False]
     if failed:
         print(f"FAILED: {'; '.join(failed)}")
