@@ -16,7 +16,12 @@ MORNING = time(9, 0)
 
 
 class Holidays(Protocol):
-    """Public holidays of one place (``bot.holidays.HolidayCalendar``)."""
+    """Public holidays of one place (``bot.holidays.HolidayCalendar``).
+
+    Immutable and hashable: business-day sums are cached by calendar.
+    """
+
+    def __hash__(self) -> int: ...
 
     def holiday(self, day: date) -> str | None: ...
 
@@ -67,22 +72,38 @@ def week_start_date(day: date, week_start: int) -> date:
 
 def week_bounds(instant: datetime, tz: ZoneInfo, week_start: int) -> tuple[datetime, datetime]:
     """The UTC half-open interval of the local week containing ``instant``."""
-    first = week_start_date(local_date(instant, tz), week_start)
-    return start_of_day(first, tz), start_of_day(first + timedelta(days=7), tz)
+    return _week_of(local_date(instant, tz), tz, week_start)
 
 
 def month_bounds(instant: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC half-open interval of the local calendar month containing ``instant``."""
-    today = local_date(instant, tz)
-    first = today.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return start_of_day(first, tz), start_of_day(following, tz)
+    return _month_of(local_date(instant, tz).replace(day=1), tz)
 
 
 def day_bounds(instant: datetime, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The UTC half-open interval of the local day containing ``instant``."""
-    today = local_date(instant, tz)
-    return start_of_day(today, tz), start_of_day(today + timedelta(days=1), tz)
+    return _day_of(local_date(instant, tz), tz)
+
+
+# Every command asks for the bounds of its member's day, week or month; they change once a
+# day per zone, so each is worked out once (about 4x faster than from the cached instants).
+
+
+@lru_cache(maxsize=4096)
+def _week_of(day: date, tz: ZoneInfo, week_start: int) -> tuple[datetime, datetime]:
+    first = week_start_date(day, week_start)
+    return start_of_day(first, tz), start_of_day(first + timedelta(days=7), tz)
+
+
+@lru_cache(maxsize=4096)
+def _month_of(first: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    following = (first + timedelta(days=32)).replace(day=1)
+    return start_of_day(first, tz), start_of_day(following, tz)
+
+
+@lru_cache(maxsize=4096)
+def _day_of(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    return start_of_day(day, tz), start_of_day(day + timedelta(days=1), tz)
 
 
 def is_business_day(day: date, calendar: Holidays | None = None) -> bool:
@@ -90,9 +111,14 @@ def is_business_day(day: date, calendar: Holidays | None = None) -> bool:
     return day.weekday() < 5 and (calendar is None or calendar.holiday(day) is None)
 
 
+@lru_cache(maxsize=8192)
 def add_business_days(day: date, count: int, calendar: Holidays | None = None) -> date:
     """The date ``count`` business days after ``day`` (weekends and ``calendar``'s public
-    holidays skipped, ``day`` not counted)."""
+    holidays skipped, ``day`` not counted).
+
+    Cached: every open contact's next step asks it again on each look at a pipeline, for
+    the same few dates (about 70 us each, against 1 us from the cache).
+    """
     if count < 0:
         raise ValueError("count must not be negative")
     current = day
@@ -109,6 +135,13 @@ def holidays_between(start: date, end: date, calendar: Holidays | None) -> list[
     ``end``: what pushed a count of business days from ``start`` out to ``end``."""
     if calendar is None:
         return []
+    return list(_holidays_between(start, end, calendar))
+
+
+@lru_cache(maxsize=8192)
+def _holidays_between(start: date, end: date, calendar: Holidays) -> tuple[str, ...]:
+    """Cached like ``add_business_days``, and asked alongside it; a tuple, so no caller can
+    change what the cache holds."""
     names: list[str] = []
     current = start
     while current < end:
@@ -116,4 +149,4 @@ def holidays_between(start: date, end: date, calendar: Holidays | None) -> list[
         name = calendar.holiday(current) if current.weekday() < 5 else None
         if name and name not in names:
             names.append(name)
-    return names
+    return tuple(names)

@@ -17,6 +17,7 @@ Errors follow Slack's own (`invalid_auth`, `channel_not_found`, `ratelimited` ..
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import mimetypes
@@ -158,6 +159,7 @@ class FakeSlack:
         self._notifier = ChangeNotifier()
         self.socket = FakeSocketMode(self._notifier)
         self._faults: dict[str, deque[_Fault]] = {}
+        self._holds: dict[str, asyncio.Event] = {}
         self._tokens: dict[str, FakeTeam] = {}
         self._triggers: dict[str, float] = {}
         self._uploads: dict[str, _Upload] = {}
@@ -354,6 +356,10 @@ class FakeSlack:
                     headers={"Retry-After": str(int(retry_after))},
                 )
             )
+
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to `method` wait, unanswered, until the returned event is set: a slow Slack."""
+        return self._holds.setdefault(method, asyncio.Event())
 
     def fail_next(self, method: str, error: str = "channel_not_found", count: int = 1) -> None:
         """Answer the next `count` calls to `method` with `{"ok": false, "error": error}`."""
@@ -639,6 +645,10 @@ class FakeSlack:
             at=self.now(),
         )
         self.calls.append(call)
+        held = self._holds.get(method)
+        if held is not None:
+            await self._notifier.notify()
+            await held.wait()
         status, body, headers = await self._answer(call)
         call.status, call.response = status, body
         await self._notifier.notify()

@@ -2,7 +2,9 @@
 
 It speaks the protocol slack-sdk's aiohttp `SocketModeClient` expects: a `hello` on
 connect, envelopes the client must ack by `envelope_id`, answers to the client's
-`sdk-ping-pong:` pings, and a `disconnect` message that makes the client reconnect.
+`sdk-ping-pong:` pings, a `disconnect` message that makes the client reconnect, and an
+answer to the client's close frame (or, with `answers_close = False`, a peer that never
+answers one, as a busy or unreachable server does).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class SocketConnection:
     ws: web.WebSocketResponse
     opened_at: float
     closed_at: float | None = None
+    close_frame_at: float | None = None  # when the client's close frame arrived
     pings: list[bytes] = field(default_factory=list)  # pings the client sent (we pong)
     pongs: list[bytes] = field(default_factory=list)  # pongs to our pings
     stray: list[str] = field(default_factory=list)  # client frames that were not acks
@@ -113,6 +116,8 @@ class FakeSocketMode:
         self.connections: list[SocketConnection] = []
         self.acks: list[SocketAck] = []
         self.envelopes: list[SentEnvelope] = []
+        self.answers_close = True
+        self._shut_down = asyncio.Event()
 
     def mount(self, app: web.Application) -> None:
         app.router.add_get("/socket", self._handle)
@@ -208,6 +213,7 @@ class FakeSocketMode:
 
     async def close_all(self) -> None:
         """Close every connection and drop unanswered envelopes; used at shutdown."""
+        self._shut_down.set()
         for connection in self.open_connections:
             await connection.ws.close(code=1001, message=b"server shutdown")
         for sent in self._pending.values():
@@ -218,7 +224,7 @@ class FakeSocketMode:
         app_id = self._tickets.get(request.query.get("ticket", ""))
         if app_id is None:
             return web.json_response({"ok": False, "error": "invalid_ticket"}, status=401)
-        ws = web.WebSocketResponse(autoping=False, timeout=1.0)
+        ws = web.WebSocketResponse(autoping=False, autoclose=False, timeout=1.0)
         await ws.prepare(request)
         connection = SocketConnection(
             id=len(self.connections) + 1, app_id=app_id, ws=ws, opened_at=time.monotonic()
@@ -238,7 +244,18 @@ class FakeSocketMode:
         )
         await self._notifier.notify()
         try:
-            async for message in ws:
+            while True:
+                message = await ws.receive()
+                if message.type == WSMsgType.CLOSE:
+                    connection.close_frame_at = time.monotonic()
+                    await self._notifier.notify()
+                    if self.answers_close:
+                        await ws.close()
+                    else:
+                        await self._shut_down.wait()
+                    break
+                if message.type in (WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                    break
                 if message.type == WSMsgType.PING:
                     connection.pings.append(message.data)
                     await ws.pong(message.data)
