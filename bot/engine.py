@@ -18,7 +18,7 @@ from bot.charts.pictures import member_image, report_image
 from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.followups import PipelineItem, Stage, build_pipeline
+from bot.followups import PipelineItem, Stage, pipeline_from_states
 from bot.funnel import Funnel
 from bot.interviews import open_interview
 from bot.invocation import Invocation, Origin
@@ -476,8 +476,7 @@ class Engine:
         return await self._store.member_totals(inv.member.id, since, until)
 
     async def pipeline(self, inv: Invocation) -> list[PipelineItem]:
-        entries = await self._store.member_contacts(inv.member.id)
-        return build_pipeline(entries, inv.tz, inv.now, inv.calendar)
+        return pipeline_from_states(await self._store.member_states(inv.member.id), inv.now)
 
     async def streak(self, inv: Invocation) -> int:
         return await member_streak(self._store, inv.member, inv.cohort, inv.now)

@@ -19,8 +19,9 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.holidays import member_calendar, stored_calendar
 from bot.interviews import CheckBack, check_back
-from bot.models import Action, ActionKind, Contact, ContactEntry
+from bot.models import Action, ActionKind, Cohort, Contact, ContactEntry, Member
 from bot.periods import (
     MORNING,
     Holidays,
@@ -29,6 +30,7 @@ from bot.periods import (
     local_date,
     local_to_utc,
 )
+from bot.timezones import member_timezone, zone
 
 SECOND_CONTACT_DAYS = 3
 FOLLOW_UP_DAYS = 7
@@ -204,6 +206,15 @@ class ContactState:
     interview_at: time | None
     latest_email_at: datetime | None
     last_activity: datetime
+
+
+def clock_settings(member: Member, cohort: Cohort | None) -> tuple[ZoneInfo, Holidays | None]:
+    """The zone and holidays a member's clocks count business days in, as an ``Invocation``
+    of theirs has them; a member in no cohort counts in their own zone, else UTC."""
+    if cohort is not None:
+        return zone(member_timezone(member, cohort)), member_calendar(member, cohort)
+    own = member.timezone or member.profile_timezone or "UTC"
+    return zone(own), stored_calendar(member.holiday_calendar)
 
 
 def contact_state(

@@ -33,6 +33,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
+from bot.followups import StateEntry
 from bot.targets import NewTarget, Target
 
 SIGHTING_MEMORY = timedelta(days=1)
@@ -392,6 +393,14 @@ class Store(Protocol):
         """Every contact of the member, in the order they were created, each with its live
         actions oldest first (by ``occurred_at``, then in the order logged). A contact whose
         actions were all undone comes with none."""
+
+    async def member_states(self, member_id: int) -> list[StateEntry]:
+        """Every contact of the member with a live action, in the order they were created,
+        with its kept 3B7 state: what ``bot.followups.contact_state`` makes of its live
+        actions in the member's zone and holiday calendar as they are now (the store
+        recomputes it in the transaction of each log, undo, moved interview, and change of
+        the member's or their cohort's zone or calendar), and whether someone else at its
+        organisation (case ignored) was emailed later than its latest email."""
 
     async def member_history(self, member_id: int) -> list[Action]:
         """Every action the member logged, undone ones included, in the order logged."""
