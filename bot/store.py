@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+from bot.followups import StateEntry
 from bot.models import (
     Action,
     ActionKind,
@@ -33,7 +34,6 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.followups import StateEntry
 from bot.targets import NewTarget, Target
 
 SIGHTING_MEMORY = timedelta(days=1)
