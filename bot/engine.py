@@ -519,19 +519,19 @@ class Engine:
             since, until = month_bounds(inv.now, tz)
         else:
             since = until = None
-        standings = await self._store.standings(inv.cohort.id, metric.kinds, since, until)
-        placings = rank_standings([s for s in standings if s.visible])
-        own = next((p for p in placings if p.standing.member_id == inv.member.id), None)
-        own_hidden = any(s.member_id == inv.member.id and not s.visible for s in standings)
+        page = await self._store.board_page(
+            inv.cohort.id, metric.kinds, since, until, inv.member.id, BOARD_SIZE
+        )
+        own = page.own
         return Board(
             cohort=inv.cohort,
             period=period,
             metric=metric,
             since=local_date(since, tz) if since else None,
-            placings=placings[:BOARD_SIZE],
-            others=len(standings) - min(len(placings), BOARD_SIZE),
-            own=own,
-            own_hidden=own_hidden,
+            placings=[Placing(rank, standing) for rank, standing in page.top],
+            others=page.counted - min(page.shown, BOARD_SIZE),
+            own=Placing(page.own_rank, own) if own is not None and own.visible else None,
+            own_hidden=own is not None and not own.visible,
         )
 
     # -- member preferences ---------------------------------------------------------------

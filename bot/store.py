@@ -36,6 +36,25 @@ from bot.models import (
 )
 from bot.targets import NewTarget, Target
 
+
+@dataclass(frozen=True)
+class BoardPage:
+    """The part of a leaderboard a reply shows, without a record for every member.
+
+    ``top`` is the first members who show on the board, each with their rank among those
+    who show (competition ranking: ties share a rank, the next skips); ``own`` the asking
+    member's standing if they have a total, with ``own_rank`` their rank among those who
+    show (meaningful only when they show); ``counted`` every member with a total, hidden
+    ones included, and ``shown`` those who show.
+    """
+
+    top: list[tuple[int, Standing]]
+    own: Standing | None
+    own_rank: int
+    counted: int
+    shown: int
+
+
 SIGHTING_MEMORY = timedelta(days=1)
 """How long ``Store.first_sighting`` remembers a key: far past Slack's last retry (about
 five minutes after the first delivery)."""
@@ -426,7 +445,26 @@ class Store(Protocol):
 
         Returns:
             Members with a total above zero, hidden ones included (``visible`` False), by
-            total, highest first, then by display name.
+            total, highest first, then by display name, then in the order they joined.
+        """
+
+    async def board_page(
+        self,
+        cohort_id: int,
+        kinds: Collection[ActionKind],
+        since: datetime | None,
+        until: datetime | None,
+        member_id: int,
+        size: int,
+    ) -> BoardPage:
+        """The ``size`` first lines of ``standings`` among members who show, with their ranks,
+        the standing and rank of ``member_id``, and how many members have a total (all, and
+        those who show): what ``standings`` would give, without reading every member out.
+
+        Args:
+            cohort_id, kinds, since, until: as for ``standings``.
+            member_id: the member asking, whose own placing is wanted.
+            size: how many lines the board lists.
         """
 
     async def cohort_totals(

@@ -31,7 +31,14 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.store import SIGHTING_MEMORY, CohortBinding, LoggedAction, Lookup, NewAction
+from bot.store import (
+    SIGHTING_MEMORY,
+    BoardPage,
+    CohortBinding,
+    LoggedAction,
+    Lookup,
+    NewAction,
+)
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import Database, from_db, to_db
 
@@ -408,6 +415,67 @@ def _end_pauses(conn: sqlite3.Connection, member_id: int, day: date) -> int:
         ((day - _ONE_DAY).isoformat(), member_id, day.isoformat()),
     ).rowcount
     return removed + shortened
+
+
+def _board_totals(
+    cohort_id: int,
+    kinds: Collection[ActionKind],
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[str, list[object]]:
+    """Each member's total on a board, as a subquery (``member_id, total``) and its values:
+    the running totals for all time, the window of live actions otherwise."""
+    kind_values = [k.value for k in kinds]
+    if since is None or until is None:
+        return (
+            "SELECT member_id, sum(total) AS total FROM member_totals WHERE cohort_id = ? "
+            f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
+        ), [cohort_id, *kind_values]
+    return (
+        "SELECT member_id, sum(count) AS total FROM actions WHERE cohort_id = ? "
+        "AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL "
+        f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
+    ), [cohort_id, to_db(since), to_db(until), *kind_values]
+
+
+def board_page_sql(totals: str, size: str, member: str) -> str:
+    """The rows of a board page (both backends): the first ``size`` members who show, the
+    asking ``member``, and the first hidden one, so the counts arrive even when neither of
+    the others has a row. Ranks and order are those of ``standings`` (members alike in total
+    and name in the order they joined)."""
+    return (
+        "SELECT id, user_id, display_name, show_on_leaderboard, total, counted, shown, rnk, "
+        "pos FROM (SELECT m.id, m.user_id, m.display_name, m.show_on_leaderboard, t.total, "
+        "count(*) OVER () AS counted, "
+        "sum(CASE WHEN m.show_on_leaderboard THEN 1 ELSE 0 END) OVER () AS shown, "
+        "rank() OVER (PARTITION BY m.show_on_leaderboard ORDER BY t.total DESC) AS rnk, "
+        "row_number() OVER (PARTITION BY m.show_on_leaderboard "
+        "ORDER BY t.total DESC, m.display_name, m.id) AS pos "
+        f"FROM ({totals}) t JOIN members m ON m.id = t.member_id WHERE t.total > 0) ranked "
+        f"WHERE (show_on_leaderboard AND pos <= {size}) OR id = {member} OR pos = 1 "
+        "ORDER BY total DESC, display_name, id"
+    )
+
+
+def board_page_from_rows(rows: Iterable[Row], member_id: int, size: int) -> BoardPage:
+    """A ``BoardPage`` from the rows of ``board_page_sql``."""
+    top: list[tuple[int, Standing]] = []
+    own: Standing | None = None
+    own_rank = counted = shown = 0
+    for row in rows:
+        standing = Standing(
+            row["id"],
+            row["user_id"],
+            row["display_name"],
+            bool(row["show_on_leaderboard"]),
+            int(row["total"]),
+        )
+        counted, shown = int(row["counted"]), int(row["shown"])
+        if standing.visible and row["pos"] <= size:
+            top.append((int(row["rnk"]), standing))
+        if standing.member_id == member_id:
+            own, own_rank = standing, int(row["rnk"])
+    return BoardPage(top, own, own_rank, counted, shown)
 
 
 def _placeholders(values: Collection[object]) -> str:
@@ -831,27 +899,27 @@ class SqliteStore:
         since: datetime | None,
         until: datetime | None,
     ) -> list[Standing]:
-        kind_values = [k.value for k in kinds]
-        if since is None or until is None:
-            totals = (
-                "SELECT member_id, sum(total) AS total FROM member_totals WHERE cohort_id = ? "
-                f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
-            )
-            params: list[object] = [cohort_id, *kind_values]
-        else:
-            totals = (
-                "SELECT member_id, sum(count) AS total FROM actions WHERE cohort_id = ? "
-                "AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL "
-                f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
-            )
-            params = [cohort_id, to_db(since), to_db(until), *kind_values]
+        totals, params = _board_totals(cohort_id, kinds, since, until)
         rows = await self._read(
             "SELECT m.id, m.user_id, m.display_name, m.show_on_leaderboard, t.total "
             f"FROM ({totals}) t JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
-            "ORDER BY t.total DESC, m.display_name",
+            "ORDER BY t.total DESC, m.display_name, m.id",
             params,
         )
         return [Standing(row[0], row[1], row[2], bool(row[3]), row[4]) for row in rows]
+
+    async def board_page(
+        self,
+        cohort_id: int,
+        kinds: Collection[ActionKind],
+        since: datetime | None,
+        until: datetime | None,
+        member_id: int,
+        size: int,
+    ) -> BoardPage:
+        totals, params = _board_totals(cohort_id, kinds, since, until)
+        rows = await self._read(board_page_sql(totals, "?", "?"), [*params, size, member_id])
+        return board_page_from_rows(rows, member_id, size)
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime

@@ -28,7 +28,14 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.store import SIGHTING_MEMORY, CohortBinding, LoggedAction, Lookup, NewAction
+from bot.store import (
+    SIGHTING_MEMORY,
+    BoardPage,
+    CohortBinding,
+    LoggedAction,
+    Lookup,
+    NewAction,
+)
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import to_db
 from storage.postgres import rows
@@ -42,7 +49,13 @@ from storage.postgres.rows import (
     prefixed,
     unprefixed,
 )
-from storage.repository import SIGHTING_PREFIX, STATE_COLUMNS, contact_key
+from storage.repository import (
+    SIGHTING_PREFIX,
+    STATE_COLUMNS,
+    board_page_from_rows,
+    board_page_sql,
+    contact_key,
+)
 
 _ONE_DAY = timedelta(days=1)
 _LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE"
@@ -685,7 +698,7 @@ class PostgresStore:
                 "FROM (SELECT member_id, sum(total) AS total FROM member_totals "
                 "WHERE cohort_id = $1 AND kind = ANY($2::text[]) GROUP BY member_id) t "
                 "JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
-                "ORDER BY t.total DESC, m.display_name",
+                "ORDER BY t.total DESC, m.display_name, m.id",
                 cohort_id,
                 kind_values,
             )
@@ -696,13 +709,42 @@ class PostgresStore:
                 "AND occurred_at >= $2 AND occurred_at < $3 AND undone_at IS NULL "
                 "AND kind = ANY($4::text[]) GROUP BY member_id) t "
                 "JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
-                "ORDER BY t.total DESC, m.display_name",
+                "ORDER BY t.total DESC, m.display_name, m.id",
                 cohort_id,
                 since,
                 until,
                 kind_values,
             )
         return [Standing(row[0], row[1], row[2], row[3], int(row[4])) for row in found]
+
+    async def board_page(
+        self,
+        cohort_id: int,
+        kinds: Collection[ActionKind],
+        since: datetime | None,
+        until: datetime | None,
+        member_id: int,
+        size: int,
+    ) -> BoardPage:
+        kind_values = [k.value for k in kinds]
+        if since is None or until is None:
+            totals = (
+                "SELECT member_id, sum(total) AS total FROM member_totals "
+                "WHERE cohort_id = $1 AND kind = ANY($2::text[]) GROUP BY member_id"
+            )
+            params: list[object] = [cohort_id, kind_values]
+        else:
+            totals = (
+                "SELECT member_id, sum(count) AS total FROM actions WHERE cohort_id = $1 "
+                "AND occurred_at >= $2 AND occurred_at < $3 AND undone_at IS NULL "
+                "AND kind = ANY($4::text[]) GROUP BY member_id"
+            )
+            params = [cohort_id, since, until, kind_values]
+        n = len(params)
+        found = await self.db.fetch(
+            board_page_sql(totals, f"${n + 1}", f"${n + 2}"), *params, size, member_id
+        )
+        return board_page_from_rows(found, member_id, size)
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime
