@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.holidays import member_calendar, stored_calendar
+from bot.holidays import setting_or_zone_calendar, stored_calendar
 from bot.interviews import CheckBack, check_back
 from bot.models import Action, ActionKind, Cohort, Contact, ContactEntry, Member
 from bot.periods import (
@@ -30,7 +31,7 @@ from bot.periods import (
     local_date,
     local_to_utc,
 )
-from bot.timezones import member_timezone, zone
+from bot.timezones import zone
 
 SECOND_CONTACT_DAYS = 3
 FOLLOW_UP_DAYS = 7
@@ -127,15 +128,21 @@ def reminder_instant(
     return local_to_utc(due_day, MORNING, tz)
 
 
+@lru_cache(maxsize=4096)
+def _due_day(start: date, business_days: int, calendar: Holidays | None) -> tuple[date, str | None]:
+    """The day ``business_days`` after ``start`` and the first holiday that pushed it: the
+    same few days recur for every log of a day, so each is counted once (calendars are
+    frozen, hence usable as keys)."""
+    due_day = add_business_days(start, business_days, calendar)
+    names = holidays_between(start, due_day, calendar)
+    return due_day, names[0] if names else None
+
+
 def _milestone(
     step: Step, anchor: Action, business_days: int, tz: ZoneInfo, calendar: Holidays | None
 ) -> Milestone:
-    start = local_date(anchor.occurred_at, tz)
-    due_day = add_business_days(start, business_days, calendar)
-    names = holidays_between(start, due_day, calendar)
-    return Milestone(
-        step, local_to_utc(due_day, MORNING, tz), anchor.id, names[0] if names else None
-    )
+    due_day, holiday = _due_day(local_date(anchor.occurred_at, tz), business_days, calendar)
+    return Milestone(step, local_to_utc(due_day, MORNING, tz), anchor.id, holiday)
 
 
 @dataclass(frozen=True)
@@ -211,10 +218,31 @@ class ContactState:
 def clock_settings(member: Member, cohort: Cohort | None) -> tuple[ZoneInfo, Holidays | None]:
     """The zone and holidays a member's clocks count business days in, as an ``Invocation``
     of theirs has them; a member in no cohort counts in their own zone, else UTC."""
-    if cohort is not None:
-        return zone(member_timezone(member, cohort)), member_calendar(member, cohort)
-    own = member.timezone or member.profile_timezone or "UTC"
-    return zone(own), stored_calendar(member.holiday_calendar)
+    return clock_settings_of(
+        member.timezone,
+        member.profile_timezone,
+        member.holiday_calendar,
+        cohort.timezone if cohort is not None else None,
+        cohort.holiday_calendar if cohort is not None else None,
+    )
+
+
+@lru_cache(maxsize=1024)
+def clock_settings_of(
+    timezone: str | None,
+    profile_timezone: str | None,
+    holiday_calendar: str | None,
+    cohort_timezone: str | None,
+    cohort_holiday_calendar: str | None,
+) -> tuple[ZoneInfo, Holidays | None]:
+    """``clock_settings`` from just the columns it reads, remembered: the store recomputes a
+    state on every log and need not build a member and a cohort for it."""
+    zone_name = timezone or profile_timezone or cohort_timezone or "UTC"
+    if holiday_calendar is not None:
+        return zone(zone_name), stored_calendar(holiday_calendar)
+    if cohort_timezone is None:
+        return zone(zone_name), None
+    return zone(zone_name), setting_or_zone_calendar(cohort_holiday_calendar, cohort_timezone)
 
 
 def contact_state(

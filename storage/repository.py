@@ -16,7 +16,7 @@ from bot.followups import (
     ContactState,
     Stage,
     StateEntry,
-    clock_settings,
+    clock_settings_of,
     contact_state,
     organization_key,
 )
@@ -238,16 +238,15 @@ def refresh_contact_state(conn: sqlite3.Connection, contact_id: int) -> None:
     """Recompute one contact's kept 3B7 state from its live actions, inside the caller's
     transaction: every change that can move a clock calls this (or ``_refresh_where``)."""
     row = conn.execute(
-        f"SELECT k.organization AS k_org, {prefixed(MEMBER_COLUMNS, 'm', 'm_')}, "
-        f"{prefixed(COHORT_COLUMNS, 'c', 'c_')} FROM contacts k "
+        "SELECT k.member_id, k.organization, m.timezone, m.profile_timezone, "
+        "m.holiday_calendar, c.timezone, c.holiday_calendar FROM contacts k "
         "JOIN members m ON m.id = k.member_id LEFT JOIN cohorts c ON c.id = m.cohort_id "
         "WHERE k.id = ?",
         (contact_id,),
     ).fetchone()
     if row is None:
         return
-    member = member_from_row(unprefixed(row, "m_"))
-    cohort = cohort_from_row(unprefixed(row, "c_")) if row["c_id"] is not None else None
+    member_id, organization, *settings = tuple(row)
     actions = [
         action_from_row(a)
         for a in conn.execute(
@@ -256,7 +255,7 @@ def refresh_contact_state(conn: sqlite3.Connection, contact_id: int) -> None:
             (contact_id,),
         )
     ]
-    state = contact_state(actions, *clock_settings(member, cohort))
+    state = contact_state(actions, *clock_settings_of(*settings))
     if state is None:
         conn.execute("DELETE FROM contact_state WHERE contact_id = ?", (contact_id,))
         return
@@ -265,8 +264,8 @@ def refresh_contact_state(conn: sqlite3.Connection, contact_id: int) -> None:
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             contact_id,
-            member.id,
-            organization_key(row["k_org"]),
+            member_id,
+            organization_key(organization),
             state.stage.value,
             state.anchor_id,
             to_db(state.due_at) if state.due_at else None,

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 import asyncpg
 
-from bot.followups import StateEntry, clock_settings, contact_state, organization_key
+from bot.followups import StateEntry, clock_settings_of, contact_state, organization_key
 from bot.models import (
     Action,
     ActionKind,
@@ -75,19 +75,26 @@ async def refresh_contact_state(conn: Conn, contact_id: int) -> None:
     about to change. The member's own writes already take turns on the member's row.
     """
     row = await conn.fetchrow(
-        f"SELECT k.organization AS k_org, {prefixed(MEMBER_COLUMNS, 'm', 'm_')} "
-        "FROM contacts k JOIN members m ON m.id = k.member_id WHERE k.id = $1",
+        "SELECT k.member_id, k.organization, m.timezone, m.profile_timezone, "
+        "m.holiday_calendar, m.cohort_id FROM contacts k JOIN members m ON m.id = k.member_id "
+        "WHERE k.id = $1",
         contact_id,
     )
     if row is None:
         return
-    member = rows.member(unprefixed(row, "m_"))
     cohort = None
-    if member.cohort_id is not None:
-        found = await conn.fetchrow(
-            f"SELECT {COHORT_COLUMNS} FROM cohorts WHERE id = $1 FOR SHARE", member.cohort_id
+    if row["cohort_id"] is not None:
+        cohort = await conn.fetchrow(
+            "SELECT timezone, holiday_calendar FROM cohorts WHERE id = $1 FOR SHARE",
+            row["cohort_id"],
         )
-        cohort = rows.cohort(found) if found is not None else None
+    settings = clock_settings_of(
+        row["timezone"],
+        row["profile_timezone"],
+        row["holiday_calendar"],
+        cohort["timezone"] if cohort is not None else None,
+        cohort["holiday_calendar"] if cohort is not None else None,
+    )
     actions = [
         rows.action(a)
         for a in await conn.fetch(
@@ -96,7 +103,7 @@ async def refresh_contact_state(conn: Conn, contact_id: int) -> None:
             contact_id,
         )
     ]
-    state = contact_state(actions, *clock_settings(member, cohort))
+    state = contact_state(actions, *settings)
     if state is None:
         await conn.execute("DELETE FROM contact_state WHERE contact_id = $1", contact_id)
         return
@@ -110,8 +117,8 @@ async def refresh_contact_state(conn: Conn, contact_id: int) -> None:
         "interview_at = EXCLUDED.interview_at, latest_email_at = EXCLUDED.latest_email_at, "
         "last_activity = EXCLUDED.last_activity",
         contact_id,
-        member.id,
-        organization_key(row["k_org"]),
+        row["member_id"],
+        organization_key(row["organization"]),
         state.stage.value,
         state.anchor_id,
         state.due_at,
