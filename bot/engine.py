@@ -18,7 +18,7 @@ from bot.charts.pictures import member_image, report_image
 from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.followups import PipelineItem, Stage, build_pipeline
+from bot.followups import PipelineItem, Stage, pipeline_from_states
 from bot.funnel import Funnel
 from bot.interviews import open_interview
 from bot.invocation import Invocation, Origin
@@ -508,8 +508,7 @@ class Engine:
         return await self._store.member_totals(inv.member.id, since, until)
 
     async def pipeline(self, inv: Invocation) -> list[PipelineItem]:
-        entries = await self._store.member_contacts(inv.member.id)
-        return build_pipeline(entries, inv.tz, inv.now, inv.calendar)
+        return pipeline_from_states(await self._store.member_states(inv.member.id), inv.now)
 
     async def streak(self, inv: Invocation) -> int:
         return await member_streak(self._store, inv.member, inv.cohort, inv.now)
@@ -552,19 +551,19 @@ class Engine:
             since, until = month_bounds(inv.now, tz)
         else:
             since = until = None
-        standings = await self._store.standings(inv.cohort.id, metric.kinds, since, until)
-        placings = rank_standings([s for s in standings if s.visible])
-        own = next((p for p in placings if p.standing.member_id == inv.member.id), None)
-        own_hidden = any(s.member_id == inv.member.id and not s.visible for s in standings)
+        page = await self._store.board_page(
+            inv.cohort.id, metric.kinds, since, until, inv.member.id, BOARD_SIZE
+        )
+        own = page.own
         return Board(
             cohort=inv.cohort,
             period=period,
             metric=metric,
             since=local_date(since, tz) if since else None,
-            placings=placings[:BOARD_SIZE],
-            others=len(standings) - min(len(placings), BOARD_SIZE),
-            own=own,
-            own_hidden=own_hidden,
+            placings=[Placing(rank, standing) for rank, standing in page.top],
+            others=page.counted - min(page.shown, BOARD_SIZE),
+            own=Placing(page.own_rank, own) if own is not None and own.visible else None,
+            own_hidden=own is not None and not own.visible,
         )
 
     # -- member preferences ---------------------------------------------------------------

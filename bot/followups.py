@@ -5,20 +5,24 @@ second person at the same organisation; at 7, send one follow-up; 7 business day
 follow-up, move on. A reply stops the clock. This module is the one place those rules live:
 ``/progress``, ``/contacts`` and the personal reminders all read them from here.
 
-Nothing here is stored: a contact's stage and next step follow from its live actions, the
-member's time zone and the current instant, so an undo or a late reply is reflected at once.
+A contact's clock has two halves. ``contact_state`` reads its live actions, the member's
+time zone and holiday calendar into a ``ContactState`` that no longer depends on the time:
+the storage keeps one per contact, recomputed in the transaction of every change that moves
+it. ``step_at`` then places that state at the current instant, which is all a read does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from bot.holidays import setting_or_zone_calendar, stored_calendar
 from bot.interviews import CheckBack, check_back
-from bot.models import Action, ActionKind, Contact, ContactEntry
+from bot.models import Action, ActionKind, Cohort, Contact, ContactEntry, Member
 from bot.periods import (
     MORNING,
     Holidays,
@@ -27,6 +31,7 @@ from bot.periods import (
     local_date,
     local_to_utc,
 )
+from bot.timezones import zone
 
 SECOND_CONTACT_DAYS = 3
 FOLLOW_UP_DAYS = 7
@@ -123,15 +128,19 @@ def reminder_instant(
     return local_to_utc(due_day, MORNING, tz)
 
 
+def _due_day(start: date, business_days: int, calendar: Holidays | None) -> tuple[date, str | None]:
+    """The day ``business_days`` after ``start`` and the first holiday that pushed it (both
+    counts are remembered in ``bot.periods``)."""
+    due_day = add_business_days(start, business_days, calendar)
+    names = holidays_between(start, due_day, calendar)
+    return due_day, names[0] if names else None
+
+
 def _milestone(
     step: Step, anchor: Action, business_days: int, tz: ZoneInfo, calendar: Holidays | None
 ) -> Milestone:
-    start = local_date(anchor.occurred_at, tz)
-    due_day = add_business_days(start, business_days, calendar)
-    names = holidays_between(start, due_day, calendar)
-    return Milestone(
-        step, local_to_utc(due_day, MORNING, tz), anchor.id, names[0] if names else None
-    )
+    due_day, holiday = _due_day(local_date(anchor.occurred_at, tz), business_days, calendar)
+    return Milestone(step, local_to_utc(due_day, MORNING, tz), anchor.id, holiday)
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,168 @@ def milestones(
     ]
 
 
+@dataclass(frozen=True)
+class ContactState:
+    """A contact's clock as far as it follows from its actions: what ``step_at`` needs.
+
+    ``stage`` is the stage before the clock runs (an emailed contact may read "no reply"
+    once its move-on milestone passes). ``due_at``/``holiday`` are the first milestone (the
+    second-contact one after an email, the move-on one after a follow-up), the check-back of
+    a scheduled interview, or the instant an interview was done; ``later_due_at`` and
+    ``later_holiday`` the follow-up milestone after an email. ``latest_email_at`` answers,
+    for the member's other contacts at the same organisation, whether a second person there
+    was written to since.
+    """
+
+    stage: Stage
+    anchor_id: int | None
+    due_at: datetime | None
+    holiday: str | None
+    later_due_at: datetime | None
+    later_holiday: str | None
+    interview_on: date | None
+    interview_at: time | None
+    latest_email_at: datetime | None
+    last_activity: datetime
+
+
+def clock_settings(member: Member, cohort: Cohort | None) -> tuple[ZoneInfo, Holidays | None]:
+    """The zone and holidays a member's clocks count business days in, as an ``Invocation``
+    of theirs has them; a member in no cohort counts in their own zone, else UTC."""
+    return clock_settings_of(
+        member.timezone,
+        member.profile_timezone,
+        member.holiday_calendar,
+        cohort.timezone if cohort is not None else None,
+        cohort.holiday_calendar if cohort is not None else None,
+    )
+
+
+@lru_cache(maxsize=1024)
+def clock_settings_of(
+    timezone: str | None,
+    profile_timezone: str | None,
+    holiday_calendar: str | None,
+    cohort_timezone: str | None,
+    cohort_holiday_calendar: str | None,
+) -> tuple[ZoneInfo, Holidays | None]:
+    """``clock_settings`` from just the columns it reads, remembered: the store recomputes a
+    state on every log and need not build a member and a cohort for it."""
+    zone_name = timezone or profile_timezone or cohort_timezone or "UTC"
+    if holiday_calendar is not None:
+        return zone(zone_name), stored_calendar(holiday_calendar)
+    if cohort_timezone is None:
+        return zone(zone_name), None
+    return zone(zone_name), setting_or_zone_calendar(cohort_holiday_calendar, cohort_timezone)
+
+
+def contact_state(
+    actions: Sequence[Action], tz: ZoneInfo, calendar: Holidays | None = None
+) -> ContactState | None:
+    """The time-independent state of a contact's clock; None for a contact with no live action.
+
+    Args:
+        actions: the contact's actions that are not undone, in the order they happened.
+        tz: the member's time zone, in which business days are counted.
+        calendar: the public holidays business days skip; None for weekends only.
+    """
+    if not actions:
+        return None
+    latest, email = actions[-1], _latest_email(actions)
+    rank = max(_RANK[a.kind] for a in actions)
+
+    def state(
+        stage: Stage,
+        anchor: int | None,
+        first: Milestone | None = None,
+        later: Milestone | None = None,
+    ) -> ContactState:
+        return ContactState(
+            stage,
+            anchor,
+            first.due_at if first else None,
+            first.holiday if first else None,
+            later.due_at if later else None,
+            later.holiday if later else None,
+            None,
+            None,
+            email,
+            latest.occurred_at,
+        )
+
+    if rank == _RANK[ActionKind.REPLY_RECEIVED]:
+        return state(Stage.REPLIED, latest.id)
+    if rank == _RANK[ActionKind.INTERVIEW_SCHEDULED]:
+        back = check_back(actions, tz, calendar)
+        if back is None:
+            return state(Stage.CANCELLED, latest.id)
+        return ContactState(
+            Stage.SCHEDULED,
+            back.anchor_id,
+            back.due_at,
+            back.holiday,
+            None,
+            None,
+            back.on,
+            back.at,
+            email,
+            latest.occurred_at,
+        )
+    if rank == _RANK[ActionKind.INTERVIEW_DONE]:
+        done = [a for a in actions if a.kind is ActionKind.INTERVIEW_DONE][-1]
+        return state(Stage.INTERVIEWED, done.id, Milestone(Step.THANK, done.occurred_at, done.id))
+    if rank > _RANK[ActionKind.INTERVIEW_DONE]:
+        return state(Stage.THANKED, latest.id)
+    steps = milestones(actions, tz, calendar)
+    if not steps:
+        referral = next((a for a in actions if a.kind is ActionKind.REFERRAL_RECEIVED), None)
+        if referral is not None:
+            return state(Stage.REFERRED, referral.id)
+        return state(Stage.EMAILED, None)
+    if steps[0].step is Step.MOVE_ON:
+        return state(Stage.FOLLOWED_UP, steps[0].anchor_id, steps[0])
+    return state(Stage.EMAILED, steps[0].anchor_id, steps[0], steps[1])
+
+
+def step_at(state: ContactState, now: datetime, *, second_contact_written: bool) -> NextStep:
+    """Where a contact's clock stands at ``now``: the 3B7 rules applied to its state.
+
+    Args:
+        state: the contact's state (``contact_state``).
+        now: the current instant.
+        second_contact_written: whether the member has since emailed someone else at the same
+            organisation, which answers the 3-business-day suggestion.
+    """
+    stage, anchor, due_at = state.stage, state.anchor_id, state.due_at
+    if stage in (Stage.REPLIED, Stage.CANCELLED, Stage.THANKED, Stage.REFERRED):
+        step = {Stage.REPLIED: Step.SCHEDULE, Stage.REFERRED: Step.WRITE}.get(stage, Step.NONE)
+        return NextStep(stage, step, None, False, anchor)
+    if due_at is None:
+        return NextStep(Stage.EMAILED, Step.NONE, None, False, None)
+    if stage is Stage.INTERVIEWED:
+        return NextStep(Stage.INTERVIEWED, Step.THANK, due_at, True, anchor)
+    if stage is Stage.SCHEDULED:
+        assert anchor is not None
+        back = CheckBack(anchor, state.interview_on, state.interview_at, due_at, state.holiday)
+        step = Step.CHECK_BACK if now >= due_at else Step.HOLD_INTERVIEW
+        return NextStep(
+            Stage.SCHEDULED, step, due_at, step is Step.CHECK_BACK, anchor, state.holiday, back
+        )
+    if stage is Stage.FOLLOWED_UP:
+        if now < due_at:
+            return NextStep(Stage.FOLLOWED_UP, Step.WAIT, due_at, False, anchor, state.holiday)
+        return NextStep(Stage.NO_REPLY, Step.MOVE_ON, due_at, True, anchor, state.holiday)
+    later = state.later_due_at
+    assert later is not None
+    if now < due_at:
+        return NextStep(Stage.EMAILED, Step.WAIT, due_at, False, anchor, state.holiday)
+    if now < later:
+        if second_contact_written:
+            return NextStep(Stage.EMAILED, Step.WAIT, later, False, anchor, state.later_holiday)
+        return NextStep(Stage.EMAILED, Step.SECOND_CONTACT, due_at, True, anchor, state.holiday)
+    return NextStep(Stage.EMAILED, Step.FOLLOW_UP, later, True, anchor, state.later_holiday)
+
+
 def next_step(
     actions: Sequence[Action],
     tz: ZoneInfo,
@@ -197,63 +368,47 @@ def next_step(
             organisation, which answers the 3-business-day suggestion.
         calendar: the public holidays business days skip; None for weekends only.
     """
-    rank = max((_RANK[a.kind] for a in actions), default=0)
-    if rank >= _RANK[ActionKind.REPLY_RECEIVED]:
-        return _after_reply(rank, actions, now, tz, calendar)
-    steps = milestones(actions, tz, calendar)
-    if not steps:
-        referral = next((a for a in actions if a.kind is ActionKind.REFERRAL_RECEIVED), None)
-        if referral is not None:
-            return NextStep(Stage.REFERRED, Step.WRITE, None, False, referral.id)
+    state = contact_state(actions, tz, calendar)
+    if state is None:
         return NextStep(Stage.EMAILED, Step.NONE, None, False, None)
-    if steps[0].step is Step.MOVE_ON:
-        move_on = steps[0]
-        if now < move_on.due_at:
-            return _at(Stage.FOLLOWED_UP, Step.WAIT, move_on, False)
-        return _at(Stage.NO_REPLY, Step.MOVE_ON, move_on, True)
-    second, follow_up = steps
-    if now < second.due_at:
-        return _at(Stage.EMAILED, Step.WAIT, second, False)
-    if now < follow_up.due_at:
-        if second_contact_written:
-            return _at(Stage.EMAILED, Step.WAIT, follow_up, False)
-        return _at(Stage.EMAILED, Step.SECOND_CONTACT, second, True)
-    return _at(Stage.EMAILED, Step.FOLLOW_UP, follow_up, True)
+    return step_at(state, now, second_contact_written=second_contact_written)
 
 
-def _at(stage: Stage, step: Step, milestone: Milestone, is_due: bool) -> NextStep:
-    return NextStep(stage, step, milestone.due_at, is_due, milestone.anchor_id, milestone.holiday)
+@dataclass(frozen=True)
+class StateEntry:
+    """A contact with its kept clock state, as the storage reads it for ``/contacts``.
+
+    ``second_contact_written``: someone else at the contact's organisation (case ignored)
+    was emailed later than this contact's latest email.
+    """
+
+    contact: Contact
+    state: ContactState
+    second_contact_written: bool
 
 
-def _after_reply(
-    rank: int,
-    actions: Sequence[Action],
-    now: datetime,
-    tz: ZoneInfo,
-    calendar: Holidays | None,
-) -> NextStep:
-    """Once they have replied the clock stops; what remains is the conversation and thanks."""
-    latest = actions[-1]
-    if rank == _RANK[ActionKind.REPLY_RECEIVED]:
-        return NextStep(Stage.REPLIED, Step.SCHEDULE, None, False, latest.id)
-    if rank == _RANK[ActionKind.INTERVIEW_SCHEDULED]:
-        back = check_back(actions, tz, calendar)
-        if back is None:
-            return NextStep(Stage.CANCELLED, Step.NONE, None, False, latest.id)
-        step = Step.CHECK_BACK if now >= back.due_at else Step.HOLD_INTERVIEW
-        return NextStep(
-            Stage.SCHEDULED,
-            step,
-            back.due_at,
-            step is Step.CHECK_BACK,
-            back.anchor_id,
-            back.holiday,
-            back,
+def organization_key(organization: str) -> str:
+    """How organisations are matched for the second-contact suggestion: case ignored."""
+    return organization.casefold()
+
+
+def pipeline_from_states(entries: Sequence[StateEntry], now: datetime) -> list[PipelineItem]:
+    """Each contact's next step at ``now``: due first, then soonest, then latest activity.
+
+    Args:
+        entries: the contacts with a state, in the order they were created.
+        now: the current instant.
+    """
+    items = [
+        PipelineItem(
+            e.contact,
+            step_at(e.state, now, second_contact_written=e.second_contact_written),
+            e.state.last_activity,
         )
-    if rank == _RANK[ActionKind.INTERVIEW_DONE]:
-        done = [a for a in actions if a.kind is ActionKind.INTERVIEW_DONE][-1]
-        return NextStep(Stage.INTERVIEWED, Step.THANK, done.occurred_at, True, done.id)
-    return NextStep(Stage.THANKED, Step.NONE, None, False, latest.id)
+        for e in entries
+    ]
+    items.sort(key=_pipeline_order)
+    return items
 
 
 def build_pipeline(
@@ -264,12 +419,13 @@ def build_pipeline(
 ) -> list[PipelineItem]:
     """Every contact with live actions and its next step: due first, then soonest, then latest."""
     latest_by_org = _latest_emails_by_organization(entries)
-    items = []
+    states = []
     for entry in entries:
-        if not entry.actions:
+        state = contact_state(entry.actions, tz, calendar)
+        if state is None:
             continue
-        org = entry.contact.organization.casefold()
-        written_after = _latest_email(entry.actions)
+        org = organization_key(entry.contact.organization)
+        written_after = state.latest_email_at
         second = False
         if org and written_after is not None:
             others = [
@@ -278,10 +434,8 @@ def build_pipeline(
                 if contact_id != entry.contact.id
             ]
             second = bool(others) and others[0] > written_after
-        step = next_step(entry.actions, tz, now, second_contact_written=second, calendar=calendar)
-        items.append(PipelineItem(entry.contact, step, entry.actions[-1].occurred_at))
-    items.sort(key=_pipeline_order)
-    return items
+        states.append(StateEntry(entry.contact, state, second))
+    return pipeline_from_states(states, now)
 
 
 def _latest_emails_by_organization(
@@ -291,7 +445,7 @@ def _latest_emails_by_organization(
     contact, the latest email to someone else there)."""
     latest: dict[str, list[tuple[int, datetime]]] = {}
     for entry in entries:
-        org = entry.contact.organization.casefold()
+        org = organization_key(entry.contact.organization)
         sent = _latest_email(entry.actions)
         if org and sent is not None:
             ranked = sorted(

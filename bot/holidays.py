@@ -102,9 +102,14 @@ def zone_country(timezone: str) -> str | None:
 
 def cohort_calendar(cohort: Cohort) -> HolidayCalendar | None:
     """The cohort's calendar: its setting, else its time zone's country, else none."""
-    if cohort.holiday_calendar is not None:
-        return stored_calendar(cohort.holiday_calendar)
-    country = zone_country(cohort.timezone)
+    return setting_or_zone_calendar(cohort.holiday_calendar, cohort.timezone)
+
+
+def setting_or_zone_calendar(code: str | None, timezone: str) -> HolidayCalendar | None:
+    """A stored calendar setting, else the country of ``timezone``, else none."""
+    if code is not None:
+        return stored_calendar(code)
+    country = zone_country(timezone)
     return HolidayCalendar(country) if country and country in _supported() else None
 
 

@@ -6,6 +6,7 @@ dates, and local wall times are turned back into instants with ``local_to_utc``.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
@@ -15,13 +16,9 @@ MORNING = time(9, 0)
 """When personal reminders and check-backs become due, in the member's own zone."""
 
 
-class Holidays(Protocol):
-    """Public holidays of one place (``bot.holidays.HolidayCalendar``).
-
-    Immutable and hashable: business-day sums are cached by calendar.
-    """
-
-    def __hash__(self) -> int: ...
+class Holidays(Hashable, Protocol):
+    """Public holidays of one place (``bot.holidays.HolidayCalendar``); hashable, so counts
+    of business days can be remembered per calendar."""
 
     def holiday(self, day: date) -> str | None: ...
 

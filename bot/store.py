@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+from bot.followups import StateEntry
 from bot.models import (
     Action,
     ActionKind,
@@ -34,6 +35,25 @@ from bot.models import (
     Workspace,
 )
 from bot.targets import NewTarget, Target
+
+
+@dataclass(frozen=True)
+class BoardPage:
+    """The part of a leaderboard a reply shows, without a record for every member.
+
+    ``top`` is the first members who show on the board, each with their rank among those
+    who show (competition ranking: ties share a rank, the next skips); ``own`` the asking
+    member's standing if they have a total, with ``own_rank`` their rank among those who
+    show (meaningful only when they show); ``counted`` every member with a total, hidden
+    ones included, and ``shown`` those who show.
+    """
+
+    top: list[tuple[int, Standing]]
+    own: Standing | None
+    own_rank: int
+    counted: int
+    shown: int
+
 
 SIGHTING_MEMORY = timedelta(days=1)
 """How long ``Store.first_sighting`` remembers a key: far past Slack's last retry (about
@@ -393,6 +413,14 @@ class Store(Protocol):
         actions oldest first (by ``occurred_at``, then in the order logged). A contact whose
         actions were all undone comes with none."""
 
+    async def member_states(self, member_id: int) -> list[StateEntry]:
+        """Every contact of the member with a live action, in the order they were created,
+        with its kept 3B7 state: what ``bot.followups.contact_state`` makes of its live
+        actions in the member's zone and holiday calendar as they are now (the store
+        recomputes it in the transaction of each log, undo, moved interview, and change of
+        the member's or their cohort's zone or calendar), and whether someone else at its
+        organisation (case ignored) was emailed later than its latest email."""
+
     async def member_history(self, member_id: int) -> list[Action]:
         """Every action the member logged, undone ones included, in the order logged."""
 
@@ -417,7 +445,26 @@ class Store(Protocol):
 
         Returns:
             Members with a total above zero, hidden ones included (``visible`` False), by
-            total, highest first, then by display name.
+            total, highest first, then by display name, then in the order they joined.
+        """
+
+    async def board_page(
+        self,
+        cohort_id: int,
+        kinds: Collection[ActionKind],
+        since: datetime | None,
+        until: datetime | None,
+        member_id: int,
+        size: int,
+    ) -> BoardPage:
+        """The ``size`` first lines of ``standings`` among members who show, with their ranks,
+        the standing and rank of ``member_id``, and how many members have a total (all, and
+        those who show): what ``standings`` would give, without reading every member out.
+
+        Args:
+            cohort_id, kinds, since, until: as for ``standings``.
+            member_id: the member asking, whose own placing is wanted.
+            size: how many lines the board lists.
         """
 
     async def cohort_totals(

@@ -12,6 +12,14 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any, Protocol
 
+from bot.followups import (
+    ContactState,
+    Stage,
+    StateEntry,
+    clock_settings_of,
+    contact_state,
+    organization_key,
+)
 from bot.models import (
     Action,
     ActionKind,
@@ -23,7 +31,14 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.store import SIGHTING_MEMORY, CohortBinding, LoggedAction, Lookup, NewAction
+from bot.store import (
+    SIGHTING_MEMORY,
+    BoardPage,
+    CohortBinding,
+    LoggedAction,
+    Lookup,
+    NewAction,
+)
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import Database, from_db, to_db
 
@@ -43,6 +58,10 @@ ACTION_COLUMNS = (
     "scheduled_on, scheduled_time"
 )
 CONTACT_COLUMNS = "id, member_id, name, organization, created_at, referred_by"
+STATE_COLUMNS = (
+    "stage, anchor_id, due_at, holiday, later_due_at, later_holiday, interview_on, "
+    "interview_at, latest_email_at, last_activity"
+)
 _ONE_DAY = timedelta(days=1)
 SIGHTING_PREFIX = "sighting:"
 """``bot_state`` keys of ``first_sighting`` start so; their value is the instant seen."""
@@ -196,6 +215,123 @@ def _one(rows: Iterable[sqlite3.Row]) -> sqlite3.Row | None:
     return next(iter(rows), None)
 
 
+def _instant(text: str | None) -> datetime | None:
+    return from_db(text) if text else None
+
+
+def state_from_row(row: Row) -> ContactState:
+    return ContactState(
+        stage=Stage(row["stage"]),
+        anchor_id=row["anchor_id"],
+        due_at=_instant(row["due_at"]),
+        holiday=row["holiday"],
+        later_due_at=_instant(row["later_due_at"]),
+        later_holiday=row["later_holiday"],
+        interview_on=date.fromisoformat(on) if (on := row["interview_on"]) else None,
+        interview_at=time.fromisoformat(at) if (at := row["interview_at"]) else None,
+        latest_email_at=_instant(row["latest_email_at"]),
+        last_activity=from_db(row["last_activity"]),
+    )
+
+
+def refresh_contact_state(conn: sqlite3.Connection, contact_id: int) -> None:
+    """Recompute one contact's kept 3B7 state from its live actions, inside the caller's
+    transaction: every change that can move a clock calls this (or ``_refresh_where``)."""
+    row = conn.execute(
+        "SELECT k.member_id, k.organization, m.timezone, m.profile_timezone, "
+        "m.holiday_calendar, c.timezone, c.holiday_calendar FROM contacts k "
+        "JOIN members m ON m.id = k.member_id LEFT JOIN cohorts c ON c.id = m.cohort_id "
+        "WHERE k.id = ?",
+        (contact_id,),
+    ).fetchone()
+    if row is None:
+        return
+    member_id, organization, *settings = tuple(row)
+    actions = [
+        action_from_row(a)
+        for a in conn.execute(
+            f"SELECT {ACTION_COLUMNS} FROM actions WHERE contact_id = ? AND undone_at IS NULL "
+            "ORDER BY occurred_at, id",
+            (contact_id,),
+        )
+    ]
+    state = contact_state(actions, *clock_settings_of(*settings))
+    if state is None:
+        conn.execute("DELETE FROM contact_state WHERE contact_id = ?", (contact_id,))
+        return
+    conn.execute(
+        f"INSERT OR REPLACE INTO contact_state (contact_id, member_id, org_key, {STATE_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            contact_id,
+            member_id,
+            organization_key(organization),
+            state.stage.value,
+            state.anchor_id,
+            to_db(state.due_at) if state.due_at else None,
+            state.holiday,
+            to_db(state.later_due_at) if state.later_due_at else None,
+            state.later_holiday,
+            state.interview_on.isoformat() if state.interview_on else None,
+            state.interview_at.strftime("%H:%M") if state.interview_at else None,
+            to_db(state.latest_email_at) if state.latest_email_at else None,
+            to_db(state.last_activity),
+        ),
+    )
+
+
+def _refresh_where(conn: sqlite3.Connection, contacts: str, params: tuple[object, ...]) -> None:
+    """Recompute the state of every contact ``SELECT id FROM contacts WHERE <contacts>`` finds."""
+    ids = [r[0] for r in conn.execute(f"SELECT id FROM contacts WHERE {contacts}", params)]
+    for contact_id in ids:
+        refresh_contact_state(conn, contact_id)
+
+
+def _refresh_member(conn: sqlite3.Connection, member_id: int) -> None:
+    _refresh_where(conn, "member_id = ?", (member_id,))
+
+
+def _refresh_cohort(conn: sqlite3.Connection, cohort_id: int) -> None:
+    _refresh_where(conn, "member_id IN (SELECT id FROM members WHERE cohort_id = ?)", (cohort_id,))
+
+
+def backfill_contact_states(conn: sqlite3.Connection) -> None:
+    """Migration 0004's Python step: the state of every contact already in the database."""
+    _refresh_where(conn, "1", ())
+
+
+_SAVE_MEMBER = (
+    "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, interview_goal = ?, "
+    "timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, reminders_by_dm = ?, "
+    f"profile_timezone = ?, holiday_calendar = ? WHERE id = ? RETURNING {MEMBER_COLUMNS}"
+)
+_SAVE_COHORT = (
+    "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, email_goal = ?, "
+    "interview_goal = ?, kickoff_day = ?, kickoff_time = ?, checkin_day = ?, checkin_time = ?, "
+    "grace_hours = ?, schedule_from = ?, holiday_calendar = ? WHERE id = ? "
+    f"RETURNING {COHORT_COLUMNS}"
+)
+_MEMBER_CLOCK = "SELECT timezone, profile_timezone, cohort_id, holiday_calendar FROM members"
+"""The member's columns that move their clocks: a change to any recomputes their contacts."""
+_COHORT_CLOCK = "SELECT timezone, holiday_calendar FROM cohorts"
+"""The cohort's columns that move its members' clocks."""
+
+
+def _clock_of(conn: sqlite3.Connection, sql: str, row_id: int) -> tuple[object, ...] | None:
+    row = conn.execute(f"{sql} WHERE id = ?", (row_id,)).fetchone()
+    return tuple(row) if row is not None else None
+
+
+def _moved(conn: sqlite3.Connection, row: sqlite3.Row | None) -> Action | None:
+    """The action a write changed, its contact's state recomputed in the same transaction."""
+    if row is None:
+        return None
+    action = action_from_row(row)
+    if action.contact_id is not None:
+        refresh_contact_state(conn, action.contact_id)
+    return action
+
+
 class _CapReached(Exception):
     """Raised inside a write to roll back a log that would pass the daily cap."""
 
@@ -239,6 +375,8 @@ def _log_within_cap(new: NewAction, conn: sqlite3.Connection) -> LoggedAction:
     ).fetchone()
     if row is None:
         raise _CapReached
+    if contact is not None:
+        refresh_contact_state(conn, contact.id)
     return LoggedAction(action_from_row(row), contact, created)
 
 
@@ -279,6 +417,67 @@ def _end_pauses(conn: sqlite3.Connection, member_id: int, day: date) -> int:
         ((day - _ONE_DAY).isoformat(), member_id, day.isoformat()),
     ).rowcount
     return removed + shortened
+
+
+def _board_totals(
+    cohort_id: int,
+    kinds: Collection[ActionKind],
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[str, list[object]]:
+    """Each member's total on a board, as a subquery (``member_id, total``) and its values:
+    the running totals for all time, the window of live actions otherwise."""
+    kind_values = [k.value for k in kinds]
+    if since is None or until is None:
+        return (
+            "SELECT member_id, sum(total) AS total FROM member_totals WHERE cohort_id = ? "
+            f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
+        ), [cohort_id, *kind_values]
+    return (
+        "SELECT member_id, sum(count) AS total FROM actions WHERE cohort_id = ? "
+        "AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL "
+        f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
+    ), [cohort_id, to_db(since), to_db(until), *kind_values]
+
+
+def board_page_sql(totals: str, size: str, member: str) -> str:
+    """The rows of a board page (both backends): the first ``size`` members who show, the
+    asking ``member``, and the first hidden one, so the counts arrive even when neither of
+    the others has a row. Ranks and order are those of ``standings`` (members alike in total
+    and name in the order they joined)."""
+    return (
+        "SELECT id, user_id, display_name, show_on_leaderboard, total, counted, shown, rnk, "
+        "pos FROM (SELECT m.id, m.user_id, m.display_name, m.show_on_leaderboard, t.total, "
+        "count(*) OVER () AS counted, "
+        "sum(CASE WHEN m.show_on_leaderboard THEN 1 ELSE 0 END) OVER () AS shown, "
+        "rank() OVER (PARTITION BY m.show_on_leaderboard ORDER BY t.total DESC) AS rnk, "
+        "row_number() OVER (PARTITION BY m.show_on_leaderboard "
+        "ORDER BY t.total DESC, m.display_name, m.id) AS pos "
+        f"FROM ({totals}) t JOIN members m ON m.id = t.member_id WHERE t.total > 0) ranked "
+        f"WHERE (show_on_leaderboard AND pos <= {size}) OR id = {member} OR pos = 1 "
+        "ORDER BY total DESC, display_name, id"
+    )
+
+
+def board_page_from_rows(rows: Iterable[Row], member_id: int, size: int) -> BoardPage:
+    """A ``BoardPage`` from the rows of ``board_page_sql``."""
+    top: list[tuple[int, Standing]] = []
+    own: Standing | None = None
+    own_rank = counted = shown = 0
+    for row in rows:
+        standing = Standing(
+            row["id"],
+            row["user_id"],
+            row["display_name"],
+            bool(row["show_on_leaderboard"]),
+            int(row["total"]),
+        )
+        counted, shown = int(row["counted"]), int(row["shown"])
+        if standing.visible and row["pos"] <= size:
+            top.append((int(row["rnk"]), standing))
+        if standing.member_id == member_id:
+            own, own_rank = standing, int(row["rnk"])
+    return BoardPage(top, own, own_rank, counted, shown)
 
 
 def _placeholders(values: Collection[object]) -> str:
@@ -356,37 +555,49 @@ class SqliteStore:
         cohort_id: int | None,
         at: datetime,
     ) -> Member:
-        rows = await self.db.write(
-            "INSERT INTO members (workspace_id, user_id, display_name, cohort_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) "
-            "DO UPDATE SET display_name = excluded.display_name, "
-            "cohort_id = coalesce(excluded.cohort_id, cohort_id) "
-            f"RETURNING {MEMBER_COLUMNS}",
-            (workspace_id, user_id, display_name, cohort_id, to_db(at)),
-        )
-        return member_from_row(next(iter(rows)))
+        def work(conn: sqlite3.Connection) -> Member:
+            before = conn.execute(
+                "SELECT cohort_id FROM members WHERE workspace_id = ? AND user_id = ?",
+                (workspace_id, user_id),
+            ).fetchone()
+            member = member_from_row(
+                conn.execute(
+                    "INSERT INTO members (workspace_id, user_id, display_name, cohort_id, "
+                    "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (workspace_id, user_id) "
+                    "DO UPDATE SET display_name = excluded.display_name, "
+                    "cohort_id = coalesce(excluded.cohort_id, cohort_id) "
+                    f"RETURNING {MEMBER_COLUMNS}",
+                    (workspace_id, user_id, display_name, cohort_id, to_db(at)),
+                ).fetchone()
+            )
+            if before is not None and before[0] != member.cohort_id:
+                _refresh_member(conn, member.id)
+            return member
+
+        return await self.db.transaction(work)
 
     async def save_member(self, member: Member) -> Member:
-        rows = await self.db.write(
-            "UPDATE members SET display_name = ?, cohort_id = ?, email_goal = ?, "
-            "interview_goal = ?, timezone = ?, show_on_leaderboard = ?, allow_mentions = ?, "
-            "reminders_by_dm = ?, profile_timezone = ?, holiday_calendar = ? "
-            f"WHERE id = ? RETURNING {MEMBER_COLUMNS}",
-            (
-                member.display_name,
-                member.cohort_id,
-                member.email_goal,
-                member.interview_goal,
-                member.timezone,
-                int(member.show_on_leaderboard),
-                int(member.allow_mentions),
-                int(member.reminders_by_dm),
-                member.profile_timezone,
-                member.holiday_calendar,
-                member.id,
-            ),
+        def work(conn: sqlite3.Connection) -> Member:
+            before = _clock_of(conn, _MEMBER_CLOCK, member.id)
+            saved = member_from_row(conn.execute(_SAVE_MEMBER, params).fetchone())
+            if _clock_of(conn, _MEMBER_CLOCK, member.id) != before:
+                _refresh_member(conn, member.id)
+            return saved
+
+        params = (
+            member.display_name,
+            member.cohort_id,
+            member.email_goal,
+            member.interview_goal,
+            member.timezone,
+            int(member.show_on_leaderboard),
+            int(member.allow_mentions),
+            int(member.reminders_by_dm),
+            member.profile_timezone,
+            member.holiday_calendar,
+            member.id,
         )
-        return member_from_row(next(iter(rows)))
+        return await self.db.transaction(work)
 
     async def forget_member(self, member_id: int) -> None:
         await self.db.write("DELETE FROM members WHERE id = ?", (member_id,))
@@ -462,6 +673,10 @@ class SqliteStore:
 
     async def bind_cohort(self, binding: CohortBinding) -> Cohort:
         def work(conn: sqlite3.Connection) -> Cohort:
+            zone_before = None
+            if binding.cohort_id is not None:
+                zone_before = _clock_of(conn, _COHORT_CLOCK, binding.cohort_id)
+            organizer_before = _clock_of(conn, _MEMBER_CLOCK, binding.organizer_id)
             if binding.cohort_id is None:
                 row = conn.execute(
                     "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
@@ -501,34 +716,39 @@ class SqliteStore:
             conn.execute(
                 "UPDATE members SET cohort_id = ? WHERE id = ?", (cohort.id, binding.organizer_id)
             )
+            if zone_before is not None and _clock_of(conn, _COHORT_CLOCK, cohort.id) != zone_before:
+                _refresh_cohort(conn, cohort.id)
+            elif _clock_of(conn, _MEMBER_CLOCK, binding.organizer_id) != organizer_before:
+                _refresh_member(conn, binding.organizer_id)
             return cohort
 
         return await self.db.transaction(work)
 
     async def save_cohort(self, cohort: Cohort) -> Cohort:
-        rows = await self.db.write(
-            "UPDATE cohorts SET channel_id = ?, name = ?, timezone = ?, week_start = ?, "
-            "email_goal = ?, interview_goal = ?, kickoff_day = ?, kickoff_time = ?, "
-            "checkin_day = ?, checkin_time = ?, grace_hours = ?, schedule_from = ?, "
-            f"holiday_calendar = ? WHERE id = ? RETURNING {COHORT_COLUMNS}",
-            (
-                cohort.channel_id,
-                cohort.name,
-                cohort.timezone,
-                cohort.week_start,
-                cohort.email_goal,
-                cohort.interview_goal,
-                cohort.kickoff_day,
-                cohort.kickoff_time.strftime("%H:%M"),
-                cohort.checkin_day,
-                cohort.checkin_time.strftime("%H:%M"),
-                cohort.grace_hours,
-                to_db(cohort.schedule_from),
-                cohort.holiday_calendar,
-                cohort.id,
-            ),
+        def work(conn: sqlite3.Connection) -> Cohort:
+            before = _clock_of(conn, _COHORT_CLOCK, cohort.id)
+            saved = cohort_from_row(conn.execute(_SAVE_COHORT, params).fetchone())
+            if _clock_of(conn, _COHORT_CLOCK, cohort.id) != before:
+                _refresh_cohort(conn, cohort.id)
+            return saved
+
+        params = (
+            cohort.channel_id,
+            cohort.name,
+            cohort.timezone,
+            cohort.week_start,
+            cohort.email_goal,
+            cohort.interview_goal,
+            cohort.kickoff_day,
+            cohort.kickoff_time.strftime("%H:%M"),
+            cohort.checkin_day,
+            cohort.checkin_time.strftime("%H:%M"),
+            cohort.grace_hours,
+            to_db(cohort.schedule_from),
+            cohort.holiday_calendar,
+            cohort.id,
         )
-        return cohort_from_row(next(iter(rows)))
+        return await self.db.transaction(work)
 
     async def cohort_members(self, cohort_id: int) -> list[Member]:
         rows = await self._read(
@@ -565,14 +785,16 @@ class SqliteStore:
         return await self.db.transaction(partial(_log_action, new))
 
     async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
-        rows = await self.db.write(
-            "UPDATE actions SET undone_at = ? WHERE id = (SELECT id FROM actions "
-            "WHERE member_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
-            f"RETURNING {ACTION_COLUMNS}",
-            (to_db(at), member_id),
-        )
-        row = _one(rows)
-        return action_from_row(row) if row else None
+        def work(conn: sqlite3.Connection) -> Action | None:
+            row = conn.execute(
+                "UPDATE actions SET undone_at = ? WHERE id = (SELECT id FROM actions "
+                "WHERE member_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1) "
+                f"RETURNING {ACTION_COLUMNS}",
+                (to_db(at), member_id),
+            ).fetchone()
+            return _moved(conn, row)
+
+        return await self.db.transaction(work)
 
     async def get_contact(self, contact_id: int) -> Contact | None:
         row = _one(
@@ -581,18 +803,20 @@ class SqliteStore:
         return contact_from_row(row) if row else None
 
     async def move_interview(self, action_id: int, on: date, at: time | None) -> Action | None:
-        rows = await self.db.write(
-            "UPDATE actions SET scheduled_on = ?, scheduled_time = ? WHERE id = ? AND kind = ? "
-            f"AND undone_at IS NULL RETURNING {ACTION_COLUMNS}",
-            (
-                on.isoformat(),
-                at.strftime("%H:%M") if at else None,
-                action_id,
-                ActionKind.INTERVIEW_SCHEDULED.value,
-            ),
-        )
-        row = _one(rows)
-        return action_from_row(row) if row else None
+        def work(conn: sqlite3.Connection) -> Action | None:
+            row = conn.execute(
+                "UPDATE actions SET scheduled_on = ?, scheduled_time = ? WHERE id = ? "
+                f"AND kind = ? AND undone_at IS NULL RETURNING {ACTION_COLUMNS}",
+                (
+                    on.isoformat(),
+                    at.strftime("%H:%M") if at else None,
+                    action_id,
+                    ActionKind.INTERVIEW_SCHEDULED.value,
+                ),
+            ).fetchone()
+            return _moved(conn, row)
+
+        return await self.db.transaction(work)
 
     async def member_targets(self, member_id: int) -> list[Target]:
         rows = await self._read(
@@ -641,6 +865,22 @@ class SqliteStore:
             for row in contacts
         ]
 
+    async def member_states(self, member_id: int) -> list[StateEntry]:
+        rows = await self._read(
+            f"SELECT {prefixed(CONTACT_COLUMNS, 'k', 'k_')}, {STATE_COLUMNS}, EXISTS (SELECT 1 "
+            "FROM contact_state o WHERE o.member_id = s.member_id AND o.org_key = s.org_key "
+            "AND o.contact_id <> s.contact_id AND o.latest_email_at > s.latest_email_at) "
+            "AND s.org_key <> '' AS second FROM contact_state s "
+            "JOIN contacts k ON k.id = s.contact_id WHERE s.member_id = ? ORDER BY s.contact_id",
+            (member_id,),
+        )
+        return [
+            StateEntry(
+                contact_from_row(unprefixed(row, "k_")), state_from_row(row), bool(row["second"])
+            )
+            for row in rows
+        ]
+
     async def member_history(self, member_id: int) -> list[Action]:
         rows = await self._read(
             f"SELECT {ACTION_COLUMNS} FROM actions WHERE member_id = ? ORDER BY id", (member_id,)
@@ -661,27 +901,27 @@ class SqliteStore:
         since: datetime | None,
         until: datetime | None,
     ) -> list[Standing]:
-        kind_values = [k.value for k in kinds]
-        if since is None or until is None:
-            totals = (
-                "SELECT member_id, sum(total) AS total FROM member_totals WHERE cohort_id = ? "
-                f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
-            )
-            params: list[object] = [cohort_id, *kind_values]
-        else:
-            totals = (
-                "SELECT member_id, sum(count) AS total FROM actions WHERE cohort_id = ? "
-                "AND occurred_at >= ? AND occurred_at < ? AND undone_at IS NULL "
-                f"AND kind IN ({_placeholders(kind_values)}) GROUP BY member_id"
-            )
-            params = [cohort_id, to_db(since), to_db(until), *kind_values]
+        totals, params = _board_totals(cohort_id, kinds, since, until)
         rows = await self._read(
             "SELECT m.id, m.user_id, m.display_name, m.show_on_leaderboard, t.total "
             f"FROM ({totals}) t JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
-            "ORDER BY t.total DESC, m.display_name",
+            "ORDER BY t.total DESC, m.display_name, m.id",
             params,
         )
         return [Standing(row[0], row[1], row[2], bool(row[3]), row[4]) for row in rows]
+
+    async def board_page(
+        self,
+        cohort_id: int,
+        kinds: Collection[ActionKind],
+        since: datetime | None,
+        until: datetime | None,
+        member_id: int,
+        size: int,
+    ) -> BoardPage:
+        totals, params = _board_totals(cohort_id, kinds, since, until)
+        rows = await self._read(board_page_sql(totals, "?", "?"), [*params, size, member_id])
+        return board_page_from_rows(rows, member_id, size)
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime

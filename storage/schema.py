@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 
 from storage.connection import Database
+from storage.repository import backfill_contact_states
 
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BACKFILLS: dict[int, Callable[[sqlite3.Connection], None]] = {4: backfill_contact_states}
+"""Python steps run after a migration's SQL, in its transaction, for what SQL cannot compute
+(0004: each contact's 3B7 state, from ``bot.followups``)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ def _apply(migration: Migration, conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")
     for statement in _statements(migration.sql):
         conn.execute(statement)
+    if migration.number in BACKFILLS:
+        BACKFILLS[migration.number](conn)
     conn.execute(f"PRAGMA user_version = {migration.number}")
 
 

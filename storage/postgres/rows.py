@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.followups import ContactState, Stage
 from bot.models import Action, ActionKind, Cohort, Contact, Member, Workspace
 from bot.targets import Target
 from storage.repository import (
@@ -28,6 +29,7 @@ __all__ = [
     "contact",
     "member",
     "prefixed",
+    "state",
     "target",
     "unprefixed",
     "workspace_of",
@@ -129,4 +131,20 @@ def workspace_of(row: Row) -> Workspace:
     w.name AS workspace_name`` and its cohort columns prefixed ``c_``."""
     return Workspace(
         row["c_workspace_id"], row["platform"], row["external_id"], row["workspace_name"]
+    )
+
+
+def state(row: Row) -> ContactState:
+    """A ``contact_state`` row's clock (its columns unprefixed)."""
+    return ContactState(
+        stage=Stage(row["stage"]),
+        anchor_id=row["anchor_id"],
+        due_at=row["due_at"],
+        holiday=row["holiday"],
+        later_due_at=row["later_due_at"],
+        later_holiday=row["later_holiday"],
+        interview_on=row["interview_on"],
+        interview_at=row["interview_at"],
+        latest_email_at=row["latest_email_at"],
+        last_activity=row["last_activity"],
     )

@@ -11,12 +11,17 @@ each one once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from storage.postgres.connection import Conn, PostgresDatabase
+from storage.postgres.store import backfill_contact_states
 from storage.schema import Migration, SchemaTooNew, available_migrations
 
 PACKAGE = "storage.postgres"
 MIGRATION_LOCK = 0x7265_6163_686F_7574  # "reachout"
 """The advisory lock key held while a migration runs."""
+BACKFILLS: dict[int, Callable[[Conn], Awaitable[None]]] = {4: backfill_contact_states}
+"""Python steps run after a migration's SQL, in its transaction (``storage.schema``'s twin)."""
 
 _CREATE_VERSION_TABLE = (
     "CREATE TABLE IF NOT EXISTS reachout_schema (number integer PRIMARY KEY, "
@@ -67,6 +72,8 @@ async def migrate(db: PostgresDatabase) -> list[Migration]:
                     migration = migrations[current]
                     await conn.execute(_CREATE_VERSION_TABLE)
                     await conn.execute(migration.sql)
+                    if migration.number in BACKFILLS:
+                        await BACKFILLS[migration.number](conn)
                     await conn.execute(
                         "INSERT INTO reachout_schema (number, name) VALUES ($1, $2)",
                         migration.number,

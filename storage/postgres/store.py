@@ -14,6 +14,9 @@ import asyncio
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
+import asyncpg
+
+from bot.followups import StateEntry, clock_settings_of, contact_state, organization_key
 from bot.models import (
     Action,
     ActionKind,
@@ -25,7 +28,14 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.store import SIGHTING_MEMORY, CohortBinding, LoggedAction, Lookup, NewAction
+from bot.store import (
+    SIGHTING_MEMORY,
+    BoardPage,
+    CohortBinding,
+    LoggedAction,
+    Lookup,
+    NewAction,
+)
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import to_db
 from storage.postgres import rows
@@ -39,7 +49,13 @@ from storage.postgres.rows import (
     prefixed,
     unprefixed,
 )
-from storage.repository import SIGHTING_PREFIX, contact_key
+from storage.repository import (
+    SIGHTING_PREFIX,
+    STATE_COLUMNS,
+    board_page_from_rows,
+    board_page_sql,
+    contact_key,
+)
 
 _ONE_DAY = timedelta(days=1)
 _LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE"
@@ -48,6 +64,117 @@ _LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE"
 _LOCK_MEMBER = "SELECT 1 FROM members WHERE id = $1 FOR NO KEY UPDATE"
 """Serialises a member's read-then-write transactions; plain inserts that only reference
 the member (``FOR KEY SHARE``) are not held up."""
+
+
+async def refresh_contact_state(conn: Conn, contact_id: int) -> None:
+    """Recompute one contact's kept 3B7 state from its live actions, inside the caller's
+    transaction: every change that can move a clock calls this (or ``_refresh_where``).
+
+    The cohort row is read ``FOR SHARE``: a change to the cohort's zone or calendar waits
+    for this transaction, or this one for it, so neither recomputes from what the other is
+    about to change. The member's own writes already take turns on the member's row.
+    """
+    row = await conn.fetchrow(
+        "SELECT k.member_id, k.organization, m.timezone, m.profile_timezone, "
+        "m.holiday_calendar, m.cohort_id FROM contacts k JOIN members m ON m.id = k.member_id "
+        "WHERE k.id = $1",
+        contact_id,
+    )
+    if row is None:
+        return
+    cohort = None
+    if row["cohort_id"] is not None:
+        cohort = await conn.fetchrow(
+            "SELECT timezone, holiday_calendar FROM cohorts WHERE id = $1 FOR SHARE",
+            row["cohort_id"],
+        )
+    settings = clock_settings_of(
+        row["timezone"],
+        row["profile_timezone"],
+        row["holiday_calendar"],
+        cohort["timezone"] if cohort is not None else None,
+        cohort["holiday_calendar"] if cohort is not None else None,
+    )
+    actions = [
+        rows.action(a)
+        for a in await conn.fetch(
+            f"SELECT {ACTION_COLUMNS} FROM actions WHERE contact_id = $1 "
+            "AND undone_at IS NULL ORDER BY occurred_at, id",
+            contact_id,
+        )
+    ]
+    state = contact_state(actions, *settings)
+    if state is None:
+        await conn.execute("DELETE FROM contact_state WHERE contact_id = $1", contact_id)
+        return
+    await conn.execute(
+        f"INSERT INTO contact_state (contact_id, member_id, org_key, {STATE_COLUMNS}) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+        "ON CONFLICT (contact_id) DO UPDATE SET org_key = EXCLUDED.org_key, "
+        "stage = EXCLUDED.stage, anchor_id = EXCLUDED.anchor_id, due_at = EXCLUDED.due_at, "
+        "holiday = EXCLUDED.holiday, later_due_at = EXCLUDED.later_due_at, "
+        "later_holiday = EXCLUDED.later_holiday, interview_on = EXCLUDED.interview_on, "
+        "interview_at = EXCLUDED.interview_at, latest_email_at = EXCLUDED.latest_email_at, "
+        "last_activity = EXCLUDED.last_activity",
+        contact_id,
+        row["member_id"],
+        organization_key(row["organization"]),
+        state.stage.value,
+        state.anchor_id,
+        state.due_at,
+        state.holiday,
+        state.later_due_at,
+        state.later_holiday,
+        state.interview_on,
+        state.interview_at,
+        state.latest_email_at,
+        state.last_activity,
+    )
+
+
+async def _refresh_where(conn: Conn, contacts: str, *params: object) -> None:
+    """Recompute the state of every contact ``SELECT id FROM contacts WHERE <contacts>`` finds."""
+    found = await conn.fetch(f"SELECT id FROM contacts WHERE {contacts} ORDER BY id", *params)
+    for row in found:
+        await refresh_contact_state(conn, row["id"])
+
+
+async def _refresh_member(conn: Conn, member_id: int) -> None:
+    await _refresh_where(conn, "member_id = $1", member_id)
+
+
+async def _refresh_cohort(conn: Conn, cohort_id: int) -> None:
+    await _refresh_where(
+        conn, "member_id IN (SELECT id FROM members WHERE cohort_id = $1)", cohort_id
+    )
+
+
+async def backfill_contact_states(conn: Conn) -> None:
+    """Migration 0004's Python step: the state of every contact already in the database."""
+    await _refresh_where(conn, "true")
+
+
+_MEMBER_CLOCK = (
+    "SELECT timezone, profile_timezone, cohort_id, holiday_calendar FROM members WHERE id = $1"
+)
+"""The member's columns that move their clocks: a change to any recomputes their contacts."""
+_COHORT_CLOCK = "SELECT timezone, holiday_calendar FROM cohorts WHERE id = $1"
+"""The cohort's columns that move its members' clocks."""
+
+
+async def _clock_of(conn: Conn, sql: str, row_id: int) -> tuple[object, ...] | None:
+    row = await conn.fetchrow(sql, row_id)
+    return tuple(row) if row is not None else None
+
+
+async def _moved(conn: Conn, row: asyncpg.Record | None) -> Action | None:
+    """The action a write changed, its contact's state recomputed in the same transaction."""
+    if row is None:
+        return None
+    action = rows.action(row)
+    if action.contact_id is not None:
+        await refresh_contact_state(conn, action.contact_id)
+    return action
 
 
 class _OverLimit(Exception):
@@ -137,41 +264,55 @@ class PostgresStore:
         cohort_id: int | None,
         at: datetime,
     ) -> Member:
-        row = await self.db.fetchrow(
-            "INSERT INTO members (workspace_id, user_id, display_name, cohort_id, created_at) "
-            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, user_id) "
-            "DO UPDATE SET display_name = EXCLUDED.display_name, "
-            "cohort_id = coalesce(EXCLUDED.cohort_id, members.cohort_id) "
-            f"RETURNING {MEMBER_COLUMNS}",
-            workspace_id,
-            user_id,
-            display_name,
-            cohort_id,
-            at,
-        )
-        assert row is not None
-        return rows.member(row)
+        async with self.db.transaction() as conn:
+            before = await conn.fetchval(
+                "SELECT cohort_id FROM members WHERE workspace_id = $1 AND user_id = $2",
+                workspace_id,
+                user_id,
+            )
+            row = await conn.fetchrow(
+                "INSERT INTO members (workspace_id, user_id, display_name, cohort_id, created_at) "
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, user_id) "
+                "DO UPDATE SET display_name = EXCLUDED.display_name, "
+                "cohort_id = coalesce(EXCLUDED.cohort_id, members.cohort_id) "
+                f"RETURNING {MEMBER_COLUMNS}",
+                workspace_id,
+                user_id,
+                display_name,
+                cohort_id,
+                at,
+            )
+            assert row is not None
+            member = rows.member(row)
+            if before is not None and before != member.cohort_id:
+                await _refresh_member(conn, member.id)
+        return member
 
     async def save_member(self, member: Member) -> Member:
-        row = await self.db.fetchrow(
-            "UPDATE members SET display_name = $1, cohort_id = $2, email_goal = $3, "
-            "interview_goal = $4, timezone = $5, show_on_leaderboard = $6, allow_mentions = $7, "
-            "reminders_by_dm = $8, profile_timezone = $9, holiday_calendar = $10 "
-            f"WHERE id = $11 RETURNING {MEMBER_COLUMNS}",
-            member.display_name,
-            member.cohort_id,
-            member.email_goal,
-            member.interview_goal,
-            member.timezone,
-            member.show_on_leaderboard,
-            member.allow_mentions,
-            member.reminders_by_dm,
-            member.profile_timezone,
-            member.holiday_calendar,
-            member.id,
-        )
-        if row is None:
-            raise LookupError(f"no member {member.id} to save")
+        async with self.db.transaction() as conn:
+            before = await _clock_of(conn, _MEMBER_CLOCK, member.id)
+            row = await conn.fetchrow(
+                "UPDATE members SET display_name = $1, cohort_id = $2, email_goal = $3, "
+                "interview_goal = $4, timezone = $5, show_on_leaderboard = $6, "
+                "allow_mentions = $7, reminders_by_dm = $8, profile_timezone = $9, "
+                "holiday_calendar = $10 "
+                f"WHERE id = $11 RETURNING {MEMBER_COLUMNS}",
+                member.display_name,
+                member.cohort_id,
+                member.email_goal,
+                member.interview_goal,
+                member.timezone,
+                member.show_on_leaderboard,
+                member.allow_mentions,
+                member.reminders_by_dm,
+                member.profile_timezone,
+                member.holiday_calendar,
+                member.id,
+            )
+            if row is None:
+                raise LookupError(f"no member {member.id} to save")
+            if await _clock_of(conn, _MEMBER_CLOCK, member.id) != before:
+                await _refresh_member(conn, member.id)
         return rows.member(row)
 
     async def forget_member(self, member_id: int) -> None:
@@ -255,6 +396,10 @@ class PostgresStore:
 
     async def bind_cohort(self, binding: CohortBinding) -> Cohort:
         async with self.db.transaction() as conn:
+            zone_before = None
+            if binding.cohort_id is not None:
+                zone_before = await _clock_of(conn, _COHORT_CLOCK, binding.cohort_id)
+            organizer_before = await _clock_of(conn, _MEMBER_CLOCK, binding.organizer_id)
             if binding.cohort_id is None:
                 row = await conn.fetchrow(
                     "INSERT INTO cohorts (workspace_id, channel_id, name, timezone, week_start, "
@@ -293,31 +438,42 @@ class PostgresStore:
             await conn.execute(
                 "UPDATE members SET cohort_id = $1 WHERE id = $2", cohort.id, binding.organizer_id
             )
+            if (
+                zone_before is not None
+                and await _clock_of(conn, _COHORT_CLOCK, cohort.id) != zone_before
+            ):
+                await _refresh_cohort(conn, cohort.id)
+            elif await _clock_of(conn, _MEMBER_CLOCK, binding.organizer_id) != organizer_before:
+                await _refresh_member(conn, binding.organizer_id)
             return cohort
 
     async def save_cohort(self, cohort: Cohort) -> Cohort:
-        row = await self.db.fetchrow(
-            "UPDATE cohorts SET channel_id = $1, name = $2, timezone = $3, week_start = $4, "
-            "email_goal = $5, interview_goal = $6, kickoff_day = $7, kickoff_time = $8, "
-            "checkin_day = $9, checkin_time = $10, grace_hours = $11, schedule_from = $12, "
-            f"holiday_calendar = $13 WHERE id = $14 RETURNING {COHORT_COLUMNS}",
-            cohort.channel_id,
-            cohort.name,
-            cohort.timezone,
-            cohort.week_start,
-            cohort.email_goal,
-            cohort.interview_goal,
-            cohort.kickoff_day,
-            _minute(cohort.kickoff_time),
-            cohort.checkin_day,
-            _minute(cohort.checkin_time),
-            cohort.grace_hours,
-            cohort.schedule_from,
-            cohort.holiday_calendar,
-            cohort.id,
-        )
-        if row is None:
-            raise LookupError(f"no cohort {cohort.id} to save")
+        async with self.db.transaction() as conn:
+            before = await _clock_of(conn, _COHORT_CLOCK, cohort.id)
+            row = await conn.fetchrow(
+                "UPDATE cohorts SET channel_id = $1, name = $2, timezone = $3, week_start = $4, "
+                "email_goal = $5, interview_goal = $6, kickoff_day = $7, kickoff_time = $8, "
+                "checkin_day = $9, checkin_time = $10, grace_hours = $11, schedule_from = $12, "
+                f"holiday_calendar = $13 WHERE id = $14 RETURNING {COHORT_COLUMNS}",
+                cohort.channel_id,
+                cohort.name,
+                cohort.timezone,
+                cohort.week_start,
+                cohort.email_goal,
+                cohort.interview_goal,
+                cohort.kickoff_day,
+                _minute(cohort.kickoff_time),
+                cohort.checkin_day,
+                _minute(cohort.checkin_time),
+                cohort.grace_hours,
+                cohort.schedule_from,
+                cohort.holiday_calendar,
+                cohort.id,
+            )
+            if row is None:
+                raise LookupError(f"no cohort {cohort.id} to save")
+            if await _clock_of(conn, _COHORT_CLOCK, cohort.id) != before:
+                await _refresh_cohort(conn, cohort.id)
         return rows.cohort(row)
 
     async def cohort_members(self, cohort_id: int) -> list[Member]:
@@ -354,26 +510,29 @@ class PostgresStore:
         return found is not None
 
     async def log_action(self, new: NewAction) -> LoggedAction | None:
-        row = await self.db.fetchrow(
-            f"SELECT {ACTION_COLUMNS}, k_name, k_organization, k_created_at, k_referred_by, "
-            "k_created FROM reachout_log_action($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-            "$12, $13, $14, $15)",
-            new.member_id,
-            new.cohort_id,
-            new.kind.value,
-            new.count,
-            new.note,
-            new.occurred_at,
-            new.contact_name,
-            contact_key(new.contact_name) if new.contact_name is not None else None,
-            new.organization or "",
-            new.day_start,
-            new.day_end,
-            new.daily_cap,
-            new.scheduled_on,
-            _minute(new.scheduled_time) if new.scheduled_time is not None else None,
-            new.referred_by,
-        )
+        async with self.db.transaction() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {ACTION_COLUMNS}, k_name, k_organization, k_created_at, k_referred_by, "
+                "k_created FROM reachout_log_action($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+                "$12, $13, $14, $15)",
+                new.member_id,
+                new.cohort_id,
+                new.kind.value,
+                new.count,
+                new.note,
+                new.occurred_at,
+                new.contact_name,
+                contact_key(new.contact_name) if new.contact_name is not None else None,
+                new.organization or "",
+                new.day_start,
+                new.day_end,
+                new.daily_cap,
+                new.scheduled_on,
+                _minute(new.scheduled_time) if new.scheduled_time is not None else None,
+                new.referred_by,
+            )
+            if row is not None and row["contact_id"] is not None:
+                await refresh_contact_state(conn, row["contact_id"])
         if row is None:
             return None
         action = rows.action(row)
@@ -399,7 +558,7 @@ class PostgresStore:
                 at,
                 member_id,
             )
-        return rows.action(row) if row else None
+            return await _moved(conn, row)
 
     async def get_contact(self, contact_id: int) -> Contact | None:
         row = await self.db.fetchrow(
@@ -408,15 +567,16 @@ class PostgresStore:
         return rows.contact(row) if row else None
 
     async def move_interview(self, action_id: int, on: date, at: time | None) -> Action | None:
-        row = await self.db.fetchrow(
-            "UPDATE actions SET scheduled_on = $1, scheduled_time = $2 WHERE id = $3 "
-            f"AND kind = $4 AND undone_at IS NULL RETURNING {ACTION_COLUMNS}",
-            on,
-            _minute(at) if at is not None else None,
-            action_id,
-            ActionKind.INTERVIEW_SCHEDULED.value,
-        )
-        return rows.action(row) if row else None
+        async with self.db.transaction() as conn:
+            row = await conn.fetchrow(
+                "UPDATE actions SET scheduled_on = $1, scheduled_time = $2 WHERE id = $3 "
+                f"AND kind = $4 AND undone_at IS NULL RETURNING {ACTION_COLUMNS}",
+                on,
+                _minute(at) if at is not None else None,
+                action_id,
+                ActionKind.INTERVIEW_SCHEDULED.value,
+            )
+            return await _moved(conn, row)
 
     async def member_targets(self, member_id: int) -> list[Target]:
         found = await self.db.fetch(
@@ -503,6 +663,21 @@ class PostgresStore:
             for row in contacts
         ]
 
+    async def member_states(self, member_id: int) -> list[StateEntry]:
+        found = await self.db.fetch(
+            f"SELECT {prefixed(CONTACT_COLUMNS, 'k', 'k_')}, {STATE_COLUMNS}, EXISTS (SELECT 1 "
+            "FROM contact_state o WHERE o.member_id = s.member_id AND o.org_key = s.org_key "
+            "AND o.contact_id <> s.contact_id AND o.latest_email_at > s.latest_email_at) "
+            "AND s.org_key <> '' AS second FROM contact_state s "
+            "JOIN contacts k ON k.id = s.contact_id WHERE s.member_id = $1 "
+            "ORDER BY s.contact_id",
+            member_id,
+        )
+        return [
+            StateEntry(rows.contact(unprefixed(row, "k_")), rows.state(row), bool(row["second"]))
+            for row in found
+        ]
+
     async def member_history(self, member_id: int) -> list[Action]:
         found = await self.db.fetch(
             f"SELECT {ACTION_COLUMNS} FROM actions WHERE member_id = $1 ORDER BY id", member_id
@@ -530,7 +705,7 @@ class PostgresStore:
                 "FROM (SELECT member_id, sum(total) AS total FROM member_totals "
                 "WHERE cohort_id = $1 AND kind = ANY($2::text[]) GROUP BY member_id) t "
                 "JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
-                "ORDER BY t.total DESC, m.display_name",
+                "ORDER BY t.total DESC, m.display_name, m.id",
                 cohort_id,
                 kind_values,
             )
@@ -541,13 +716,42 @@ class PostgresStore:
                 "AND occurred_at >= $2 AND occurred_at < $3 AND undone_at IS NULL "
                 "AND kind = ANY($4::text[]) GROUP BY member_id) t "
                 "JOIN members m ON m.id = t.member_id WHERE t.total > 0 "
-                "ORDER BY t.total DESC, m.display_name",
+                "ORDER BY t.total DESC, m.display_name, m.id",
                 cohort_id,
                 since,
                 until,
                 kind_values,
             )
         return [Standing(row[0], row[1], row[2], row[3], int(row[4])) for row in found]
+
+    async def board_page(
+        self,
+        cohort_id: int,
+        kinds: Collection[ActionKind],
+        since: datetime | None,
+        until: datetime | None,
+        member_id: int,
+        size: int,
+    ) -> BoardPage:
+        kind_values = [k.value for k in kinds]
+        if since is None or until is None:
+            totals = (
+                "SELECT member_id, sum(total) AS total FROM member_totals "
+                "WHERE cohort_id = $1 AND kind = ANY($2::text[]) GROUP BY member_id"
+            )
+            params: list[object] = [cohort_id, kind_values]
+        else:
+            totals = (
+                "SELECT member_id, sum(count) AS total FROM actions WHERE cohort_id = $1 "
+                "AND occurred_at >= $2 AND occurred_at < $3 AND undone_at IS NULL "
+                "AND kind = ANY($4::text[]) GROUP BY member_id"
+            )
+            params = [cohort_id, since, until, kind_values]
+        n = len(params)
+        found = await self.db.fetch(
+            board_page_sql(totals, f"${n + 1}", f"${n + 2}"), *params, size, member_id
+        )
+        return board_page_from_rows(found, member_id, size)
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime
