@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.invocation import Origin
 from bot.models import ActionKind
 from storage.connection import open_database, to_db
+from storage.repository import backfill_contact_states
 from storage.schema import migrate
 
 HISTORY_DAYS = 730
@@ -485,6 +486,13 @@ def _bulk_load(path: Path, rows: _Rows) -> None:
         for _, sql in indexes:
             conn.execute(sql)
         conn.execute("COMMIT")
+        # The rows went in past the store, so each contact's kept state is worked out the
+        # way migration 0004 does it for an existing database.
+        conn.row_factory = sqlite3.Row
+        conn.execute("BEGIN")
+        backfill_contact_states(conn)
+        conn.execute("COMMIT")
+        conn.row_factory = None
         if _schema(conn) != schema_before:
             raise RuntimeError("the bulk load changed the schema")
         conn.execute("PRAGMA journal_mode = WAL")
