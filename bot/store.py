@@ -85,6 +85,8 @@ class NewAction:
         scheduled_time: its local time of day, if given (kept to the minute).
         referred_by: the id of the member's contact who suggested this one; set on the
             contact (found or created) unless None, which keeps what it had.
+        once_key: for a button press, the key of the message pressed on: the action is
+            logged under it at most once (see ``LoggedAction.repeated``).
     """
 
     member_id: int
@@ -101,6 +103,7 @@ class NewAction:
     scheduled_on: date | None = None
     scheduled_time: time | None = None
     referred_by: int | None = None
+    once_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,14 @@ class LoggedAction:
         contact: the contact it is about, as stored after this log (organisation updated);
             None if the action names no contact.
         contact_created: True if this log created the contact, False if it already existed.
+        repeated: True if the action's ``once_key`` had been logged already: ``action`` is
+            the one logged then, and nothing was written now.
     """
 
     action: Action
     contact: Contact | None
     contact_created: bool
+    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -351,10 +357,16 @@ class Store(Protocol):
         kind within ``[day_start, day_end)``, in any cohort, plus ``count`` stay within
         ``daily_cap``.
 
+        With a ``once_key`` already logged, nothing is written and the action logged under
+        it comes back with ``repeated`` set, however many callers race for it.
+
         Returns:
             What was written; None if the cap refused it, and then nothing was written: no
             contact created, no organisation changed.
         """
+
+    async def pressed(self, key: str) -> Action | None:
+        """The action logged under ``once_key`` ``key``, if one was."""
 
     async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
         """Mark the member's most recently logged live action as undone at ``at``.

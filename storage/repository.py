@@ -337,12 +337,45 @@ class _CapReached(Exception):
 
 
 def _log_action(new: NewAction, conn: sqlite3.Connection) -> LoggedAction | None:
-    """The whole log as one transaction: contact (found or made), then the capped insert."""
+    """The whole log as one transaction: contact (found or made), then the capped insert,
+    then the press it answers (the writer holds the write lock from BEGIN, so no other
+    log can claim the same key in between)."""
+    if new.once_key is not None:
+        earlier = _pressed(conn, new.once_key)
+        if earlier is not None:
+            contact = _contact_of(conn, earlier)
+            return LoggedAction(earlier, contact, contact_created=False, repeated=True)
     try:
-        return _log_within_cap(new, conn)
+        logged = _log_within_cap(new, conn)
     except _CapReached:
         conn.rollback()
         return None
+    if new.once_key is not None:
+        conn.execute(
+            "INSERT INTO presses (key, member_id, action_id, pressed_at) VALUES (?, ?, ?, ?)",
+            (new.once_key, new.member_id, logged.action.id, to_db(new.occurred_at)),
+        )
+    return logged
+
+
+_PRESSED = (
+    f"SELECT {prefixed(ACTION_COLUMNS, 'a', '')} FROM presses p "
+    "JOIN actions a ON a.id = p.action_id WHERE p.key = ?"
+)
+
+
+def _pressed(conn: sqlite3.Connection, key: str) -> Action | None:
+    row = conn.execute(_PRESSED, (key,)).fetchone()
+    return action_from_row(row) if row is not None else None
+
+
+def _contact_of(conn: sqlite3.Connection, action: Action) -> Contact | None:
+    if action.contact_id is None:
+        return None
+    row = conn.execute(
+        f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = ?", (action.contact_id,)
+    ).fetchone()
+    return contact_from_row(row) if row is not None else None
 
 
 def _log_within_cap(new: NewAction, conn: sqlite3.Connection) -> LoggedAction:
@@ -783,6 +816,10 @@ class SqliteStore:
 
     async def log_action(self, new: NewAction) -> LoggedAction | None:
         return await self.db.transaction(partial(_log_action, new))
+
+    async def pressed(self, key: str) -> Action | None:
+        row = _one(await self._read(_PRESSED, (key,)))
+        return action_from_row(row) if row is not None else None
 
     async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
         def work(conn: sqlite3.Connection) -> Action | None:

@@ -62,6 +62,13 @@ _LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE"
 """Serialises ``first_cohort`` per workspace: the second waits, then sees the first's cohort
 (each statement of a READ COMMITTED transaction reads what committed before it)."""
 _LOCK_MEMBER = "SELECT 1 FROM members WHERE id = $1 FOR NO KEY UPDATE"
+_ACTION_OF_PRESS = ", ".join(f"a.{column}" for column in ACTION_COLUMNS.split(", "))
+
+
+class _AlreadyPressed(Exception):
+    """Another log claimed the press first: this one's transaction rolls back."""
+
+
 """Serialises a member's read-then-write transactions; plain inserts that only reference
 the member (``FOR KEY SHARE``) are not held up."""
 
@@ -510,29 +517,38 @@ class PostgresStore:
         return found is not None
 
     async def log_action(self, new: NewAction) -> LoggedAction | None:
-        async with self.db.transaction() as conn:
-            row = await conn.fetchrow(
-                f"SELECT {ACTION_COLUMNS}, k_name, k_organization, k_created_at, k_referred_by, "
-                "k_created FROM reachout_log_action($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-                "$12, $13, $14, $15)",
-                new.member_id,
-                new.cohort_id,
-                new.kind.value,
-                new.count,
-                new.note,
-                new.occurred_at,
-                new.contact_name,
-                contact_key(new.contact_name) if new.contact_name is not None else None,
-                new.organization or "",
-                new.day_start,
-                new.day_end,
-                new.daily_cap,
-                new.scheduled_on,
-                _minute(new.scheduled_time) if new.scheduled_time is not None else None,
-                new.referred_by,
-            )
-            if row is not None and row["contact_id"] is not None:
-                await refresh_contact_state(conn, row["contact_id"])
+        if new.once_key is not None:
+            earlier = await self._repeated(new.once_key)
+            if earlier is not None:
+                return earlier
+        try:
+            async with self.db.transaction() as conn:
+                row = await conn.fetchrow(
+                    f"SELECT {ACTION_COLUMNS}, k_name, k_organization, k_created_at, "
+                    "k_referred_by, k_created FROM reachout_log_action($1, $2, $3, $4, $5, $6, "
+                    "$7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                    new.member_id,
+                    new.cohort_id,
+                    new.kind.value,
+                    new.count,
+                    new.note,
+                    new.occurred_at,
+                    new.contact_name,
+                    contact_key(new.contact_name) if new.contact_name is not None else None,
+                    new.organization or "",
+                    new.day_start,
+                    new.day_end,
+                    new.daily_cap,
+                    new.scheduled_on,
+                    _minute(new.scheduled_time) if new.scheduled_time is not None else None,
+                    new.referred_by,
+                )
+                if row is not None and row["contact_id"] is not None:
+                    await refresh_contact_state(conn, row["contact_id"])
+                if row is not None and new.once_key is not None:
+                    await self._claim(conn, new, row["id"])
+        except _AlreadyPressed:
+            return await self._repeated(new.once_key or "")
         if row is None:
             return None
         action = rows.action(row)
@@ -547,6 +563,36 @@ class PostgresStore:
                 row["k_referred_by"],
             )
         return LoggedAction(action, contact, bool(row["k_created"]))
+
+    @staticmethod
+    async def _claim(conn: Conn, new: NewAction, action_id: int) -> None:
+        """Log the press in the action's transaction; a key another transaction claimed
+        first (this insert waits for it to commit) rolls this one back whole."""
+        claimed = await conn.fetchval(
+            "INSERT INTO presses (key, member_id, action_id, pressed_at) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (key) DO NOTHING RETURNING key",
+            new.once_key,
+            new.member_id,
+            action_id,
+            new.occurred_at,
+        )
+        if claimed is None:
+            raise _AlreadyPressed
+
+    async def _repeated(self, key: str) -> LoggedAction | None:
+        action = await self.pressed(key)
+        if action is None:
+            return None
+        contact = await self.get_contact(action.contact_id) if action.contact_id else None
+        return LoggedAction(action, contact, contact_created=False, repeated=True)
+
+    async def pressed(self, key: str) -> Action | None:
+        row = await self.db.fetchrow(
+            f"SELECT {_ACTION_OF_PRESS} FROM presses p JOIN actions a ON a.id = p.action_id "
+            "WHERE p.key = $1",
+            key,
+        )
+        return rows.action(row) if row is not None else None
 
     async def undo_last_action(self, member_id: int, at: datetime) -> Action | None:
         async with self.db.transaction() as conn:

@@ -28,7 +28,8 @@ ORGS = ["Acme", "ACME", "Globex", ""]
 KINDS = list(ActionKind)
 
 Redo = Callable[[], Awaitable[None]]
-"""Takes the database back to before migration 0004 (its table gone), then migrates it."""
+"""Takes the database back to before migration 0004 (its table and those of later migrations
+gone), then migrates it."""
 
 
 @asynccontextmanager
@@ -37,6 +38,7 @@ async def sqlite(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
         await migrate_sqlite(db)
 
         async def redo() -> None:
+            await db.write("DROP TABLE presses")
             await db.write("DROP TABLE contact_state")
             await db.write("PRAGMA user_version = 3")
             await migrate_sqlite(db)
@@ -49,8 +51,9 @@ async def postgresql(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
     async with open_postgres(await postgres.empty_database(), 2) as db:
 
         async def redo() -> None:
+            await db.execute("DROP TABLE presses")
             await db.execute("DROP TABLE contact_state")
-            await db.execute("DELETE FROM reachout_schema WHERE number = 4")
+            await db.execute("DELETE FROM reachout_schema WHERE number >= 4")
             await migrate_postgres(db)
 
         yield PostgresStore(db), redo

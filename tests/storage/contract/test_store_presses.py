@@ -1,0 +1,64 @@
+"""``NewAction.once_key``: a button press is logged at most once, however it is repeated."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from bot.models import ActionKind, Member
+from bot.store import Store
+from tests.storage.contract.builders import NOW, log, new_action
+
+KEY = "press:reminder:1"
+
+
+async def test_a_press_logs_once_and_a_repeat_returns_what_was_logged(
+    store: Store, member: Member
+) -> None:
+    await log(store, member, contact="Jane", organization="Acme")
+    press = replace(new_action(member, ActionKind.FOLLOW_UP_SENT, contact="Jane"), once_key=KEY)
+
+    first = await store.log_action(press)
+    again = await store.log_action(press)
+
+    assert first is not None
+    assert again is not None
+    assert not first.repeated
+    assert again.repeated
+    assert again.action == first.action
+    assert again.contact is not None
+    assert again.contact.name == "Jane"
+    assert await store.pressed(KEY) == first.action
+    totals = await store.member_totals(member.id, NOW.replace(hour=0), NOW.replace(hour=23))
+    assert totals.get(ActionKind.FOLLOW_UP_SENT) == 1
+
+
+async def test_racing_presses_log_one_action(store: Store, member: Member) -> None:
+    await log(store, member, contact="Jane")
+    press = replace(new_action(member, ActionKind.FOLLOW_UP_SENT, contact="Jane"), once_key=KEY)
+
+    results = await asyncio.gather(*(store.log_action(press) for _ in range(10)))
+
+    assert all(r is not None for r in results)
+    fresh = [r for r in results if r is not None and not r.repeated]
+    assert len(fresh) == 1
+    assert {r.action.id for r in results if r is not None} == {fresh[0].action.id}
+
+
+async def test_a_press_the_cap_refuses_can_be_pressed_again_later(
+    store: Store, member: Member
+) -> None:
+    await log(store, member, ActionKind.FOLLOW_UP_SENT, contact="Jane")
+    capped = replace(
+        new_action(member, ActionKind.FOLLOW_UP_SENT, contact="Jane", cap=1), once_key=KEY
+    )
+
+    assert await store.log_action(capped) is None
+    assert await store.pressed(KEY) is None
+    logged = await store.log_action(replace(capped, daily_cap=2))
+    assert logged is not None
+    assert not logged.repeated
+
+
+async def test_an_unknown_key_was_never_pressed(store: Store) -> None:
+    assert await store.pressed("press:never") is None
