@@ -333,13 +333,16 @@ class Engine:
 
     async def presser(self, origin: Origin) -> Invocation | None:
         """The context of whoever pressed a button, if they are a member already; a press
-        never makes anyone a member."""
+        never makes anyone a member, nor changes one."""
         found = await self._store.lookup(
             origin.platform, origin.workspace_id, origin.user_id, origin.channel_id
         )
         if found.workspace is None or found.member is None:
             return None
-        return await self.resolve(origin)
+        cohort = found.cohort or await self._cohort_for(
+            found.workspace, origin, found.member, self._clock.now()
+        )
+        return Invocation(origin, found.workspace, cohort, found.member, self._clock.now())
 
     async def pressed(self, key: str) -> Action | None:
         """What a press of the message with ``key`` logged, if it was pressed."""
@@ -358,11 +361,7 @@ class Engine:
 
     async def recent_contacts(self, inv: Invocation) -> list[Contact]:
         """The member's contacts, the most recently active first."""
-        states = await self._store.member_states(inv.member.id)
-        active = sorted(states, key=lambda s: (s.state.last_activity, s.contact.id), reverse=True)
-        seen = {s.contact.id for s in active}
-        idle = list(reversed(await self._store.all_member_contacts(inv.member.id)))
-        return [s.contact for s in active] + [c for c in idle if c.id not in seen]
+        return await self._store.recent_contacts(inv.member.id)
 
     async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
         """The name as the member first logged it, or ``typed`` for someone new."""
