@@ -42,6 +42,7 @@ from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
 from bot.nudges.posts import render_nudge
 from bot.periods import day_bounds, local_date, month_bounds, week_bounds
+from bot.presses.ids import pending_key
 from bot.presses.words import already_done
 from bot.replies import Image, Reply
 from bot.reports.term import TermReport, report_weeks, term_report
@@ -656,7 +657,10 @@ class Engine:
         return MemberData(organizer, contacts, history, pauses, deliveries, targets)
 
     async def forget(self, inv: Invocation) -> None:
+        """Erase the member; a refused command kept for its "did you mean" buttons (it holds
+        a contact's name and a note) is emptied with them."""
         await self._store.forget_member(inv.member.id)
+        await self._store.set_state(pending_key(inv.member.id), "")
 
     # -- cohorts -----------------------------------------------------------------------------
 
