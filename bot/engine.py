@@ -345,6 +345,10 @@ class Engine:
         )
         return Invocation(origin, found.workspace, cohort, found.member, self._clock.now())
 
+    async def stop_reminders(self, inv: Invocation, contact: Contact, anchor_id: int) -> None:
+        """No more reminders of one clock of the member's contact ("Stop reminding")."""
+        await self._store.stop_reminders(contact.id, anchor_id, inv.now)
+
     async def pressed(self, key: str) -> Action | None:
         """What a press of the message with ``key`` logged, if it was pressed."""
         return await self._store.pressed(key)

@@ -25,6 +25,7 @@ class Choice(StrEnum):
     MOVED = "m"
     CANCELLED = "c"
     LOG_EMAIL = "l"
+    STOP = "s"
     PICK = "p"
     SOMEONE_NEW = "n"
 
