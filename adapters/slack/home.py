@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import ACK_BUDGET_SECONDS
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.origins import Origins
+from adapters.slack.origins import Origins, team_of
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.views import home_view, log_email_modal, logged_modal, submitted_values
 from bot.commands.dispatch import APOLOGY, refusal
@@ -29,12 +29,6 @@ log = logging.getLogger(__name__)
 
 SENT = "sent"
 SAVING = Reply("Saving… your Home tab will show it in a moment.")
-
-
-def _team_of(body: dict[str, Any]) -> str:
-    """The workspace of an interaction (``team`` is null for org-wide installs)."""
-    team = body.get("team") or {}
-    return str(team.get("id") or body.get("user", {}).get("team_id") or "")
 
 
 def _plain(text: str) -> str:
@@ -108,7 +102,7 @@ class AppHome:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        team_id, user_id = _team_of(body), str(body.get("user", {}).get("id", ""))
+        team_id, user_id = team_of(body), str(body.get("user", {}).get("id", ""))
         work = asyncio.ensure_future(self._log(team_id, user_id, values))
         done, _ = await asyncio.wait({work}, timeout=self.budget)
         if not done:
