@@ -182,16 +182,15 @@ class Presses:
         reply: Reply,
         respond: AsyncRespond | None = None,
     ) -> None:
-        """Privately: in the DM a message is; in a channel an ephemeral one (through the
-        press's ``response_url`` when there is one); anywhere else, by DM."""
-        if channel_id and _is_dm(channel_id):
-            await self.notifier.post_to_channel(team_id, channel_id, reply)
-        elif channel_id and respond is not None:
-            await respond(response_type="ephemeral", replace_original=False, **message(reply))
-        elif channel_id:
-            await self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message(reply))
-        else:
+        """Privately. From a DM, in the presser's own DM (``conversations.open`` names it, so
+        even a replayed payload cannot answer into someone else's); in a channel, an
+        ephemeral message, through the press's ``response_url`` when there is one."""
+        if not channel_id or _is_dm(channel_id):
             await self.notifier.send_direct(team_id, user_id, reply)
+        elif respond is not None:
+            await respond(response_type="ephemeral", replace_original=False, **message(reply))
+        else:
+            await self.client.chat_postEphemeral(channel=channel_id, user=user_id, **message(reply))
 
     async def submitted(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Hand the form's values to the core; a refusal is shown on the form, an answer
