@@ -59,7 +59,7 @@ async def reminder(slack_bot: SlackBot, clock: ManualClock, at: datetime) -> dic
 
 def dm_of(slack_bot: SlackBot, user_id: str = MEMBER_ID) -> str:
     opened = [c for c in slack_bot.fake.calls.named("conversations.open") if c.ok]
-    return next(c.response["channel"]["id"] for c in opened if c.params["users"] == user_id)
+    return str(next(c.response["channel"]["id"] for c in opened if c.params["users"] == user_id))
 
 
 async def follow_up_reminder(slack_bot: SlackBot, clock: ManualClock) -> dict[str, Any]:

@@ -36,8 +36,10 @@ ERRATA: tuple[tuple[tuple[str, ...], str, Any], ...] = (
 )
 """(where in the document, why, the corrected value): places where the archived description
 is wrong about what Slack sends today."""
-HEADER_PARAMETERS = frozenset({"token"})
-"""slack-sdk sends the token as ``Authorization: Bearer``, not as a parameter."""
+EVERY_METHOD_TAKES = frozenset({"token", "team_id"})
+"""The token (which slack-sdk sends as ``Authorization: Bearer`` instead) and ``team_id``,
+which Slack accepts on every method and ignores for a workspace token (bolt sends it to
+``auth.test``; Slack's "APIs for organization-wide apps")."""
 
 
 @functools.cache
@@ -80,12 +82,12 @@ def call_problems(method: str, params: Mapping[str, Any], response: Any) -> list
     parameters = {p["name"]: p for p in operation.get("parameters", [])}
     problems = [
         f"{method}: unknown parameter {name!r}"
-        for name in sorted(set(params) - set(parameters) - HEADER_PARAMETERS)
+        for name in sorted(set(params) - set(parameters) - EVERY_METHOD_TAKES)
     ]
     problems.extend(
         f"{method}: required parameter {name!r} missing"
         for name, parameter in sorted(parameters.items())
-        if parameter.get("required") and name not in params and name not in HEADER_PARAMETERS
+        if parameter.get("required") and name not in params and name not in EVERY_METHOD_TAKES
     )
     if isinstance(response, dict) and response.get("ok") is True:
         problems.extend(
