@@ -362,3 +362,82 @@ async def test_a_form_slack_will_not_open_is_explained_privately(
     [answer] = answers_in(slack_bot, dm, seen)
     assert answer.startswith("I couldn't open the form (Slack said `expired_trigger_id`).")
     assert slack_bot.count("actions") == 1
+
+
+async def test_a_check_back_moved_by_its_form_then_says_so_on_its_other_buttons(
+    slack_bot: SlackBot, clock: ManualClock
+) -> None:
+    await setup(slack_bot, clock)
+    await slack_bot.command("/interview", "Jane Doe status:scheduled on:2026-12-01")
+    question = await reminder(slack_bot, clock, datetime(2026, 12, 2, 10, 0, tzinfo=UTC))
+    assert [label for label, _ in buttons(question)] == [
+        "It happened",
+        "It moved",
+        "It was cancelled",
+    ]
+    dm = dm_of(slack_bot)
+
+    await press(slack_bot, slack_bot.fake.click(question, "It moved"))
+    [form] = slack_bot.fake.opened_views
+    refused = await slack_bot.interactive(
+        slack_bot.fake.view_submission(form, values(on="next tuesday", at=None))
+    )
+    moved = await slack_bot.interactive(
+        slack_bot.fake.view_submission(form, values(on="2026-12-08", at="14:00"))
+    )
+    seen = len(slack_bot.fake.messages[dm])
+    await press(slack_bot, slack_bot.fake.click(question, "It happened"))
+
+    assert [b["block_id"] for b in form["blocks"]] == ["on", "at"]
+    assert refused.payload is not None
+    assert validate_view_response(refused.payload, form) == []
+    assert list(refused.payload["errors"]) == ["on"]
+    assert moved.payload is not None
+    assert "Tue 8 Dec" in shown(moved.payload["view"])
+    [stale] = answers_in(slack_bot, dm, seen)
+    assert stale == (
+        "Your conversation with Jane Doe was moved to Tue 8 Dec since this message; "
+        "I'll ask about it after the new date."
+    )
+    assert "Tue 8 Dec" in (await slack_bot.command("/contacts")).shown
+
+
+async def test_a_button_the_bot_never_made_is_refused_privately_in_the_channel(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.command("/sent", "Jane Doe")
+    before = slack_bot.snapshot()
+
+    await press(slack_bot, slack_bot.fake.block_actions("ro:rem:f:1:1:1:nonsense"))
+
+    [post] = slack_bot.fake.response_posts
+    assert post.accepted
+    assert post.body["response_type"] == "ephemeral"
+    assert not post.body["replace_original"]
+    assert shown(post.body).startswith("That button no longer works here.")
+    assert slack_bot.snapshot() == before
+
+
+@pytest.mark.parametrize("ack_budget", [0.0])
+async def test_a_form_that_outlasts_the_ack_says_so_and_answers_by_dm(
+    slack_bot: SlackBot,
+) -> None:
+    working = await slack_bot.command("/progress")  # with no budget, through response_url
+    assert working.text == "Working on it…"
+    progress = await slack_bot.fake.wait_for_response_post()
+    await press(
+        slack_bot,
+        slack_bot.fake.click(progress.body, "Log an email", channel_id=COHORT_CHANNEL_ID),
+    )
+    [form] = slack_bot.fake.opened_views
+
+    ack = await slack_bot.interactive(
+        slack_bot.fake.view_submission(form, values(contact="Jane Doe", org="Acme"))
+    )
+    await slack_bot.settled()
+
+    assert ack.payload is not None
+    assert validate_view_response(ack.payload, form) == []
+    assert shown(ack.payload["view"]).startswith("Saving…")
+    [answer] = slack_bot.fake.messages[dm_of(slack_bot)]
+    assert shown(answer).startswith("Logged an outreach email to Jane Doe (Acme)")
