@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.commands import ACK_BUDGET_SECONDS
 from adapters.slack.notifier import SlackNotifier, failure_of
 from adapters.slack.origins import Origins, team_of
-from adapters.slack.render import clip, message
+from adapters.slack.render import message
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.views import form_modal, input_values, result_modal
 from bot.commands.dispatch import APOLOGY, refusal
@@ -43,8 +43,6 @@ FORM_FAILED = (
     "failing, type the command instead (`/help` lists them)."
 )
 SAVING = Reply("Saving… I'll send you the result in a direct message in a moment.")
-ERROR_LIMIT = 2000
-"""Slack shows a field's error as plain text under it; longer answers are cut."""
 
 
 def _is_dm(channel_id: str) -> bool:
@@ -209,9 +207,7 @@ class Presses:
         reply = work.result()
         first = _first_input(view)
         if reply.error and first is not None:
-            await ack(
-                response_action="errors", errors={first: clip(_plain(reply.text), ERROR_LIMIT)}
-            )
+            await ack(response_action="errors", errors={first: _plain(reply.text)})
         else:
             await ack(response_action="update", view=result_modal(title, reply))
         if reply.buttons:

@@ -441,3 +441,24 @@ async def test_a_form_that_outlasts_the_ack_says_so_and_answers_by_dm(
     assert shown(ack.payload["view"]).startswith("Saving…")
     [answer] = slack_bot.fake.messages[dm_of(slack_bot)]
     assert shown(answer).startswith("Logged an outreach email to Jane Doe (Acme)")
+
+
+async def test_a_close_name_in_the_form_is_asked_about_and_changes_nothing(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.command("/sent", "Mary O'Brien org:Acme")
+    progress = await slack_bot.command("/progress")
+    assert progress.payload is not None
+    await press(
+        slack_bot,
+        slack_bot.fake.click(progress.payload, "Log an email", channel_id=COHORT_CHANNEL_ID),
+    )
+    [form] = slack_bot.fake.opened_views
+    before = slack_bot.snapshot()
+
+    ack = await slack_bot.interactive(slack_bot.fake.view_submission(form, values(contact="mary")))
+
+    assert ack.payload is not None
+    assert ack.payload["response_action"] == "errors"
+    assert ack.payload["errors"]["contact"].startswith("Did you mean Mary O'Brien (Acme)?")
+    assert slack_bot.snapshot() == before
