@@ -462,3 +462,27 @@ async def test_a_close_name_in_the_form_is_asked_about_and_changes_nothing(
     assert ack.payload["response_action"] == "errors"
     assert ack.payload["errors"]["contact"].startswith("Did you mean Mary O'Brien (Acme)?")
     assert slack_bot.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("label", "said", "stage"),
+    [
+        ("Followed up", "Logged a follow-up to Jane Doe (Acme).", "followed up"),
+        ("They replied", "Jane Doe replied!", "replied"),
+        ("Interview booked", "Interview with Jane Doe (Acme) scheduled", "interview scheduled"),
+    ],
+)
+async def test_each_reminder_button_does_what_its_command_does_once(
+    slack_bot: SlackBot, clock: ManualClock, label: str, said: str, stage: str
+) -> None:
+    message = await follow_up_reminder(slack_bot, clock)
+    dm = dm_of(slack_bot)
+    seen = len(slack_bot.fake.messages[dm])
+
+    await press(slack_bot, slack_bot.fake.click(message, label))
+
+    [answer] = answers_in(slack_bot, dm, seen)
+    assert answer.startswith(said)
+    assert f"✓ {label} (logged Wed 9 Dec)" in shown(slack_bot.fake.calls.last("chat.update").params)
+    assert slack_bot.count("actions") == 2
+    assert f"Jane Doe (Acme) [{stage}]" in (await slack_bot.command("/contacts")).shown
