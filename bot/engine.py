@@ -36,7 +36,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.names import did_you_mean, match_name, normalize
+from bot.names import CloseNames, match_name, normalize
 from bot.nudges.calendar import Occurrence, Schedule, upcoming
 from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
@@ -345,6 +345,11 @@ class Engine:
         """What a press of the message with ``key`` logged, if it was pressed."""
         return await self._store.pressed(key)
 
+    async def own_contact(self, inv: Invocation, contact_id: int | None) -> Contact | None:
+        """The member's contact with that id; None if it is not theirs (or not there)."""
+        contact = await self._store.get_contact(contact_id) if contact_id is not None else None
+        return contact if contact is not None and contact.member_id == inv.member.id else None
+
     async def contact_state(self, inv: Invocation, contact_id: int) -> StateEntry | None:
         """One of the member's contacts with its kept 3B7 state; None if it is not theirs
         or has no live action left."""
@@ -365,7 +370,7 @@ class Engine:
         if found.exact is not None:
             return found.exact.name
         if found.close and not new_contact:
-            raise UserError(did_you_mean(typed, found.close))
+            raise CloseNames(typed, found.close)
         return typed
 
     async def find_contact(self, inv: Invocation, name: str) -> ContactEntry | None:

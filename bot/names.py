@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.errors import UserError
 from bot.models import Contact
 from bot.texts import contact_label
 
@@ -128,3 +129,12 @@ def did_you_mean(typed: str, close: Sequence[Contact]) -> str:
         f"Did you mean {options}? Type the name as you logged it, or add `new:yes` if "
         f"“{typed.strip()}” is someone new."
     )
+
+
+class CloseNames(UserError):
+    """A name only close to ones already logged: refused with "did you mean", and the
+    choices kept so a platform can offer each as a button."""
+
+    def __init__(self, typed: str, close: Sequence[Contact]) -> None:
+        super().__init__(did_you_mean(typed, close))
+        self.close = tuple(close)
