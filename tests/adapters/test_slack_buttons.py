@@ -443,7 +443,48 @@ async def test_a_form_that_outlasts_the_ack_says_so_and_answers_by_dm(
     assert shown(answer).startswith("Logged an outreach email to Jane Doe (Acme)")
 
 
-async def test_a_close_name_in_the_form_is_asked_about_and_changes_nothing(
+def logged(slack_bot: SlackBot) -> list[str]:
+    """Every row but the refused command the core keeps for its "did you mean" buttons."""
+    return [row for row in slack_bot.snapshot() if "pending-name:" not in row]
+
+
+async def test_did_you_mean_comes_with_buttons_and_yes_logs_once(slack_bot: SlackBot) -> None:
+    await slack_bot.command("/sent", "Mary O'Brien org:Acme")
+    before = logged(slack_bot)
+
+    asked = await slack_bot.command("/followup", "mary")
+
+    assert asked.payload is not None
+    assert asked.ephemeral
+    assert asked.shown.startswith("Did you mean Mary O'Brien (Acme)?")
+    assert buttons(asked.payload) == [
+        ("Yes, Mary O'Brien (Acme)", "primary"),
+        ("No, someone new", None),
+    ]
+    assert logged(slack_bot) == before
+    yes = slack_bot.fake.click(
+        asked.payload, "Yes, Mary O'Brien (Acme)", channel_id=COHORT_CHANNEL_ID
+    )
+    await press(slack_bot, yes)
+    await press(slack_bot, yes)  # a double click, or Slack delivering it twice
+    await press(
+        slack_bot,
+        slack_bot.fake.click(asked.payload, "No, someone new", channel_id=COHORT_CHANNEL_ID),
+    )
+
+    replaced, answer, *again = slack_bot.fake.response_posts
+    assert replaced.body["replace_original"]  # the ephemeral question says what was done
+    assert "✓ Logged for Mary O'Brien (Acme)" in shown(replaced.body)
+    assert buttons(replaced.body) == []
+    assert answer.body["response_type"] == "ephemeral"
+    assert shown(answer.body).startswith("Logged a follow-up to Mary O'Brien (Acme).")
+    assert [shown(p.body).startswith("Already done") for p in again] == [True, True]
+    assert all(p.accepted for p in slack_bot.fake.response_posts)
+    assert slack_bot.count("actions") == 2
+    assert slack_bot.count("contacts") == 1
+
+
+async def test_did_you_mean_in_the_form_shows_on_it_and_its_buttons_follow_privately(
     slack_bot: SlackBot,
 ) -> None:
     await slack_bot.command("/sent", "Mary O'Brien org:Acme")
@@ -454,14 +495,25 @@ async def test_a_close_name_in_the_form_is_asked_about_and_changes_nothing(
         slack_bot.fake.click(progress.payload, "Log an email", channel_id=COHORT_CHANNEL_ID),
     )
     [form] = slack_bot.fake.opened_views
-    before = slack_bot.snapshot()
+    before = logged(slack_bot)
 
     ack = await slack_bot.interactive(slack_bot.fake.view_submission(form, values(contact="mary")))
+    await slack_bot.settled()
 
     assert ack.payload is not None
-    assert ack.payload["response_action"] == "errors"
+    assert validate_view_response(ack.payload, form) == []
     assert ack.payload["errors"]["contact"].startswith("Did you mean Mary O'Brien (Acme)?")
-    assert slack_bot.snapshot() == before
+    assert logged(slack_bot) == before
+    [offer] = slack_bot.fake.ephemerals
+    assert (offer["channel"], offer["user"]) == (COHORT_CHANNEL_ID, MEMBER_ID)
+    await press(
+        slack_bot,
+        slack_bot.fake.click(offer, "Yes, Mary O'Brien (Acme)", channel_id=COHORT_CHANNEL_ID),
+    )
+    replaced, answer = slack_bot.fake.response_posts
+    assert "✓ Logged for Mary O'Brien (Acme)" in shown(replaced.body)
+    assert shown(answer.body).startswith("Logged an outreach email to Mary O'Brien (Acme)")
+    assert slack_bot.count("actions") == 2
 
 
 @pytest.mark.parametrize(

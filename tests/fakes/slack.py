@@ -624,7 +624,7 @@ class FakeSlack:
             str(element["action_id"]),
             element.get("value"),
             block_id=str(block.get("block_id") or secrets.token_hex(3)),
-            message=message if stored_in else None,
+            message=message,
             user_id=user_id,
             channel_id=where,
             team_id=team.id,
@@ -810,8 +810,9 @@ class FakeSlack:
             raise SlackApiFailure("user_not_found")
         self._check_message_content(call)
         ts = self._next_ts()
+        # `user` is who sees it (the bot, its author, is `bot_id`), as Slack's payloads say
         self.ephemerals.append(
-            {"channel": channel.id, "user": user_id, **self._bot_message(team, call.params, ts)}
+            {**self._bot_message(team, call.params, ts), "channel": channel.id, "user": user_id}
         )
         return {"ok": True, "message_ts": ts}
 

@@ -836,3 +836,19 @@ async def test_calls_are_held_against_the_web_api_description(
     ]
     assert updated["message"]["blocks"] == DONE_BUTTONS[:1]
     assert opened["view"]["callback_id"] == "form"
+
+
+@pytest.mark.asyncio
+async def test_an_ephemeral_is_kept_with_who_sees_it_and_can_be_clicked(
+    fake: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    await web_client.chat_postEphemeral(
+        channel=COHORT_CHANNEL_ID, user=MEMBER_ID, text="Did you mean?", blocks=DONE_BUTTONS
+    )
+
+    [shown_to] = fake.ephemerals
+    click = fake.click(shown_to, "Later", channel_id=COHORT_CHANNEL_ID)
+
+    assert (shown_to["user"], shown_to["bot_id"]) == (MEMBER_ID, fake.team.bot_id)
+    assert click["container"]["is_ephemeral"]
+    assert click["container"]["message_ts"] == shown_to["ts"]
