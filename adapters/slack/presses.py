@@ -67,6 +67,8 @@ class Pressed:
     message_ts: str
     ephemeral: bool
     trigger_id: str
+    answerable: bool
+    """Whether the press came with a ``response_url`` (a message's buttons do)."""
 
     @classmethod
     def from_body(cls, body: dict[str, Any], action: dict[str, Any]) -> Pressed:
@@ -82,6 +84,7 @@ class Pressed:
             message_ts=str(container.get("message_ts") or ""),
             ephemeral=bool(container.get("is_ephemeral")),
             trigger_id=str(body.get("trigger_id") or ""),
+            answerable=bool(body.get("response_url")),
         )
 
     def describe(self) -> str:
@@ -115,9 +118,11 @@ class Presses:
         """Ack now; the press itself runs after, tracked like every follow-up."""
         await ack()
         pressed = Pressed.from_body(body, action)
-        self.tasks.spawn(self._press(pressed, respond), pressed.describe())
+        self.tasks.spawn(
+            self._press(pressed, respond if pressed.answerable else None), pressed.describe()
+        )
 
-    async def _press(self, pressed: Pressed, respond: AsyncRespond) -> None:
+    async def _press(self, pressed: Pressed, respond: AsyncRespond | None) -> None:
         outcome = await self._ask_core(pressed)
         if outcome.form is not None:
             await self._open(pressed, outcome.form, respond)
@@ -145,7 +150,7 @@ class Presses:
         channel = None if not channel_id or _is_dm(channel_id) else channel_id
         return await self.origins.origin(team_id, user_id, user_name=user_name, channel_id=channel)
 
-    async def _open(self, pressed: Pressed, form: Form, respond: AsyncRespond) -> None:
+    async def _open(self, pressed: Pressed, form: Form, respond: AsyncRespond | None) -> None:
         """The form, remembering where it was opened so a later answer can go there."""
         view = form_modal(form, json.dumps({"channel": pressed.channel_id}))
         try:
@@ -158,10 +163,10 @@ class Presses:
                 pressed.team_id, pressed.user_id, pressed.channel_id, failed, respond
             )
 
-    async def _update(self, pressed: Pressed, update: Reply, respond: AsyncRespond) -> None:
+    async def _update(self, pressed: Pressed, update: Reply, respond: AsyncRespond | None) -> None:
         """Rewrite the pressed message; one that is gone meanwhile is left alone."""
         try:
-            if pressed.ephemeral:
+            if pressed.ephemeral and respond is not None:
                 await respond(replace_original=True, **message(update))
             elif pressed.message_ts:
                 await self.notifier.update(pressed.channel_id, pressed.message_ts, update)
