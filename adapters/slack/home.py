@@ -18,7 +18,13 @@ from adapters.slack.commands import ACK_BUDGET_SECONDS
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.origins import Origins, team_of
 from adapters.slack.tasks import BackgroundTasks
-from adapters.slack.views import home_view, log_email_modal, logged_modal, submitted_values
+from adapters.slack.views import (
+    field_error,
+    home_view,
+    log_email_modal,
+    logged_modal,
+    submitted_values,
+)
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.errors import UserError
@@ -29,11 +35,6 @@ log = logging.getLogger(__name__)
 
 SENT = "sent"
 SAVING = Reply("Saving… your Home tab will show it in a moment.")
-
-
-def _plain(text: str) -> str:
-    """Modal errors are plain text, so command formatting backticks would show."""
-    return text.replace("`", "")
 
 
 class AppHome:
@@ -111,7 +112,7 @@ class AppHome:
             return
         reply = work.result()
         if reply.error:
-            await ack(response_action="errors", errors={"contact": _plain(reply.text)})
+            await ack(response_action="errors", errors={"contact": field_error(reply.text)})
             return
         await ack(response_action="update", view=logged_modal(reply))
         self.tasks.spawn(self.publish(team_id, user_id), f"App Home for {user_id} in {team_id}")
@@ -130,7 +131,7 @@ class AppHome:
             try:
                 argument.convert(value)
             except UserError as problem:
-                errors[name] = _plain(str(problem))
+                errors[name] = field_error(str(problem))
         return errors
 
     async def _log(self, team_id: str, user_id: str, values: dict[str, str]) -> Reply:

@@ -28,7 +28,7 @@ from adapters.slack.notifier import SlackNotifier, failure_of
 from adapters.slack.origins import Origins, team_of
 from adapters.slack.render import message
 from adapters.slack.tasks import BackgroundTasks
-from adapters.slack.views import form_modal, input_values, result_modal
+from adapters.slack.views import field_error, form_modal, input_values, result_modal
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.invocation import Origin
 from bot.port import AdapterPort
@@ -48,11 +48,6 @@ SAVING = Reply("Saving… I'll send you the result in a direct message in a mome
 def _is_dm(channel_id: str) -> bool:
     """Slack's direct message channels are the ``D…`` ones; what is said there is private."""
     return channel_id.startswith("D")
-
-
-def _plain(text: str) -> str:
-    """Modal errors are plain text, so command formatting backticks would show."""
-    return text.replace("`", "")
 
 
 @dataclass(frozen=True)
@@ -212,7 +207,7 @@ class Presses:
         reply = work.result()
         first = _first_input(view)
         if reply.error and first is not None:
-            await ack(response_action="errors", errors={first: _plain(reply.text)})
+            await ack(response_action="errors", errors={first: field_error(reply.text)})
         else:
             await ack(response_action="update", view=result_modal(title, reply))
         if reply.buttons:

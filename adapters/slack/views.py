@@ -186,6 +186,12 @@ def submitted_values(view: dict[str, Any]) -> dict[str, str]:
     return {name: typed[name] for name in names if typed.get(name, "").strip()}
 
 
+def field_error(text: str) -> str:
+    """A refusal as an input's error: Slack shows it as plain text, so command formatting
+    backticks would show."""
+    return text.replace("`", "")
+
+
 def _title(text: str) -> dict[str, Any]:
     return _plain(text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…")
 
