@@ -203,29 +203,28 @@ def upload_modal(command: Command, argument: Argument) -> dict[str, Any]:
     about = f"*/{command.path}*: {command.description}."
     if command.details:
         about += f" {command.details}"
-    return {
-        "type": "modal",
-        "callback_id": UPLOAD_VIEW,
-        "private_metadata": json.dumps({"path": command.path}),
-        "title": _title(f"/{command.path}"),
-        "submit": _plain("Import"),
-        "close": _plain("Cancel"),
-        "blocks": [
-            *sections(about),
-            {
-                "type": "input",
-                "block_id": FILE_BLOCK,
-                "label": _plain("File"),
-                "hint": _plain(f"{types}; UTF-8 text, up to {upload_limit(argument) // 1000} KB"),
-                "element": {
-                    "type": "file_input",
-                    "action_id": FILE_ACTION,
-                    "filetypes": list(argument.upload),
-                    "max_files": 1,
-                },
+    blocks: list[Block] = [
+        *sections(about),
+        {
+            "type": "input",
+            "block_id": FILE_BLOCK,
+            "label": _plain("File"),
+            "hint": _plain(f"{types}; UTF-8 text, up to {upload_limit(argument) // 1000} KB"),
+            "element": {
+                "type": "file_input",
+                "action_id": FILE_ACTION,
+                "filetypes": list(argument.upload),
+                "max_files": 1,
             },
-        ],
-    }
+        },
+    ]
+    return modal(
+        UPLOAD_VIEW,
+        f"/{command.path}",
+        blocks,
+        submit="Import",
+        metadata=json.dumps({"path": command.path}),
+    )
 
 
 def upload_path(view: dict[str, Any]) -> str:
