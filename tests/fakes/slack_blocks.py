@@ -106,6 +106,9 @@ def validate_view(view: Any, *, expected_type: str) -> list[str]:
                     problems.append(f"view.{field}: a modal needs a title")
                 continue
             problems.extend(_check_text(value, f"view.{field}", frozenset({"plain_text"}), 24))
+    callback_id = view.get("callback_id")
+    if callback_id is not None and (not isinstance(callback_id, str) or len(callback_id) > 255):
+        problems.append("view.callback_id: must be a string of at most 255 characters")
     metadata = view.get("private_metadata")
     if metadata is not None and (not isinstance(metadata, str) or len(metadata) > 3000):
         problems.append("view.private_metadata: must be a string of at most 3000 characters")
@@ -154,6 +157,8 @@ def _check_block(block_type: str, block: dict[str, Any], path: str) -> list[str]
             problems.append(f"{path}: an input needs an element")
         elif element.get("type") == "file_input":
             problems.extend(_check_file_input(element, f"{path}.element"))
+        elif element.get("type") == "plain_text_input":
+            problems.extend(_check_text_input(element, f"{path}.element"))
     elif block_type == "markdown":
         text = block.get("text")
         if not isinstance(text, str) or len(text) > 12000:
@@ -213,6 +218,29 @@ def validate_view_response(response: Any, view: Any) -> list[str]:
     if action in {"update", "push"}:
         return validate_view(response.get("view"), expected_type="modal")
     return []
+
+
+def _check_text_input(element: dict[str, Any], path: str) -> list[str]:
+    """A ``plain_text_input``: an action_id, ``max_length`` of 1 to 3000, an initial value
+    that fits it, a placeholder of at most 150 characters."""
+    problems: list[str] = []
+    action_id = element.get("action_id")
+    if not isinstance(action_id, str) or not 0 < len(action_id) <= 255:
+        problems.append(f"{path}.action_id: must be a string of 1 to 255 characters")
+    most = element.get("max_length", 3000)
+    if not isinstance(most, int) or not 1 <= most <= 3000:
+        problems.append(f"{path}.max_length: must be 1 to 3000")
+        most = 3000
+    initial = element.get("initial_value")
+    if initial is not None and (not isinstance(initial, str) or len(initial) > most):
+        problems.append(f"{path}.initial_value: must be a string of at most {most} characters")
+    if "placeholder" in element:
+        problems.extend(
+            _check_text(
+                element["placeholder"], f"{path}.placeholder", frozenset({"plain_text"}), 150
+            )
+        )
+    return problems
 
 
 def _check_file_input(element: dict[str, Any], path: str) -> list[str]:

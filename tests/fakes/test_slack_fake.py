@@ -33,7 +33,7 @@ from tests.fakes.slack import (
     FakeSlack,
     SlackSender,
 )
-from tests.fakes.slack_blocks import validate_blocks, validate_view_response
+from tests.fakes.slack_blocks import validate_blocks, validate_view, validate_view_response
 from tests.fakes.slack_spec import load_spec
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -852,3 +852,34 @@ async def test_an_ephemeral_is_kept_with_who_sees_it_and_can_be_clicked(
     assert (shown_to["user"], shown_to["bot_id"]) == (MEMBER_ID, fake.team.bot_id)
     assert click["container"]["is_ephemeral"]
     assert click["container"]["message_ts"] == shown_to["ts"]
+
+
+def test_text_inputs_and_views_follow_block_kits_limits() -> None:
+    def form(**element: Any) -> dict[str, Any]:
+        return {
+            **FORM,
+            "blocks": [
+                {**FORM["blocks"][0], "element": {**FORM["blocks"][0]["element"], **element}}
+            ],
+        }
+
+    def problems_of(view: dict[str, Any]) -> list[str]:
+        return validate_view(view, expected_type="modal")
+
+    assert (
+        problems_of(
+            form(
+                max_length=80,
+                initial_value="Acme",
+                placeholder={"type": "plain_text", "text": "Jane"},
+            )
+        )
+        == []
+    )
+    assert any("max_length" in p for p in problems_of(form(max_length=3001)))
+    assert any("initial_value" in p for p in problems_of(form(max_length=3, initial_value="Acme")))
+    assert any(
+        "placeholder" in p
+        for p in problems_of(form(placeholder={"type": "plain_text", "text": "x" * 151}))
+    )
+    assert any("callback_id" in p for p in problems_of({**FORM, "callback_id": "c" * 256}))
