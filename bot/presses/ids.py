@@ -73,6 +73,12 @@ FORM_MOVED = f"{PRESS_PREFIX}form:moved:"
 """The prefix of a moved interview's form id; the check-back's button id follows it."""
 
 
+def pending_key(member_id: int) -> str:
+    """The adapter-state key of a member's refused command kept for its "did you mean"
+    buttons (``bot.presses.offers``); empty once answered or forgotten."""
+    return f"pending-name:{member_id}"
+
+
 def decode(text: str) -> ButtonId | None:
     """The id a button carried, or None for anything this bot did not make."""
     if not text.startswith(PRESS_PREFIX) or len(text) > ACTION_ID_LIMIT:

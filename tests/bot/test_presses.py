@@ -364,3 +364,18 @@ async def test_someone_new_logs_the_name_as_typed_and_an_older_offer_is_overtake
     assert not pressed.reply.error
     assert console.count("contacts") == 2
     assert "Mary OBrian" in await console.run("/contacts")
+
+
+async def test_forget_erases_a_kept_did_you_mean_and_its_presses(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    reminder = await follow_up_reminder(console, clock, runtime, notifier)
+    await runtime.port.press(console.session.origin, button(reminder, "Followed up"))
+    asked = await console.run('/reply "Jane D" note:"private words"')
+    assert "Did you mean Jane Doe (Acme)?" in asked, asked
+    assert any("private words" in row for row in console.snapshot())
+
+    await console.run("/mydata forget confirm:yes")
+
+    assert not any("private words" in row for row in console.snapshot())
+    assert console.count("presses") == 0
