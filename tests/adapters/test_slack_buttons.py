@@ -94,11 +94,13 @@ async def test_a_reminder_dm_carries_its_answers_as_buttons(
         ("Write to someone else at Acme", "primary"),
         ("They replied", None),
         ("Interview booked", None),
+        ("Stop reminding", "danger"),
     ]
     assert buttons(seventh) == [
         ("Followed up", "primary"),
         ("They replied", None),
         ("Interview booked", None),
+        ("Stop reminding", "danger"),
     ]
     assert "Jane Doe" in seventh["text"]
     assert slack_bot.fake.block_errors == []
