@@ -54,9 +54,9 @@ class ReachoutClient(discord.Client):
         self.config = config
         self.runner = InteractionRunner(port, defer_after)
         self.tree: RegistryTree = build_tree(
-            self, port.registry, self.runner.run, self.runner.on_tree_error
+            self, port.registry, self.runner.run, self.runner.on_tree_error, self.runner
         )
-        self.notifier = DiscordNotifier(self)
+        self.notifier = DiscordNotifier(self, state=port)
         self.on_login: Callable[[], None] | None = None
         self.sync_task: asyncio.Task[list[int | None]] | None = None
         self.known_workspaces: set[int] = set()
@@ -100,6 +100,10 @@ class ReachoutClient(discord.Client):
             await self._ensure_workspace(guild)
         log.info("discord: connected as %s, in %d servers", self.user, len(self.guilds))
         self.port.connect(self.notifier)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Button presses and form submissions (slash commands go through the tree)."""
+        await self.runner.on_interaction(interaction)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("discord: joined server %s (%s)", guild.id, guild.name)

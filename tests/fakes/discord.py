@@ -2606,8 +2606,17 @@ class FakeDiscord:
     def _webhook_message(self, call: _Call) -> tuple[FakeInteraction, dict[str, Any]]:
         interaction = self._webhook_interaction(call)
         message_id = call.params["message_id"]
-        if message_id == "@original" and interaction.source_message_id is not None:
-            # After a component's 6 or 7, @original is the message the button is on.
+        callback = interaction.callback
+        if (
+            message_id == "@original"
+            and callback is not None
+            and callback.type
+            in (
+                CALLBACK_DEFERRED_UPDATE,
+                CALLBACK_UPDATE_MESSAGE,
+            )
+        ):
+            # After a 6 or 7, @original is the message the button is on, as it is now.
             interaction.original = self._source_message(interaction)
         for message in interaction.messages:
             if message_id == "@original" and message is interaction.original:
