@@ -256,7 +256,8 @@ class InteractionRunner:
 
     async def _show(self, interaction: discord.Interaction[Any], press: Press) -> None:
         """A form opens as a modal (only possible as the first answer); otherwise the pressed
-        message is updated when the core says so, and the presser answered privately."""
+        message is updated when the core says so (type 7), and the presser answered
+        privately: a follow-up after an update, else the first answer itself (type 4)."""
         if press.form is not None:
             if interaction.response.is_done():
                 await self._tell(interaction, refusal(FORM_LATE))
@@ -269,10 +270,10 @@ class InteractionRunner:
                 await interaction.edit_original_response(**update)
             else:
                 await interaction.response.edit_message(**update)
-        elif not interaction.response.is_done():
-            await interaction.response.defer()
         if press.reply is not None:
             await self._tell(interaction, press.reply)
+        elif not interaction.response.is_done():
+            await interaction.response.defer()
 
     async def _tell(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """A private answer to a press, never an edit of the pressed message."""

@@ -1669,18 +1669,23 @@ class FakeDiscord:
         *,
         user: FakeUser | None = None,
         check_visibility: bool = True,
+        as_seen: bool = False,
     ) -> FakeInteraction:
         """A user presses the button ``custom_id`` on a message the bot sent.
 
         The message is read as it is now (an edit that removed the button makes it
-        unclickable, as in Discord's client). With ``check_visibility``, only someone who can
-        see the message may press it: the recipient of a DM, the user of an ephemeral reply;
-        turn it off to deliver what Discord would not (a forged or replayed press).
+        unclickable, as in Discord's client), unless ``as_seen``: then as given, the version
+        a client still shows until the edit reaches it (a double click). With
+        ``check_visibility``, only someone who can see the message may press it: the
+        recipient of a DM, the user of an ephemeral reply; turn it off to deliver what
+        Discord would not (a forged or replayed press).
         """
         channel = self.channels[int(message["channel_id"])]
         current = next((m for m in channel.messages if m["id"] == message["id"]), None)
         if current is None:
             raise LookupError(f"message {message['id']} is not in that channel any more")
+        if as_seen:
+            current = dict(message)
         button = next(
             (c for c in _walk_components(current["components"]) if c.get("custom_id") == custom_id),
             None,
@@ -1703,6 +1708,15 @@ class FakeDiscord:
         return await self._dispatch_interaction(
             data, context, channel, user, None, kind=INTERACTION_COMPONENT, source=current["id"]
         )
+
+    async def redeliver(self, interaction: FakeInteraction) -> None:
+        """Send the same INTERACTION_CREATE again, as Discord may after a gateway hiccup."""
+        session = self.gateway.current(
+            int(interaction.payload["guild_id"]) if "guild_id" in interaction.payload else None
+        )
+        if session is None:
+            raise RuntimeError("no client is connected to the fake gateway")
+        await session.dispatch("INTERACTION_CREATE", interaction.payload)
 
     async def submit_modal(
         self,
