@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
@@ -37,6 +38,9 @@ the member sees no choices this time rather than an error."""
 CHOICE_LIMIT = 100
 """Discord's limit on an autocomplete choice's name and value."""
 MAX_CHOICES = 25
+RECENT_INTERACTIONS = 4096
+"""Interaction ids remembered to drop a repeated delivery (a gateway resume can replay
+one): answering it again would fail, since Discord takes one first answer per id."""
 
 OUTSIDE_SERVER = (
     "reachout works inside a server: run `/{path}` in your cohort's server, where your "
@@ -105,6 +109,7 @@ class InteractionRunner:
     def __init__(self, port: AdapterPort, defer_after: float = DEFER_AFTER) -> None:
         self.port = port
         self.defer_after = defer_after
+        self._recent: OrderedDict[int, None] = OrderedDict()
 
     async def run(
         self, interaction: discord.Interaction[Any], command: Command, values: dict[str, object]
@@ -209,10 +214,22 @@ class InteractionRunner:
         custom_id = data.get("custom_id")
         if not isinstance(custom_id, str) or not custom_id.startswith(PRESS_PREFIX):
             return
+        if not self._first_delivery(interaction.id):
+            log.info("discord: interaction %s delivered twice; answered once", interaction.id)
+            return
         if interaction.type is discord.InteractionType.component:
             await self.press(interaction, custom_id)
         elif interaction.type is discord.InteractionType.modal_submit:
             await self.submit(interaction, custom_id, typed_values(data))
+
+    def _first_delivery(self, interaction_id: int) -> bool:
+        """False for an interaction id seen lately (its answer is already on the way)."""
+        if interaction_id in self._recent:
+            return False
+        self._recent[interaction_id] = None
+        if len(self._recent) > RECENT_INTERACTIONS:
+            self._recent.popitem(last=False)
+        return True
 
     async def presser(self, interaction: discord.Interaction[Any]) -> Origin | None:
         """Who pressed or submitted, and in which server; for a DM, the server the message
