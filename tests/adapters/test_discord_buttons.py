@@ -393,6 +393,27 @@ async def test_the_kickoffs_log_an_email_button_opens_the_form(
     assert fake.schema_errors == []
 
 
+async def test_a_members_own_progress_offers_log_an_email_privately(
+    client: ReachoutClient, fake: FakeDiscord, runtime: Runtime
+) -> None:
+    await run(fake, "sent", {"contact": "Jane Doe"})
+    _, progress = await run(fake, "progress")
+    assert progress["flags"] & EPHEMERAL
+    assert [b["label"] for b in buttons(progress)] == ["Log an email"]
+
+    with pytest.raises(PermissionError):  # Discord shows an ephemeral reply to its user only
+        await fake.click(progress, button(progress, "Log an email"), user=fake.owner)
+    press = await fake.click(progress, button(progress, "Log an email"))
+    assert (await press.first_response()).type == 9
+    submitted = await fake.submit_modal(press, {"contact": "Sam Lee"})
+    answer = await submitted.first_response()
+
+    assert answer.content is not None
+    assert "Logged an outreach email to Sam Lee" in answer.content
+    assert logged(runtime, "email_sent") == 2
+    assert fake.schema_errors == []
+
+
 # -- autocomplete ---------------------------------------------------------------------------
 
 
