@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from adapters.discord.client import ReachoutClient
+from adapters.discord.interactions import UNPLACED, dm_workspace_key
 from bot.clock import ManualClock
 from bot.invocation import Origin
 from bot.models import ActionKind
@@ -291,6 +292,41 @@ async def test_a_slow_press_is_deferred_then_the_dm_is_updated(
         assert "Logged a follow-up to Jane Doe" in message_text(press.followups[0])
         assert logged(runtime, "follow_up_sent") == 1
         assert fake.schema_errors == []
+
+
+async def test_write_to_someone_else_opens_the_form_with_the_organisation_filled_in(
+    client: ReachoutClient, fake: FakeDiscord, runtime: Runtime, clock: ManualClock
+) -> None:
+    await emailed_jane(fake)
+    dm = await reminder(fake, runtime, clock, THREE_BUSINESS_DAYS)
+
+    press = await fake.click(dm, button(dm, "Write to someone else at Acme Labs"))
+    assert (await press.first_response()).type == 9
+    assert press.modal is not None
+    org = next(r["components"][0] for r in press.modal["components"] if "org" in str(r))
+    assert org["value"] == "Acme Labs"
+    submitted = await fake.submit_modal(press, {"contact": "Raj Patel"})  # in the DM
+    answer = await submitted.first_response()
+
+    assert answer.content is not None
+    assert "Logged an outreach email to Raj Patel (Acme Labs)" in answer.content
+    assert logged(runtime, "email_sent") == 2
+    assert fake.schema_errors == []
+
+
+async def test_a_dm_button_whose_server_is_unknown_says_so_and_changes_nothing(
+    client: ReachoutClient, fake: FakeDiscord, runtime: Runtime, clock: ManualClock
+) -> None:
+    await emailed_jane(fake)
+    dm = await reminder(fake, runtime, clock, THREE_BUSINESS_DAYS)
+    await runtime.port.set_state(dm_workspace_key(int(dm["id"])), "")  # as if never noted
+    before = snapshot(runtime)
+
+    press = await fake.click(dm, button(dm, "They replied"))
+    answer = await press.first_response()
+
+    assert (answer.type, answer.ephemeral, answer.content) == (4, True, UNPLACED)
+    assert snapshot(runtime) == before
 
 
 # -- the /sent form -------------------------------------------------------------------------
