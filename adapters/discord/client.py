@@ -16,7 +16,12 @@ from typing import Any
 import discord
 
 from adapters.discord.config import DiscordConfig
-from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionRunner
+from adapters.discord.interactions import (
+    DEFER_AFTER,
+    PLATFORM,
+    SUGGEST_WITHIN,
+    InteractionRunner,
+)
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.sync import sync_commands
 from adapters.discord.tree import RegistryTree, build_tree
@@ -36,6 +41,7 @@ class ReachoutClient(discord.Client):
         config: DiscordConfig,
         *,
         defer_after: float = DEFER_AFTER,
+        suggest_within: float = SUGGEST_WITHIN,
         guild_ready_timeout: float = 2.0,
     ) -> None:
         # reachout never joins voice; without this discord.py warns that voice libraries are
@@ -52,7 +58,7 @@ class ReachoutClient(discord.Client):
         )
         self.port = port
         self.config = config
-        self.runner = InteractionRunner(port, defer_after)
+        self.runner = InteractionRunner(port, defer_after, suggest_within)
         self.tree: RegistryTree = build_tree(
             self, port.registry, self.runner.run, self.runner.on_tree_error, self.runner
         )

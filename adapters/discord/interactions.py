@@ -106,9 +106,15 @@ def _context(interaction: discord.Interaction[Any]) -> str:
 class InteractionRunner:
     """Runs registry commands for interactions and makes sure each one is answered."""
 
-    def __init__(self, port: AdapterPort, defer_after: float = DEFER_AFTER) -> None:
+    def __init__(
+        self,
+        port: AdapterPort,
+        defer_after: float = DEFER_AFTER,
+        suggest_within: float = SUGGEST_WITHIN,
+    ) -> None:
         self.port = port
         self.defer_after = defer_after
+        self.suggest_within = suggest_within
         self._recent: OrderedDict[int, None] = OrderedDict()
 
     async def run(
@@ -336,7 +342,7 @@ class InteractionRunner:
         if origin is None:
             return []
         try:
-            async with asyncio.timeout(SUGGEST_WITHIN):
+            async with asyncio.timeout(self.suggest_within):
                 suggestions = await self.port.suggest(origin, path, option, typed)
         except TimeoutError:
             log.warning("discord: suggestions for /%s %s took too long", path, option)

@@ -4,6 +4,7 @@ reachout's discord.py client, and the fake Discord's presses, modal submits and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import time
@@ -486,3 +487,33 @@ async def test_autocomplete_offers_only_the_callers_contacts_at_most_25_in_time(
     await typed.first_response()
     assert typed.choices == []
     assert fake.schema_errors == []
+
+
+async def test_a_time_zone_option_of_a_subcommand_suggests_zones(
+    client: ReachoutClient, fake: FakeDiscord
+) -> None:
+    asked = await fake.autocomplete(
+        "cohort setup", {"name": "PhD", "timezone": "berl"}, "timezone", user=fake.owner
+    )
+    await asked.first_response()
+    assert asked.choices == [{"name": "Europe/Berlin", "value": "Europe/Berlin"}]
+    assert fake.schema_errors == []
+
+
+async def test_suggestions_too_slow_for_discords_deadline_come_back_empty_in_time(
+    runtime: Runtime, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def stuck(*args: object) -> list[object]:
+        await asyncio.sleep(fake.interaction_deadline)  # a database that does not answer
+        return []
+
+    async with connected(runtime, fake, suggest_within=0.2):
+        await run(fake, "sent", {"contact": "Jane Doe"})
+        monkeypatch.setattr(runtime.port, "suggest", stuck)
+
+        asked = await fake.autocomplete("followup", {"contact": "ja"}, "contact")
+        answer = await asked.first_response()
+
+    assert (answer.type, answer.accepted) == (8, True)
+    assert answer.elapsed < 1.0
+    assert asked.choices == []
