@@ -517,3 +517,22 @@ async def test_suggestions_too_slow_for_discords_deadline_come_back_empty_in_tim
     assert (answer.type, answer.accepted) == (8, True)
     assert answer.elapsed < 1.0
     assert asked.choices == []
+
+
+async def test_did_you_mean_offers_the_close_name_as_a_button_that_logs_for_it(
+    client: ReachoutClient, fake: FakeDiscord, runtime: Runtime
+) -> None:
+    await run(fake, "sent", {"contact": "Mary O'Brien", "org": "Acme"})
+    _, refused = await run(fake, "followup", {"contact": "mary obrian"})
+    assert refused["flags"] & EPHEMERAL
+    assert "Did you mean Mary O'Brien (Acme)?" in refused["content"]
+    assert [b["label"] for b in buttons(refused)] == ["Yes, Mary O'Brien (Acme)", "No, someone new"]
+    assert logged(runtime, "follow_up_sent") == 0
+
+    press = await fake.click(refused, button(refused, "Yes, Mary O'Brien (Acme)"))
+    await settled(press)
+
+    said = [message_text(m) for m in press.messages]
+    assert any("Logged a follow-up to Mary O'Brien" in text for text in said)
+    assert logged(runtime, "follow_up_sent") == 1
+    assert fake.schema_errors == []
