@@ -260,11 +260,7 @@ class InteractionRunner:
         """A button pressed: the core decides; the answer comes at once when it is quick,
         else after a deferred update (type 6) that keeps the 3-second promise."""
         try:
-            origin = await self.presser(interaction)
-            if origin is None:
-                await self._tell(interaction, refusal(UNPLACED))
-                return
-            running = asyncio.ensure_future(self.port.press(origin, action_id))
+            running = asyncio.ensure_future(self._pressed(interaction, action_id))
             try:
                 done, _ = await asyncio.wait({running}, timeout=self.defer_after)
                 if not done:
@@ -276,6 +272,13 @@ class InteractionRunner:
         except Exception:
             log.exception("discord: a button press failed (%s)", _context(interaction))
             await self._tell_safely(interaction, refusal(APOLOGY))
+
+    async def _pressed(self, interaction: discord.Interaction[Any], action_id: str) -> Press:
+        """The core's answer to a press, the presser's server looked up first if need be."""
+        origin = await self.presser(interaction)
+        if origin is None:
+            return Press(reply=refusal(UNPLACED))
+        return await self.port.press(origin, action_id)
 
     async def _show(self, interaction: discord.Interaction[Any], press: Press) -> None:
         """A form opens as a modal (only possible as the first answer); otherwise the pressed
@@ -317,17 +320,19 @@ class InteractionRunner:
     ) -> None:
         """A form submitted: the core checks and runs it; the answer is private."""
         try:
-            origin = await self.presser(interaction)
-            if origin is None:
-                reply = refusal(UNPLACED)
-            else:
-                reply = await self._dispatch(
-                    interaction, self.port.submit(origin, form_id, values), slow=False
-                )
-            await self.answer(interaction, reply)
+            work = self._submitted(interaction, form_id, values)
+            await self.answer(interaction, await self._dispatch(interaction, work, slow=False))
         except Exception:
             log.exception("discord: a form submission failed (%s)", _context(interaction))
             await self.apologise(interaction)
+
+    async def _submitted(
+        self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
+    ) -> Reply:
+        origin = await self.presser(interaction)
+        if origin is None:
+            return refusal(UNPLACED)
+        return await self.port.submit(origin, form_id, values)
 
     def suggests(self, path: str, option: str) -> bool:
         """Whether ``/path``'s option ``option`` is registered with autocomplete."""
