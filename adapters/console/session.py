@@ -1,19 +1,12 @@
-"""The console: the same commands in a terminal, against the same database.
-
-For trying reachout with no account anywhere, for demos and scripts (commands piped on
-standard input), and as the full-stack harness of the test suite: one line in, one reply out.
-"""
+"""A console session: one member at a time typing commands, and how replies are printed."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
 
 from bot.invocation import Origin
 from bot.nudges.notifier import Receipt
@@ -185,68 +178,3 @@ def _read_start(path: Path, size: int) -> bytes:
     """At most ``size`` bytes from the start: enough to see that a file is too big."""
     with path.expanduser().open("rb") as handle:
         return handle.read(size)
-
-
-def _start_reader(
-    stream: TextIO, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[str]
-) -> None:
-    """Read lines on a daemon thread, so Ctrl-C never waits for a blocked read."""
-
-    def read() -> None:
-        for line in stream:
-            loop.call_soon_threadsafe(queue.put_nowait, line)
-        loop.call_soon_threadsafe(queue.put_nowait, "")
-
-    threading.Thread(target=read, name="console-stdin", daemon=True).start()
-
-
-async def serve_console(
-    port: AdapterPort,
-    name: str,
-    timezone: str | None,
-    stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
-    interactive: bool | None = None,
-    *,
-    files_dir: Path,
-) -> None:
-    """Run the prompt until ``/quit`` or end of input; files (exports, charts) are saved in
-    ``files_dir``."""
-    if interactive is None:
-        interactive = stdin.isatty()
-
-    def emit(text: str) -> None:
-        stdout.write(text)
-        stdout.flush()
-
-    session = ConsoleSession(port, name, timezone, export_dir=files_dir)
-    await session.start()
-    if interactive:
-        emit(f"{BANNER}\nYou are {session.name}.\n")
-    port.connect(
-        ConsoleNotifier(
-            lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"), session.shelf
-        )
-    )
-    async with port.scheduled_messages():
-        await _prompt(session, stdin, emit, interactive)
-
-
-async def _prompt(
-    session: ConsoleSession, stdin: TextIO, emit: Callable[[str], None], interactive: bool
-) -> None:
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    _start_reader(stdin, asyncio.get_running_loop(), queue)
-    while True:
-        if interactive:
-            emit(f"{session.name}> ")
-        line = await queue.get()
-        if line == "":
-            if interactive:
-                emit("\n")
-            return
-        out = await session.run_line(line)
-        if out is None:
-            return
-        if out:
-            emit(out + ("\n" if interactive else "\n\n"))
