@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console.session import BANNER, ConsoleNotifier, ConsoleSession
+from adapters.console.terminal import history_path, run_terminal, write
 from bot.port import AdapterPort
 
 
@@ -37,9 +38,15 @@ async def serve_console(
     files_dir: Path,
 ) -> None:
     """Run the prompt until ``/quit`` or end of input; files (exports, charts) are saved in
-    ``files_dir``."""
+    ``files_dir``.
+
+    In a terminal (both ends a TTY) the prompt edits, recalls and completes lines, and keeps
+    its history beside the database; anything else (a pipe, a file, a test's streams) gets
+    the plain line loop, which needs no terminal at all.
+    """
     if interactive is None:
         interactive = stdin.isatty()
+    in_terminal = interactive and stdin.isatty() and stdout.isatty()
 
     def emit(text: str) -> None:
         stdout.write(text)
@@ -49,13 +56,19 @@ async def serve_console(
     await session.start()
     if interactive:
         emit(f"{BANNER}\nYou are {session.name}.\n")
-    port.connect(
-        ConsoleNotifier(
-            lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"), session.shelf
+    if in_terminal:
+        port.connect(ConsoleNotifier(lambda text: write(f"{text}\n"), session.shelf))
+    else:
+        port.connect(
+            ConsoleNotifier(
+                lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"), session.shelf
+            )
         )
-    )
     async with port.scheduled_messages():
-        await _prompt(session, stdin, emit, interactive)
+        if in_terminal:
+            await run_terminal(session, history_path(files_dir))
+        else:
+            await _prompt(session, stdin, emit, interactive)
 
 
 async def _prompt(
@@ -65,7 +78,7 @@ async def _prompt(
     _start_reader(stdin, asyncio.get_running_loop(), queue)
     while True:
         if interactive:
-            emit(f"{session.name}> ")
+            emit(session.prompt)
         line = await queue.get()
         if line == "":
             if interactive:

@@ -19,6 +19,11 @@ WORKSPACE_ID = "local"
 WORKSPACE_NAME = "Local cohort"
 CHANNEL_ID = "console"
 QUIT_WORDS = ("/quit", "/exit", "quit", "exit")
+CONSOLE_WORDS = {
+    "/as": "Switch who is typing, e.g. /as Sam",
+    "/quit": "Leave the console",
+}
+"""The console's own words beside the registry's commands, for completion."""
 IMPORT_COMMAND = "/targets import"
 IMPORT_PATH = "targets import"
 
@@ -122,6 +127,11 @@ class ConsoleSession:
         self.name = " ".join(name.split()) or "You"
         self.timezone = timezone
         self.shelf = FileShelf(export_dir or Path.cwd())
+
+    @property
+    def prompt(self) -> str:
+        """What the prompt shows: who is typing."""
+        return f"{self.name}> "
 
     @property
     def origin(self) -> Origin:
