@@ -18,7 +18,7 @@ from bot.charts.pictures import member_image, report_image
 from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock
 from bot.errors import UserError
-from bot.followups import PipelineItem, Stage, pipeline_from_states
+from bot.followups import PipelineItem, Stage, StateEntry, pipeline_from_states
 from bot.funnel import Funnel
 from bot.interviews import open_interview
 from bot.invocation import Invocation, Origin
@@ -42,6 +42,7 @@ from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
 from bot.nudges.posts import render_nudge
 from bot.periods import day_bounds, local_date, month_bounds, week_bounds
+from bot.presses.words import already_done
 from bot.replies import Image, Reply
 from bot.reports.term import TermReport, report_weeks, term_report
 from bot.store import CohortBinding, LoggedAction, NewAction, Store
@@ -318,6 +319,7 @@ class Engine:
                 scheduled_on=scheduled_on,
                 scheduled_time=scheduled_time,
                 referred_by=referred_by,
+                once_key=inv.once_key,
             )
         )
         if logged is None:
@@ -325,7 +327,37 @@ class Engine:
                 f"That would take you past {DAILY_CAP} of those today, the daily limit that "
                 "keeps the board fair. Impressive pace! Log the rest tomorrow."
             )
+        if logged.repeated:
+            raise UserError(already_done(logged.action, logged.contact, inv.tz))
         return logged
+
+    async def presser(self, origin: Origin) -> Invocation | None:
+        """The context of whoever pressed a button, if they are a member already; a press
+        never makes anyone a member."""
+        found = await self._store.lookup(
+            origin.platform, origin.workspace_id, origin.user_id, origin.channel_id
+        )
+        if found.workspace is None or found.member is None:
+            return None
+        return await self.resolve(origin)
+
+    async def pressed(self, key: str) -> Action | None:
+        """What a press of the message with ``key`` logged, if it was pressed."""
+        return await self._store.pressed(key)
+
+    async def contact_state(self, inv: Invocation, contact_id: int) -> StateEntry | None:
+        """One of the member's contacts with its kept 3B7 state; None if it is not theirs
+        or has no live action left."""
+        states = await self._store.member_states(inv.member.id)
+        return next((s for s in states if s.contact.id == contact_id), None)
+
+    async def recent_contacts(self, inv: Invocation) -> list[Contact]:
+        """The member's contacts, the most recently active first."""
+        states = await self._store.member_states(inv.member.id)
+        active = sorted(states, key=lambda s: (s.state.last_activity, s.contact.id), reverse=True)
+        seen = {s.contact.id for s in active}
+        idle = list(reversed(await self._store.all_member_contacts(inv.member.id)))
+        return [s.contact for s in active] + [c for c in idle if c.id not in seen]
 
     async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
         """The name as the member first logged it, or ``typed`` for someone new."""

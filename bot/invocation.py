@@ -31,13 +31,18 @@ class Origin:
 
 @dataclass(frozen=True)
 class Invocation:
-    """A command's full context: the resolved workspace, cohort and member, and the time."""
+    """A command's full context: the resolved workspace, cohort and member, and the time.
+
+    ``once_key`` is set when a button press runs the command: what it logs is logged under
+    that key at most once (``bot.presses``).
+    """
 
     origin: Origin
     workspace: Workspace
     cohort: Cohort
     member: Member
     now: datetime
+    once_key: str | None = None
 
     @property
     def timezone(self) -> str:

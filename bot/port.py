@@ -21,7 +21,8 @@ from bot.invocation import Origin
 from bot.nudges.courier import Courier
 from bot.nudges.notifier import Notifier
 from bot.nudges.wakeups import Wakeups
-from bot.replies import Reply
+from bot.presses.handler import Presses
+from bot.replies import Form, Press, Reply, Suggestion
 from bot.uploads import Upload, check_upload, read_upload
 
 
@@ -47,6 +48,7 @@ class AdapterPort:
         self._dispatcher = dispatcher
         self._courier = courier
         self._status = status
+        self._presses = Presses(engine, dispatcher, registry)
 
     async def run(self, origin: Origin, path: str, raw: Mapping[str, object]) -> Reply:
         """Run a command whose arguments the platform already separated (native options)."""
@@ -55,6 +57,31 @@ class AdapterPort:
     async def run_text(self, origin: Origin, line: str) -> Reply:
         """Run a command typed as one line of text, such as ``/sent Jane org:Acme``."""
         return await self._dispatcher.run_text(origin, line)
+
+    async def press(self, origin: Origin, action_id: str) -> Press:
+        """A button the bot sent, pressed by ``origin``'s user. ``Press.reply`` answers them
+        privately, ``form`` is opened instead, ``update`` replaces the pressed message.
+        Never raises for a user's mistake: someone else's button, one pressed already or
+        one whose step has passed all come back as a reply that says so."""
+        return await self._presses.press(origin, action_id)
+
+    async def submit(self, origin: Origin, form_id: str, values: Mapping[str, str]) -> Reply:
+        """A form the bot opened, submitted with each field's text by ``FormField.name``;
+        the private reply (``error`` set when refused, and then nothing changed)."""
+        return await self._presses.submit(origin, form_id, values)
+
+    def suggests(self, path: str, option: str) -> bool:
+        """Whether option ``option`` of command ``path`` has suggestions as it is typed."""
+        return self._presses.suggests(path, option)
+
+    async def suggest(self, origin: Origin, path: str, option: str, typed: str) -> list[Suggestion]:
+        """Up to 25 choices for what ``origin``'s user has typed so far: their own contacts,
+        most recently active first, or time zones."""
+        return await self._presses.suggest(origin, path, option, typed)
+
+    def form(self, path: str) -> Form | None:
+        """The form to open for ``/path`` typed with no arguments, if it has one."""
+        return self._presses.form(path)
 
     def upload_argument(self, path: str) -> Argument | None:
         """The argument of command ``path`` whose text may come as a file, if it has one."""

@@ -67,6 +67,9 @@ ACTION_ID_LIMIT = 100
 """Discord's limit on a component's ``custom_id`` (Slack allows 255)."""
 MAX_BUTTONS = 25
 """Five Discord action rows of five buttons."""
+PRESS_PREFIX = "ro:"
+"""Every button's ``action_id`` and form's ``form_id`` the core makes starts so: adapters
+send only these to the port, and leave other ids (their own) alone."""
 
 
 @dataclass(frozen=True)

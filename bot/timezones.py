@@ -18,6 +18,12 @@ def _zones_by_folded_name() -> dict[str, str]:
     return {name.casefold(): name for name in available_timezones()}
 
 
+@cache
+def all_timezones() -> tuple[str, ...]:
+    """Every IANA zone name, sorted: what a time zone option suggests from."""
+    return tuple(sorted(available_timezones()))
+
+
 def canonical_timezone(name: str) -> str | None:
     """The IANA spelling of ``name`` (``europe/berlin`` -> ``Europe/Berlin``), or None."""
     cleaned = name.strip().replace(" ", "_")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.commands.parser import parse
 from bot.commands.registry import Args, Command, Registry
@@ -91,8 +91,16 @@ class Dispatcher:
             return refusal(str(problem))
         return await self._invoke(origin, parsed.command, args, started)
 
-    async def run(self, origin: Origin, path: str, raw: Mapping[str, object]) -> Reply:
-        """A command with its arguments already separated (Discord's native options)."""
+    async def run(
+        self,
+        origin: Origin,
+        path: str,
+        raw: Mapping[str, object],
+        *,
+        once_key: str | None = None,
+    ) -> Reply:
+        """A command with its arguments already separated (Discord's native options, a
+        button's or a form's); ``once_key`` makes what it logs a press's, logged once."""
         started = time.perf_counter()
         command = self.registry.find(path)
         if command is None or command.handler is None:
@@ -103,13 +111,20 @@ class Dispatcher:
         except UserError as problem:
             self._handled(origin, command.path, "refused", started)
             return refusal(str(problem))
-        return await self._invoke(origin, command, args, started)
+        return await self._invoke(origin, command, args, started, once_key)
 
-    async def _invoke(self, origin: Origin, command: Command, args: Args, started: float) -> Reply:
+    async def _invoke(
+        self,
+        origin: Origin,
+        command: Command,
+        args: Args,
+        started: float,
+        once_key: str | None = None,
+    ) -> Reply:
         assert command.handler is not None
         outcome = "failed"
         try:
-            invocation = await self.engine.resolve(origin)
+            invocation = replace(await self.engine.resolve(origin), once_key=once_key)
             if command.organizer_only and not await self.engine.is_organizer(invocation):
                 outcome = "denied"
                 return refusal(

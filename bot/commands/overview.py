@@ -8,6 +8,7 @@ from bot.followups import PipelineItem, Stage
 from bot.funnel import funnel_lines
 from bot.invocation import Invocation
 from bot.models import ACTION_LABELS, ActionKind, Metric, Period
+from bot.presses.buttons import LOG_EMAIL
 from bot.replies import Field, Reply
 from bot.texts import (
     contact_label,
@@ -108,7 +109,7 @@ async def progress(engine: Engine, inv: Invocation, args: Args) -> Reply:
     image = await engine.member_chart(inv) if args.flag("chart") else None
     if args.flag("chart") and image is None:
         text = (text + "\n" if text else "") + "The chart could not be drawn just now; try again."
-    return Reply(text=text, title=header, fields=tuple(fields), image=image)
+    return Reply(text=text, title=header, fields=tuple(fields), image=image, buttons=(LOG_EMAIL,))
 
 
 async def contacts(engine: Engine, inv: Invocation, args: Args) -> Reply:

@@ -2,14 +2,15 @@
 
 When it is due comes from ``bot.interviews``. Each is keyed by the scheduled interview and
 its date, so it is asked once per date however often the bot looks; moving the interview to
-another day asks again after the new one. Until platform buttons exist, the message says
-the exact command to type for each answer.
+another day asks again after the new one. The answers are buttons, and the message says the
+command to type for each too.
 """
 
 from __future__ import annotations
 
 from bot.interviews import CheckBack
 from bot.models import Contact
+from bot.presses.buttons import checkback_buttons
 from bot.replies import Reply
 from bot.texts import short_date
 
@@ -20,8 +21,8 @@ def checkback_key(member_id: int, contact_id: int, back: CheckBack) -> str:
     return f"checkback:{member_id}:{contact_id}:{back.anchor_id}:{when}"
 
 
-def checkback_reply(contact: Contact, back: CheckBack) -> Reply:
-    """The private question, with the three answers as commands to type."""
+def checkback_reply(member_id: int, contact: Contact, back: CheckBack) -> Reply:
+    """The private question, with the three answers as buttons and as commands to type."""
     name = contact.name
     when = f" on {short_date(back.on)}" if back.on else ""
     return Reply(
@@ -32,4 +33,5 @@ def checkback_reply(contact: Contact, back: CheckBack) -> Reply:
         "Plans change all the time; whichever it is, it's worth noting.",
         private=True,
         title="How did it go?",
+        buttons=checkback_buttons(member_id, contact, back.anchor_id, back.on),
     )

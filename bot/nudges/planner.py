@@ -258,7 +258,7 @@ class Planner:
             reason = await self._personal_skip_reason(candidate.member, candidate.cohort)
             if reason:
                 raise SkipDelivery(reason)
-            return checkback_reply(contact, back)
+            return checkback_reply(member.id, contact, back)
 
         key = checkback_key(member.id, contact.id, back)
         return _direct_job(candidate, key, DeliveryKind.CHECKBACK, back.due_at, render, contact.id)
@@ -272,7 +272,7 @@ class Planner:
             reason = await self._reminder_skip_reason(candidate, milestone, superseded)
             if reason:
                 raise SkipDelivery(reason)
-            return reminder_reply(contact, milestone.step)
+            return reminder_reply(member.id, contact, milestone.step, milestone.anchor_id)
 
         key = reminder_key(member.id, contact.id, milestone)
         return _direct_job(

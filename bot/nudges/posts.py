@@ -17,6 +17,7 @@ from bot.models import ACTION_LABELS, EMAIL_KINDS, ActionKind, Cohort, Member
 from bot.nudges.kinds import DeliveryKind
 from bot.nudges.prompts import prompt_for
 from bot.periods import week_bounds
+from bot.presses.buttons import LOG_EMAIL
 from bot.replies import Mention, Reply, mention
 from bot.store import Store
 from bot.summaries import WeekActivity, streaks, week_activity
@@ -123,6 +124,7 @@ def kickoff_reply(
         private=False,
         title=f"☀️ New week, {cohort.name}!",
         mentions=tuple(mentions),
+        buttons=(LOG_EMAIL,),
     )
 
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from bot.followups import Milestone, Step
 from bot.models import Contact
+from bot.presses.buttons import reminder_buttons
 from bot.replies import Reply
 from bot.texts import contact_label, plural
 
@@ -22,8 +23,9 @@ def reminder_key(member_id: int, contact_id: int, milestone: Milestone) -> str:
     return f"reminder:{member_id}:{contact_id}:{milestone.step.value}:{milestone.anchor_id}"
 
 
-def reminder_reply(contact: Contact, step: Step) -> Reply:
-    """The private message for one milestone."""
+def reminder_reply(member_id: int, contact: Contact, step: Step, anchor_id: int) -> Reply:
+    """The private message for one milestone, with its answers as buttons (the commands to
+    type are in the words too, for a platform or a reader without buttons)."""
     label = contact_label(contact)
     where = (
         f"someone else at {contact.organization}"
@@ -45,7 +47,12 @@ def reminder_reply(contact: Contact, step: Step) -> Reply:
             f"{contact.name} hasn't answered your follow-up. Let this one go, no hard feelings, "
             "and write to someone new; `/sent` when you do."
         )
-    return Reply(text, private=True, title="Follow-up reminder")
+    return Reply(
+        text,
+        private=True,
+        title="Follow-up reminder",
+        buttons=reminder_buttons(member_id, contact, step, anchor_id),
+    )
 
 
 def digest_key(member_id: int, morning: date) -> str:

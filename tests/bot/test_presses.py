@@ -1,0 +1,323 @@
+"""Buttons and forms through the port: each press runs the typed command's use case, for
+the member it was sent to only, once per message, and only while its step stands."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.invocation import Origin
+from bot.replies import PRESS_PREFIX, Reply
+from bot.runtime import Runtime
+from tests.conftest import Console
+from tests.notifiers import RecordingNotifier
+
+MONDAY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+"""Monday 30 November 2026, 10:00 in New York."""
+THIRD_DAY = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+"""Thursday 3 December, 09:00 in New York: three business days after Monday."""
+SEVENTH_DAY = datetime(2026, 12, 9, 14, 0, tzinfo=UTC)
+"""Wednesday 9 December, 09:00 in New York: seven business days after Monday."""
+
+
+@pytest.fixture
+def notifier(runtime: Runtime) -> RecordingNotifier:
+    recorder = RecordingNotifier()
+    runtime.courier.register(recorder)
+    return recorder
+
+
+async def reminder_at(
+    instant: datetime, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> Reply:
+    clock.set(instant)
+    await runtime.courier.run_due()
+    return [s for s in notifier.sent if s.direct][-1].reply
+
+
+def button(reply: Reply, label: str) -> str:
+    [found] = [b.action_id for b in reply.buttons if b.label == label]
+    return found
+
+
+async def follow_up_reminder(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> Reply:
+    clock.set(MONDAY)
+    await console.run("/sent Jane Doe org:Acme")
+    await reminder_at(THIRD_DAY, clock, runtime, notifier)
+    return await reminder_at(SEVENTH_DAY, clock, runtime, notifier)
+
+
+async def test_a_reminder_carries_its_answers_and_followed_up_logs_one_follow_up(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    reminder = await follow_up_reminder(console, clock, runtime, notifier)
+    assert [b.label for b in reminder.buttons] == [
+        "Followed up",
+        "They replied",
+        "Interview booked",
+    ]
+    assert all(b.action_id.startswith(PRESS_PREFIX) for b in reminder.buttons)
+
+    pressed = await runtime.port.press(console.session.origin, button(reminder, "Followed up"))
+
+    assert pressed.reply is not None
+    assert not pressed.reply.error
+    assert pressed.reply.text.startswith("Logged a follow-up to Jane Doe (Acme).")
+    assert pressed.update is not None
+    assert pressed.update.buttons == ()
+    assert pressed.update.text.startswith(reminder.text)
+    assert "✓ Followed up (logged Wed 9 Dec)" in pressed.update.text
+    assert console.count("actions") == 2
+    assert "followed up" in await console.run("/contacts")
+
+
+async def test_a_second_press_says_what_the_first_logged_and_logs_nothing(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    reminder = await follow_up_reminder(console, clock, runtime, notifier)
+    await runtime.port.press(console.session.origin, button(reminder, "Followed up"))
+    before = console.snapshot()
+
+    again = await runtime.port.press(console.session.origin, button(reminder, "They replied"))
+
+    assert again.reply is not None
+    assert again.reply.error
+    assert again.reply.text == (
+        "Already done: you logged a follow-up for Jane Doe (Acme) on Wed 9 Dec. "
+        "Nothing new was logged."
+    )
+    assert again.update is not None
+    assert again.update.buttons == ()
+    assert console.snapshot() == before
+
+
+async def test_presses_racing_on_one_message_log_one_action(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    reminder = await follow_up_reminder(console, clock, runtime, notifier)
+    action_id = button(reminder, "Followed up")
+
+    presses = await asyncio.gather(
+        *(runtime.port.press(console.session.origin, action_id) for _ in range(8))
+    )
+
+    logged = [p for p in presses if p.reply is not None and not p.reply.error]
+    assert len(logged) == 1
+    assert all(
+        p.reply is not None and "Already done" in p.reply.text for p in presses if p not in logged
+    )
+    assert console.count("actions") == 2
+
+
+async def test_someone_elses_button_is_refused_and_changes_nothing(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    reminder = await follow_up_reminder(console, clock, runtime, notifier)
+    await console.run("/progress", as_name="Sam")
+    before = console.snapshot()
+    sam = console.session.origin
+    stranger = replace(sam, user_id="never-seen", user_name="Stranger")
+
+    for origin in (sam, stranger):
+        pressed = await runtime.port.press(origin, button(reminder, "Followed up"))
+        assert pressed.reply is not None
+        assert pressed.reply.error
+        assert pressed.reply.text.startswith("This button is for someone else")
+        assert pressed.update is None
+    assert console.snapshot() == before
+
+
+async def test_a_button_whose_step_has_passed_says_so(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    reminder = await follow_up_reminder(console, clock, runtime, notifier)
+    await console.run("/reply jane doe")
+    before = console.snapshot()
+
+    pressed = await runtime.port.press(console.session.origin, button(reminder, "Followed up"))
+
+    assert pressed.reply is not None
+    assert pressed.reply.error
+    assert pressed.reply.text.startswith("Jane Doe (Acme) has moved on since this message: replied")
+    assert console.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "action_id",
+    [
+        "ro:",
+        "ro:rem:f:1:1:1:nonsense",
+        "ro:rem:zz:1:1:1:follow_up",
+        "ro:rem:f:x:1:1:follow_up",
+        "ro:" + "9" * 200,
+        "somebody-elses",
+        "ro:rem:f:1:1:1:follow_up'; DROP TABLE actions; --",
+    ],
+)
+async def test_an_id_the_bot_did_not_make_is_refused_cleanly(
+    console: Console, runtime: Runtime, action_id: str
+) -> None:
+    await console.run("/sent Jane Doe")
+    before = console.snapshot()
+
+    pressed = await runtime.port.press(console.session.origin, action_id)
+
+    assert pressed.reply is not None
+    assert pressed.reply.error
+    assert pressed.update is None
+    assert console.snapshot() == before
+
+
+async def test_write_to_someone_else_opens_the_form_with_the_organisation_filled_in(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    clock.set(MONDAY)
+    await console.run("/sent Jane Doe org:Acme")
+    reminder = await reminder_at(THIRD_DAY, clock, runtime, notifier)
+    assert [b.label for b in reminder.buttons] == [
+        "Write to someone else at Acme",
+        "They replied",
+        "Interview booked",
+    ]
+
+    pressed = await runtime.port.press(
+        console.session.origin, button(reminder, "Write to someone else at Acme")
+    )
+
+    assert pressed.form is not None
+    assert {f.name: f.value for f in pressed.form.fields} == {
+        "contact": "",
+        "org": "Acme",
+        "note": "",
+    }
+    logged = await runtime.port.submit(
+        console.session.origin, pressed.form.form_id, {"contact": "Raj Patel", "org": "Acme"}
+    )
+    assert not logged.error
+    assert "Raj Patel (Acme)" in logged.text
+    assert "Raj Patel" in await console.run("/contacts")
+
+
+async def test_the_log_an_email_button_is_under_progress_and_anyone_may_use_it(
+    console: Console, runtime: Runtime
+) -> None:
+    progress = await runtime.port.run_text(console.session.origin, "/progress")
+    pressed = await runtime.port.press(console.session.origin, button(progress, "Log an email"))
+    assert pressed.form is not None
+    assert pressed.form == runtime.port.form("sent")
+    assert runtime.port.form("progress") is None
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ({}, "The form needs this: Who did you write to."),
+        ({"contact": "   "}, "The form needs this: Who did you write to."),
+        ({"contact": "x" * 10_000}, "80"),
+        ({"contact": "Jane\x00Doe"}, ""),
+        ({"contact": "Jane", "count": "20"}, "That form has no field `count`."),
+        ({"contact": "Jane", "note": "n" * 10_000}, "500"),
+    ],
+)
+async def test_bad_form_input_is_refused_in_one_sentence_and_changes_nothing(
+    console: Console, runtime: Runtime, values: dict[str, str], words: str
+) -> None:
+    await console.run("/progress")
+    before = console.snapshot()
+    form = runtime.port.form("sent")
+    assert form is not None
+
+    reply = await runtime.port.submit(console.session.origin, form.form_id, values)
+
+    assert reply.error
+    assert words in reply.text
+    assert "Traceback" not in reply.text
+    assert console.snapshot() == before
+
+
+async def test_mention_syntax_in_a_form_is_kept_as_text_never_a_mention(
+    console: Console, runtime: Runtime
+) -> None:
+    form = runtime.port.form("sent")
+    assert form is not None
+    reply = await runtime.port.submit(
+        console.session.origin, form.form_id, {"contact": "@everyone", "org": "<!channel>"}
+    )
+    assert reply.mentions == ()
+
+
+async def test_check_back_buttons_log_the_interview_or_open_the_form_to_move_it(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    clock.set(MONDAY)
+    await console.run("/sent Jane Doe org:Acme")
+    await console.run("/interview Jane Doe status:scheduled on:2026-12-01")
+    question = await reminder_at(datetime(2026, 12, 2, 14, 0, tzinfo=UTC), clock, runtime, notifier)
+    assert [b.label for b in question.buttons] == ["It happened", "It moved", "It was cancelled"]
+
+    moved = await runtime.port.press(console.session.origin, button(question, "It moved"))
+    assert moved.form is not None
+    refused = await runtime.port.submit(
+        console.session.origin, moved.form.form_id, {"on": "next tuesday"}
+    )
+    assert refused.error
+    done = await runtime.port.submit(
+        console.session.origin, moved.form.form_id, {"on": "2026-12-08", "at": "14:00"}
+    )
+    assert not done.error
+    assert "Tue 8 Dec" in done.text
+
+    stale = await runtime.port.press(console.session.origin, button(question, "It happened"))
+    assert stale.reply is not None
+    assert stale.reply.error
+    assert stale.reply.text == (
+        "Your conversation with Jane Doe was moved to Tue 8 Dec since this message; "
+        "I'll ask about it after the new date."
+    )
+    again = await runtime.port.submit(
+        console.session.origin, moved.form.form_id, {"on": "2026-12-10"}
+    )
+    assert again.error
+    assert "Tue 8 Dec" in await console.run("/contacts")
+
+    question = await reminder_at(datetime(2026, 12, 9, 14, 0, tzinfo=UTC), clock, runtime, notifier)
+    happened = await runtime.port.press(console.session.origin, button(question, "It happened"))
+    assert happened.reply is not None
+    assert happened.reply.text.startswith("Interview with Jane Doe (Acme) logged.")
+    assert console.count("presses") == 1
+
+
+async def test_contact_suggestions_are_the_callers_own_most_recent_first(
+    console: Console, clock: ManualClock, runtime: Runtime
+) -> None:
+    clock.set(MONDAY)
+    await console.run("/sent Mary O'Brien org:Acme")
+    await console.run("/sent Jane Doe org:Globex")
+    await console.run("/sent Marc Dupont", as_name="Sam")
+    console.session.name = "Alex"
+    alex = console.session.origin
+
+    everyone = await runtime.port.suggest(alex, "followup", "contact", "")
+    assert [s.value for s in everyone] == ["Jane Doe", "Mary O'Brien"]
+    assert [s.label for s in await runtime.port.suggest(alex, "reply", "contact", "obri")] == [
+        "Mary O'Brien (Acme)"
+    ]
+    assert await runtime.port.suggest(alex, "followup", "contact", "marc") == []
+    stranger = replace(alex, user_id="never-seen")
+    assert await runtime.port.suggest(stranger, "followup", "contact", "") == []
+
+
+async def test_time_zones_are_suggested_and_other_options_are_not(runtime: Runtime) -> None:
+    origin = Origin("console", "local", "Local", None, "u", "U")
+    assert runtime.port.suggests("settings", "timezone")
+    assert not runtime.port.suggests("sent", "note")
+    assert not runtime.port.suggests("nonsense", "contact")
+    zones = await runtime.port.suggest(origin, "settings", "timezone", "berl")
+    assert [z.value for z in zones] == ["Europe/Berlin"]
+    assert len(await runtime.port.suggest(origin, "settings", "timezone", "")) == 25
