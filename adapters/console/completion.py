@@ -64,7 +64,11 @@ class ConsoleCompleter(Completer):
         if len(words) == 1:
             yield from self._commands(words[0].text)
             return
-        command = self.session.port.registry.get(words[0].text.removeprefix("/"))
+        head = words[0].text.removeprefix("/").casefold()
+        if head == "do" and len(words) == 2:
+            yield from self._choices(words[1].text)
+            return
+        command = self.session.port.registry.get(head)
         if command is None:
             return
         if command.subcommands:
@@ -83,8 +87,14 @@ class ConsoleCompleter(Completer):
         names += [w.removeprefix("/") for w in CONSOLE_WORDS]
         for name in _matches(word.removeprefix("/"), names):
             command = self.session.port.registry.get(name)
-            meta = command.description if command is not None else CONSOLE_WORDS[f"/{name}"]
+            meta = command.description if command is not None else CONSOLE_WORDS[f"/{name}"][1]
             yield Completion(f"{slash}{name} ", -len(word), display=f"/{name}", display_meta=meta)
+
+    def _choices(self, word: str) -> Iterator[Completion]:
+        """``/do``'s numbers, each shown with its button's label."""
+        for number, button in enumerate(self.session.choices, 1):
+            if str(number).startswith(word):
+                yield Completion(str(number), -len(word), display_meta=button.label)
 
     def _subcommands(self, group: Command, word: str) -> Iterator[Completion]:
         for name in _matches(word, [s.name for s in group.subcommands]):

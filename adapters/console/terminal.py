@@ -73,17 +73,24 @@ def above_the_prompt() -> Iterator[None]:
 
 
 async def run_terminal(session: ConsoleSession, history: Path) -> None:
-    """Prompt until ``/quit`` or Ctrl-D; Ctrl-C drops the line being typed, as in a shell."""
-    prompt: PromptSession[str] = PromptSession(
+    """Prompt until ``/quit`` or Ctrl-D; Ctrl-C drops the line being typed, as in a shell,
+    and stops a form being answered. A form's answers (names, notes) stay out of the
+    history of commands."""
+    commands: PromptSession[str] = PromptSession(
         history=ConsoleHistory(history),
         completer=ConsoleCompleter(session),
         complete_while_typing=False,
     )
+    answers: PromptSession[str] = PromptSession()
     with above_the_prompt():
         while True:
+            prompt = commands if session.filling is None else answers
             try:
                 line = await prompt.prompt_async(session.prompt)
             except KeyboardInterrupt:
+                stopped = session.cancel()
+                if stopped is not None:
+                    write(stopped + "\n")
                 continue
             except EOFError:
                 return
