@@ -3,8 +3,9 @@ the registry, so a new command or option completes without a change here."""
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncGenerator, Iterable, Iterator
 from dataclasses import dataclass
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
@@ -13,8 +14,10 @@ from prompt_toolkit.document import Document
 from adapters.console.session import CONSOLE_WORDS, ConsoleSession
 from bot.commands.arguments import ArgType, Argument
 from bot.commands.registry import Command
+from bot.replies import Suggestion
 
 _OPTION = re.compile(r"^([A-Za-z][A-Za-z_-]*):(.*)$", re.DOTALL)
+log = logging.getLogger(__name__)
 _QUOTES = {'"', "\u201c", "\u201d", "\u201e"}
 
 
@@ -68,18 +71,74 @@ class ConsoleCompleter(Completer):
         if head == "do" and len(words) == 2:
             yield from self._choices(words[1].text)
             return
-        command = self.session.port.registry.get(head)
-        if command is None:
+        group = self.session.port.registry.get(head)
+        if group is not None and group.subcommands and len(words) == 2:
+            yield from self._subcommands(group, words[1].text)
             return
+        place = self._place(words)
+        if place is not None:
+            yield from self._options(*place)
+
+    async def get_completions_async(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> AsyncGenerator[Completion, None]:
+        """The registry's completions, then the core's suggestions (the member's contacts,
+        time zones), which need the database."""
+        for completion in self.get_completions(document, complete_event):
+            yield completion
+        place = self._place(split_words(document.text_before_cursor))
+        if place is not None:
+            for completion in await self._suggested(*place):
+                yield completion
+
+    def _place(self, words: list[Word]) -> tuple[Command, list[Word]] | None:
+        """The command being typed and its argument words (the last one being typed), once
+        the command (and a group's subcommand) is complete."""
+        if len(words) < 2:
+            return None
+        command = self.session.port.registry.get(words[0].text.removeprefix("/"))
+        if command is None:
+            return None
         if command.subcommands:
-            if len(words) == 2:
-                yield from self._subcommands(command, words[1].text)
-                return
-            sub = command.subcommand(words[1].text)
+            sub = command.subcommand(words[1].text) if len(words) > 2 else None
             if sub is None:
-                return
+                return None
             command, words = sub, words[1:]
-        yield from self._options(command, words[1:])
+        return command, words[1:]
+
+    async def _suggested(self, command: Command, words: list[Word]) -> list[Completion]:
+        """Suggestions for a named option being typed (``contact:Ja``), or for free text
+        that fills the first argument (``/followup Jane D``)."""
+        current = words[-1]
+        named = _OPTION.match(current.text)
+        if named:
+            argument = command.argument(named.group(1))
+            typed = named.group(2)
+            if argument is None:
+                return []
+            found = await self._suggest(command, argument, typed.lstrip("".join(_QUOTES)))
+            return [Completion(f"{_quoted(s.value)} ", -len(typed), display=s.label) for s in found]
+        first = command.arguments[0] if command.arguments else None
+        if first is None or first.type is not ArgType.TEXT:
+            return []
+        if any(_OPTION.match(w.text) for w in words):
+            return []
+        typed = " ".join(w.text for w in words[:-1]) + (" " if len(words) > 1 else "")
+        typed += current.text
+        start = words[0].start - current.start - len(current.text)
+        found = await self._suggest(command, first, typed)
+        return [Completion(f"{s.value} ", start, display=s.label) for s in found]
+
+    async def _suggest(self, command: Command, argument: Argument, typed: str) -> list[Suggestion]:
+        """The core's suggestions; a failure costs the suggestions, never the prompt."""
+        port = self.session.port
+        if not port.suggests(command.path, argument.name):
+            return []
+        try:
+            return await port.suggest(self.session.origin, command.path, argument.name, typed)
+        except Exception as problem:
+            log.warning("No suggestions for /%s %s: %s", command.path, argument.name, problem)
+            return []
 
     def _commands(self, word: str) -> Iterator[Completion]:
         slash = "/" if word.startswith("/") else ""
@@ -100,7 +159,7 @@ class ConsoleCompleter(Completer):
         for name in _matches(word, [s.name for s in group.subcommands]):
             sub = group.subcommand(name)
             meta = sub.description if sub is not None else ""
-            yield Completion(f"{name} ", -len(word), display_meta=meta)
+            yield Completion(f"{name} ", -len(word), display=name, display_meta=meta)
 
     def _options(self, command: Command, words: list[Word]) -> Iterator[Completion]:
         current = words[-1].text

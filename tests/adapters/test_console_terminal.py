@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LEFT, UP, BACKSPACE, CTRL_D = "\x1b[D", "\x1b[A", "\x7f", "\x04"
+LEFT, UP, BACKSPACE, CTRL_C, CTRL_D = "\x1b[D", "\x1b[A", "\x7f", "\x03", "\x04"
 
 
 class Terminal:
@@ -92,7 +92,7 @@ def test_up_arrow_recalls_lines_from_earlier_runs(tmp_path: Path, terminal: Term
     assert again.quit() == 0
 
 
-def test_tab_completes_commands_options_and_choices(terminal: Terminal) -> None:
+def test_tab_completes_commands_options_choices_and_contact_names(terminal: Terminal) -> None:
     terminal.enter("/sent Jane Doe", "Logged")
     terminal.tab("/follo")
     terminal.enter("Jane Doe", "Logged a follow-up to Jane Doe")
@@ -100,10 +100,35 @@ def test_tab_completes_commands_options_and_choices(terminal: Terminal) -> None:
     terminal.enter("Acme", "Logged an outreach email to Sam (Acme)")
     terminal.tab("/interview Sam status:sch")
     terminal.enter("", "Interview with Sam (Acme) scheduled")
+    terminal.tab("/reply jane d")
+    terminal.enter("", "Jane Doe replied")
     terminal.tab("/cohort sche")
     terminal.tab("checkin_day:of")
     terminal.enter("", "no midweek check-in")
     assert terminal.quit() == 0
+
+
+def test_a_choice_opens_a_form_asked_on_the_prompt_kept_out_of_the_history(
+    tmp_path: Path, terminal: Terminal
+) -> None:
+    terminal.enter("/progress", "[1] Log an email")
+    terminal.child.send("/do 1\r")
+    terminal.child.expect_exact("Who did you write to?:")
+    terminal.child.send(CTRL_C)
+    terminal.child.expect_exact("Stopped “Log an email”: nothing was logged.")
+    terminal.child.expect_exact(terminal.prompt)
+    terminal.child.send("/do 1\r")
+    terminal.child.expect_exact("Who did you write to?:")
+    terminal.child.send("Sam Lee\r")
+    terminal.child.expect_exact("Their organisation (optional):")
+    terminal.child.send("Globex\r")
+    terminal.child.expect_exact("A private note for yourself (optional):")
+    terminal.enter("", "Logged an outreach email to Sam Lee (Globex).")
+    assert terminal.quit() == 0
+    history = (tmp_path / "reachout-console-history").read_text(encoding="utf-8")
+    assert "+/do 1\n" in history
+    assert "Sam Lee" not in history
+    assert "Globex" not in history
 
 
 def test_a_kickoff_arriving_while_typing_is_printed_above_the_half_typed_line(
