@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from adapters.console.choices import FormFill, choices_text, pick
+from adapters.console.identity import NAME_LIMIT, UNNAMED, system_user_name
 from bot.invocation import Origin
 from bot.nudges.notifier import Receipt
 from bot.port import AdapterPort
@@ -150,7 +151,8 @@ class ConsoleSession:
         export_dir: Path | None = None,
     ) -> None:
         self.port = port
-        self.name = " ".join(name.split()) or "You"
+        cleaned = " ".join(name.split())
+        self.name = system_user_name() if cleaned in UNNAMED else cleaned
         self.timezone = timezone
         self.shelf = FileShelf(export_dir or Path.cwd())
         self.choices: tuple[Button, ...] = ()
@@ -268,7 +270,7 @@ class ConsoleSession:
     def _switch(self, name: str) -> str:
         """``/as NAME``: who is typing from now on."""
         cleaned = " ".join(name.split())
-        if not cleaned or len(cleaned) > 80 or any(ord(c) < 32 for c in cleaned):
+        if not cleaned or len(cleaned) > NAME_LIMIT or any(ord(c) < 32 for c in cleaned):
             return "Usage: /as NAME, e.g. /as Sam"
         self.name = cleaned
         return f"You are now {cleaned}."
