@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console.session import BANNER, ConsoleNotifier, ConsoleSession
-from adapters.console.terminal import history_path, run_terminal, write
+from adapters.console.terminal import can_edit, history_path, run_terminal, write
 from bot.port import AdapterPort
 
 
@@ -40,13 +40,14 @@ async def serve_console(
     """Run the prompt until ``/quit`` or end of input; files (exports, charts) are saved in
     ``files_dir``.
 
-    In a terminal (both ends a TTY) the prompt edits, recalls and completes lines, and keeps
-    its history beside the database; anything else (a pipe, a file, a test's streams) gets
-    the plain line loop, which needs no terminal at all.
+    In a terminal that can redraw a line (both ends a TTY) the prompt edits, recalls and
+    completes lines, and keeps its history beside the database; anything else (a pipe, a
+    file, a dumb terminal, a test's streams) gets the plain line loop, which needs no
+    terminal at all.
     """
     if interactive is None:
         interactive = stdin.isatty()
-    in_terminal = interactive and stdin.isatty() and stdout.isatty()
+    in_terminal = interactive and can_edit(stdin, stdout)
 
     def emit(text: str) -> None:
         stdout.write(text)
@@ -56,14 +57,17 @@ async def serve_console(
     await session.start()
     if interactive:
         emit(f"{BANNER}\nYou are {session.name}.\n")
-    if in_terminal:
-        port.connect(ConsoleNotifier(lambda text: write(f"{text}\n"), session.shelf))
-    else:
-        port.connect(
-            ConsoleNotifier(
-                lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"), session.shelf
-            )
-        )
+
+    def show(text: str) -> None:
+        """A scheduled message: above the prompt in a terminal, else between replies."""
+        if in_terminal:
+            write(f"{text}\n")
+        elif interactive:
+            emit(f"\n{text}\n")
+        else:
+            emit(f"{text}\n\n")
+
+    port.connect(ConsoleNotifier(show, session.shelf, offer=session.offer))
     async with port.scheduled_messages():
         if in_terminal:
             await run_terminal(session, history_path(files_dir))

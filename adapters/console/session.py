@@ -141,7 +141,8 @@ class ConsoleNotifier:
 
 
 class ConsoleSession:
-    """One console user at a time against the core; ``/as`` switches who is typing."""
+    """One console user at a time against the core; ``/as`` switches who is typing, ``/do``
+    presses a button of the latest message that had some."""
 
     def __init__(
         self,

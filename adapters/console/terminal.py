@@ -8,10 +8,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.patch_stdout import patch_stdout
+from prompt_toolkit.utils import is_dumb_terminal
 
 from adapters.console.completion import ConsoleCompleter
 from adapters.console.session import ConsoleSession
@@ -20,6 +22,12 @@ HISTORY_FILE = "reachout-console-history"
 """Beside the database, so each database keeps the lines typed against it."""
 
 log = logging.getLogger(__name__)
+
+
+def can_edit(stdin: TextIO, stdout: TextIO) -> bool:
+    """Whether both ends are a terminal that can redraw a line: a dumb one (Emacs' shell,
+    ``TERM=dumb``) gets the plain loop, its own line editing and all."""
+    return stdin.isatty() and stdout.isatty() and not is_dumb_terminal()
 
 
 def history_path(files_dir: Path) -> Path:

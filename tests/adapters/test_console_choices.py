@@ -3,12 +3,16 @@ form a choice opens asked question by question on the prompt; the full stack on 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from adapters.console import ConsoleNotifier
+from adapters.console import ConsoleNotifier, ConsoleSession, serve_console
+from bot.cli import open_runtime
 from bot.clock import ManualClock
+from bot.config import Settings
 from bot.runtime import Runtime
 from tests.conftest import Console
 
@@ -187,3 +191,25 @@ async def test_help_lists_the_consoles_own_words(console: Console) -> None:
         "`/do N`: Choose choice N, such as [1], of the latest message that offers choices"
     )
     assert "In the console" not in await console.run("/help sent")
+
+
+async def test_a_kickoff_caught_up_at_start_offers_its_choice_to_piped_input(
+    settings: Settings, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with open_runtime(settings, clock) as runtime:
+        await ConsoleSession(runtime.port, "Alex", export_dir=tmp_path).start()
+    clock.set(MONDAY + timedelta(hours=1))  # 11:00 in New York: the 09:00 kickoff was missed
+    out = io.StringIO()
+    async with open_runtime(settings, clock) as runtime:
+        await serve_console(
+            runtime.port,
+            "Alex",
+            None,
+            stdin=io.StringIO("/do 1\nSam Lee\nGlobex\n\n/contacts\n"),
+            stdout=out,
+            files_dir=tmp_path,
+        )
+    printed = out.getvalue()
+    assert printed.index("New week, Local cohort!") < printed.index("[1] Log an email")
+    assert "Logged an outreach email to Sam Lee (Globex)." in printed
+    assert "• Sam Lee (Globex) [emailed]" in printed
