@@ -36,7 +36,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.names import did_you_mean, match_name, normalize
+from bot.names import CloseNames, match_name, normalize
 from bot.nudges.calendar import Occurrence, Schedule, upcoming
 from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
@@ -333,17 +333,25 @@ class Engine:
 
     async def presser(self, origin: Origin) -> Invocation | None:
         """The context of whoever pressed a button, if they are a member already; a press
-        never makes anyone a member."""
+        never makes anyone a member, nor changes one."""
         found = await self._store.lookup(
             origin.platform, origin.workspace_id, origin.user_id, origin.channel_id
         )
         if found.workspace is None or found.member is None:
             return None
-        return await self.resolve(origin)
+        cohort = found.cohort or await self._cohort_for(
+            found.workspace, origin, found.member, self._clock.now()
+        )
+        return Invocation(origin, found.workspace, cohort, found.member, self._clock.now())
 
     async def pressed(self, key: str) -> Action | None:
         """What a press of the message with ``key`` logged, if it was pressed."""
         return await self._store.pressed(key)
+
+    async def own_contact(self, inv: Invocation, contact_id: int | None) -> Contact | None:
+        """The member's contact with that id; None if it is not theirs (or not there)."""
+        contact = await self._store.get_contact(contact_id) if contact_id is not None else None
+        return contact if contact is not None and contact.member_id == inv.member.id else None
 
     async def contact_state(self, inv: Invocation, contact_id: int) -> StateEntry | None:
         """One of the member's contacts with its kept 3B7 state; None if it is not theirs
@@ -353,11 +361,7 @@ class Engine:
 
     async def recent_contacts(self, inv: Invocation) -> list[Contact]:
         """The member's contacts, the most recently active first."""
-        states = await self._store.member_states(inv.member.id)
-        active = sorted(states, key=lambda s: (s.state.last_activity, s.contact.id), reverse=True)
-        seen = {s.contact.id for s in active}
-        idle = list(reversed(await self._store.all_member_contacts(inv.member.id)))
-        return [s.contact for s in active] + [c for c in idle if c.id not in seen]
+        return await self._store.recent_contacts(inv.member.id)
 
     async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
         """The name as the member first logged it, or ``typed`` for someone new."""
@@ -365,7 +369,7 @@ class Engine:
         if found.exact is not None:
             return found.exact.name
         if found.close and not new_contact:
-            raise UserError(did_you_mean(typed, found.close))
+            raise CloseNames(typed, found.close)
         return typed
 
     async def find_contact(self, inv: Invocation, name: str) -> ContactEntry | None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from bot.errors import UserError
 from bot.models import Contact
 from bot.texts import contact_label
 
@@ -23,11 +25,19 @@ _DROPPED = str.maketrans("", "", "'’‘`´.\"")
 _SPACED = str.maketrans(dict.fromkeys("-‐‑–—_,;:/()", " "))
 
 
+@lru_cache(maxsize=65536)
 def normalize(name: str) -> str:
-    """The form names are compared in: no case, accents, apostrophes or extra spaces."""
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = unicodedata.normalize("NFKC", bare.casefold())
+    """The form names are compared in: no case, accents, apostrophes or extra spaces.
+
+    Remembered, and ASCII skips the Unicode steps: every log and every keystroke of a
+    suggestion compares against all of the member's names (14 ms for 1,000 uncached).
+    """
+    if name.isascii():
+        folded = name.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", name.casefold())
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = unicodedata.normalize("NFKC", bare.casefold())
     return " ".join(folded.translate(_DROPPED).translate(_SPACED).split())
 
 
@@ -128,3 +138,12 @@ def did_you_mean(typed: str, close: Sequence[Contact]) -> str:
         f"Did you mean {options}? Type the name as you logged it, or add `new:yes` if "
         f"“{typed.strip()}” is someone new."
     )
+
+
+class CloseNames(UserError):
+    """A name only close to ones already logged: refused with "did you mean", and the
+    choices kept so a platform can offer each as a button."""
+
+    def __init__(self, typed: str, close: Sequence[Contact]) -> None:
+        super().__init__(did_you_mean(typed, close))
+        self.close = tuple(close)

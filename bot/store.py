@@ -439,6 +439,10 @@ class Store(Protocol):
     async def all_member_contacts(self, member_id: int) -> list[Contact]:
         """Every contact of the member, in the order they were created."""
 
+    async def recent_contacts(self, member_id: int) -> list[Contact]:
+        """Every contact of the member, the most recently active first (its latest live
+        action, else when it was created; the newer contact first among equals)."""
+
     async def standings(
         self,
         cohort_id: int,

@@ -358,6 +358,11 @@ def _log_action(new: NewAction, conn: sqlite3.Connection) -> LoggedAction | None
     return logged
 
 
+_RECENT_CONTACTS = (
+    f"SELECT {prefixed(CONTACT_COLUMNS, 'c', '')} FROM contacts c "
+    "LEFT JOIN contact_state s ON s.contact_id = c.id WHERE c.member_id = ? "
+    "ORDER BY coalesce(s.last_activity, c.created_at) DESC, c.id DESC"
+)
 _PRESSED = (
     f"SELECT {prefixed(ACTION_COLUMNS, 'a', '')} FROM presses p "
     "JOIN actions a ON a.id = p.action_id WHERE p.key = ?"
@@ -929,6 +934,10 @@ class SqliteStore:
             f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE member_id = ? ORDER BY id",
             (member_id,),
         )
+        return [contact_from_row(row) for row in rows]
+
+    async def recent_contacts(self, member_id: int) -> list[Contact]:
+        rows = await self._read(_RECENT_CONTACTS, (member_id,))
         return [contact_from_row(row) for row in rows]
 
     async def standings(

@@ -16,6 +16,8 @@ from bot.commands.registry import Args, Command, Registry
 from bot.engine import Engine
 from bot.errors import UserError
 from bot.invocation import Origin
+from bot.names import CloseNames
+from bot.presses.offers import offer
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,7 @@ class Dispatcher:
             named = self.registry.get(words[0].removeprefix("/")) if words else None
             self._handled(origin, named.name if named else UNKNOWN, "refused", started)
             return refusal(str(problem))
-        return await self._invoke(origin, parsed.command, args, started)
+        return await self._invoke(origin, parsed.command, args, started, parsed.raw)
 
     async def run(
         self,
@@ -111,7 +113,7 @@ class Dispatcher:
         except UserError as problem:
             self._handled(origin, command.path, "refused", started)
             return refusal(str(problem))
-        return await self._invoke(origin, command, args, started, once_key)
+        return await self._invoke(origin, command, args, started, raw, once_key)
 
     async def _invoke(
         self,
@@ -119,6 +121,7 @@ class Dispatcher:
         command: Command,
         args: Args,
         started: float,
+        raw: Mapping[str, object],
         once_key: str | None = None,
     ) -> Reply:
         assert command.handler is not None
@@ -135,6 +138,10 @@ class Dispatcher:
             reply = await command.handler(self.engine, invocation, args)
             outcome = "ok"
             return reply
+        except CloseNames as problem:
+            outcome = "refused"
+            buttons = await offer(self.engine, invocation, command.path, raw, problem)
+            return replace(refusal(str(problem)), buttons=buttons)
         except UserError as problem:
             outcome = "refused"
             return refusal(str(problem))

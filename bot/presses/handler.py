@@ -27,8 +27,10 @@ from bot.periods import local_date
 from bot.presses.buttons import LABELS, interview_day, settled
 from bot.presses.forms import filled, moved_form, sent_form
 from bot.presses.ids import FORM_MOVED, FORM_SENT, ButtonId, Choice, Subject, decode
+from bot.presses.offers import pending
 from bot.presses.words import (
     GONE,
+    OVERTAKEN_CHOICE,
     SOMEONE_ELSE,
     UNKNOWN,
     already_done,
@@ -82,6 +84,8 @@ class Presses:
     async def _press(self, origin: Origin, button: ButtonId) -> Press:
         if button.subject is Subject.ANYONE:
             return Press(form=sent_form())
+        if button.subject is Subject.CLOSE_NAME:
+            return await self._pick(origin, button)
         inv, entry = await self._checked(origin, button)
         message = _message(inv, entry, button)
         if button.choice is Choice.WRITE_ELSEWHERE:
@@ -98,6 +102,36 @@ class Presses:
             return Press(reply=reply)
         outcome = f"{LABELS[button.choice]} (logged {short_date(local_date(inv.now, inv.tz))})"
         return Press(reply=reply, update=settled(message, outcome))
+
+    async def _pick(self, origin: Origin, button: ButtonId) -> Press:
+        """A "did you mean" answer: the refused command again, with the chosen name or
+        as someone new."""
+        if not _well_formed(button):
+            raise UserError(UNKNOWN)
+        inv = await self._engine.presser(origin)
+        if inv is None or inv.member.id != button.member_id:
+            raise UserError(SOMEONE_ELSE)
+        earlier = await self._engine.pressed(button.message_key)
+        if earlier is not None:
+            contact = await self._engine.own_contact(inv, earlier.contact_id)
+            raise UserError(already_done(earlier, contact, inv.tz))
+        kept = await pending(self._engine, inv)
+        if kept is None or kept.nonce != button.step:
+            raise UserError(OVERTAKEN_CHOICE)
+        raw = dict(kept.raw)
+        if button.choice is Choice.PICK:
+            contact = await self._engine.own_contact(inv, button.contact_id)
+            if contact is None:
+                raise UserError(GONE)
+            raw["contact"] = contact.name
+            outcome = f"Logged for {contact_label(contact)}"
+        else:
+            raw["new"] = True
+            outcome = "Logged as someone new"
+        reply = await self._dispatcher.run(origin, kept.path, raw, once_key=button.message_key)
+        if reply.error:
+            return Press(reply=reply)
+        return Press(reply=reply, update=settled(Reply(kept.text), outcome))
 
     async def _checked(self, origin: Origin, button: ButtonId) -> tuple[Invocation, StateEntry]:
         """The presser's context and the contact, if the press may act; else the words why
@@ -195,6 +229,8 @@ def _well_formed(button: ButtonId) -> bool:
     """Whether a decoded id names a step this bot makes buttons for."""
     if button.subject is Subject.REMINDER:
         return button.step in set(Step)
+    if button.subject is Subject.CLOSE_NAME:
+        return button.choice in (Choice.PICK, Choice.SOMEONE_NEW)
     if button.step == interview_day(None):
         return True
     try:

@@ -25,6 +25,8 @@ class Choice(StrEnum):
     MOVED = "m"
     CANCELLED = "c"
     LOG_EMAIL = "l"
+    PICK = "p"
+    SOMEONE_NEW = "n"
 
 
 class Subject(StrEnum):
@@ -33,6 +35,7 @@ class Subject(StrEnum):
     REMINDER = "rem"
     CHECKBACK = "chk"
     ANYONE = "any"
+    CLOSE_NAME = "dym"
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,10 @@ class ButtonId:
 
     @property
     def message_key(self) -> str:
-        """The key of the message the button is on: one press of it is logged, whichever."""
-        return (
-            f"press:{self.subject.value}:{self.member_id}:{self.contact_id}:{self.anchor_id}:"
-            f"{self.step}"
-        )
+        """The key of the message the button is on: one press of it is logged, whichever
+        (a "did you mean" message offers several contacts, so they are left out of it)."""
+        contact = 0 if self.subject is Subject.CLOSE_NAME else self.contact_id
+        return f"press:{self.subject.value}:{self.member_id}:{contact}:{self.anchor_id}:{self.step}"
 
 
 FORM_SENT = f"{PRESS_PREFIX}form:sent"

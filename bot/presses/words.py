@@ -14,6 +14,9 @@ SOMEONE_ELSE = (
     "to you directly, and `/contacts due` lists what is waiting for you."
 )
 UNKNOWN = "That button no longer works here. `/help` lists what you can type instead."
+OVERTAKEN_CHOICE = (
+    "That choice was for an earlier command; type the command again and pick from its answer."
+)
 GONE = (
     "That contact is no longer in your list (it was undone or forgotten), so there's nothing to do."
 )

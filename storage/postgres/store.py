@@ -62,6 +62,7 @@ _LOCK_WORKSPACE = "SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE"
 """Serialises ``first_cohort`` per workspace: the second waits, then sees the first's cohort
 (each statement of a READ COMMITTED transaction reads what committed before it)."""
 _LOCK_MEMBER = "SELECT 1 FROM members WHERE id = $1 FOR NO KEY UPDATE"
+_CONTACT_OF_STATE = ", ".join(f"c.{column}" for column in CONTACT_COLUMNS.split(", "))
 _ACTION_OF_PRESS = ", ".join(f"a.{column}" for column in ACTION_COLUMNS.split(", "))
 
 
@@ -733,6 +734,15 @@ class PostgresStore:
     async def all_member_contacts(self, member_id: int) -> list[Contact]:
         found = await self.db.fetch(
             f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE member_id = $1 ORDER BY id",
+            member_id,
+        )
+        return [rows.contact(row) for row in found]
+
+    async def recent_contacts(self, member_id: int) -> list[Contact]:
+        found = await self.db.fetch(
+            f"SELECT {_CONTACT_OF_STATE} FROM contacts c "
+            "LEFT JOIN contact_state s ON s.contact_id = c.id WHERE c.member_id = $1 "
+            "ORDER BY coalesce(s.last_activity, c.created_at) DESC, c.id DESC",
             member_id,
         )
         return [rows.contact(row) for row in found]

@@ -321,3 +321,46 @@ async def test_time_zones_are_suggested_and_other_options_are_not(runtime: Runti
     zones = await runtime.port.suggest(origin, "settings", "timezone", "berl")
     assert [z.value for z in zones] == ["Europe/Berlin"]
     assert len(await runtime.port.suggest(origin, "settings", "timezone", "")) == 25
+
+
+async def test_did_you_mean_offers_each_close_name_and_someone_new_once(
+    console: Console, runtime: Runtime
+) -> None:
+    await console.run("/sent Mary O'Brien org:Acme")
+    refused = await runtime.port.run_text(console.session.origin, "/followup Mary OBrian")
+    assert refused.error
+    assert refused.text.startswith("Did you mean Mary O'Brien (Acme)?")
+    assert [b.label for b in refused.buttons] == ["Yes, Mary O'Brien (Acme)", "No, someone new"]
+    assert console.count("actions") == 1
+
+    pressed = await runtime.port.press(
+        console.session.origin, button(refused, "Yes, Mary O'Brien (Acme)")
+    )
+    assert pressed.reply is not None
+    assert pressed.reply.text.startswith("Logged a follow-up to Mary O'Brien (Acme).")
+    assert pressed.update is not None
+    assert pressed.update.buttons == ()
+    again = await runtime.port.press(console.session.origin, button(refused, "No, someone new"))
+    assert again.reply is not None
+    assert again.reply.text.startswith("Already done: you logged a follow-up for Mary O'Brien")
+    assert console.count("actions") == 2
+    assert console.count("contacts") == 1
+
+
+async def test_someone_new_logs_the_name_as_typed_and_an_older_offer_is_overtaken(
+    console: Console, runtime: Runtime
+) -> None:
+    await console.run("/sent Mary O'Brien org:Acme")
+    older = await runtime.port.run_text(console.session.origin, "/sent Mary OBrian")
+    newer = await runtime.port.run_text(console.session.origin, "/reply Mary OBrian")
+
+    stale = await runtime.port.press(console.session.origin, button(older, "No, someone new"))
+    assert stale.reply is not None
+    assert stale.reply.error
+    assert stale.reply.text.startswith("That choice was for an earlier command")
+
+    pressed = await runtime.port.press(console.session.origin, button(newer, "No, someone new"))
+    assert pressed.reply is not None
+    assert not pressed.reply.error
+    assert console.count("contacts") == 2
+    assert "Mary OBrian" in await console.run("/contacts")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 
 from bot.models import ActionKind, Member
 from bot.store import Store
@@ -62,3 +63,14 @@ async def test_a_press_the_cap_refuses_can_be_pressed_again_later(
 
 async def test_an_unknown_key_was_never_pressed(store: Store) -> None:
     assert await store.pressed("press:never") is None
+
+
+async def test_recent_contacts_come_most_recently_active_first(
+    store: Store, member: Member
+) -> None:
+    await log(store, member, contact="Ann", at=NOW)
+    await log(store, member, contact="Bo", at=NOW + timedelta(hours=1))
+    await log(store, member, contact="Cy", at=NOW + timedelta(hours=2))
+    await log(store, member, ActionKind.REPLY_RECEIVED, contact="Ann", at=NOW + timedelta(hours=3))
+
+    assert [c.name for c in await store.recent_contacts(member.id)] == ["Ann", "Cy", "Bo"]
