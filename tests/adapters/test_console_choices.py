@@ -213,3 +213,14 @@ async def test_a_kickoff_caught_up_at_start_offers_its_choice_to_piped_input(
     assert printed.index("New week, Local cohort!") < printed.index("[1] Log an email")
     assert "Logged an outreach email to Sam Lee (Globex)." in printed
     assert "• Sam Lee (Globex) [emailed]" in printed
+
+
+async def test_did_you_mean_offers_the_close_name_as_a_choice(console: Console) -> None:
+    await console.run("/sent Mary O'Brien org:Acme")
+    asked = await console.run("/followup mary")
+    assert asked.endswith("\n[1] Yes, Mary O'Brien (Acme)  [2] No, someone new")
+    actions = console.count("actions")
+
+    assert (await console.run("/do 1")).startswith("Logged a follow-up to Mary O'Brien (Acme).")
+    assert (await console.run("/do 1")).startswith("Already done: you logged a follow-up")
+    assert console.count("actions") == actions + 1
