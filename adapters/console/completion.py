@@ -16,8 +16,9 @@ from bot.commands.arguments import ArgType, Argument
 from bot.commands.registry import Command
 from bot.replies import Suggestion
 
-_OPTION = re.compile(r"^([A-Za-z][A-Za-z_-]*):(.*)$", re.DOTALL)
 log = logging.getLogger(__name__)
+
+_OPTION = re.compile(r"^([A-Za-z][A-Za-z_-]*):(.*)$", re.DOTALL)
 _QUOTES = {'"', "\u201c", "\u201d", "\u201e"}
 
 
@@ -86,9 +87,10 @@ class ConsoleCompleter(Completer):
         time zones), which need the database."""
         for completion in self.get_completions(document, complete_event):
             yield completion
-        place = self._place(split_words(document.text_before_cursor))
+        text = document.text_before_cursor
+        place = self._place(split_words(text))
         if place is not None:
-            for completion in await self._suggested(*place):
+            for completion in await self._suggested(text, *place):
                 yield completion
 
     def _place(self, words: list[Word]) -> tuple[Command, list[Word]] | None:
@@ -106,9 +108,9 @@ class ConsoleCompleter(Completer):
             command, words = sub, words[1:]
         return command, words[1:]
 
-    async def _suggested(self, command: Command, words: list[Word]) -> list[Completion]:
-        """Suggestions for a named option being typed (``contact:Ja``), or for free text
-        that fills the first argument (``/followup Jane D``)."""
+    async def _suggested(self, text: str, command: Command, words: list[Word]) -> list[Completion]:
+        """Suggestions for a named option being typed (``contact:Ja``), or for the free
+        text so far that fills the first argument (``/followup Jane D``)."""
         current = words[-1]
         named = _OPTION.match(current.text)
         if named:
@@ -123,11 +125,9 @@ class ConsoleCompleter(Completer):
             return []
         if any(_OPTION.match(w.text) for w in words):
             return []
-        typed = " ".join(w.text for w in words[:-1]) + (" " if len(words) > 1 else "")
-        typed += current.text
-        start = words[0].start - current.start - len(current.text)
+        typed = text[words[0].start :]
         found = await self._suggest(command, first, typed)
-        return [Completion(f"{s.value} ", start, display=s.label) for s in found]
+        return [Completion(f"{s.value} ", -len(typed), display=s.label) for s in found]
 
     async def _suggest(self, command: Command, argument: Argument, typed: str) -> list[Suggestion]:
         """The core's suggestions; a failure costs the suggestions, never the prompt."""

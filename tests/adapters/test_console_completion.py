@@ -3,6 +3,7 @@ the pseudo-terminal tests (test_console_terminal.py) check that the keys reach i
 
 from __future__ import annotations
 
+import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
@@ -64,3 +65,24 @@ async def test_do_completes_the_numbers_of_the_latest_choices(console: Console) 
     assert await offered(console, "/do ") == []
     await console.run("/progress")
     assert await offered(console, "/do ") == [("1", 0, "1")]
+
+
+async def test_time_zones_complete_from_the_cores_list(console: Console) -> None:
+    assert ("Europe/Berlin ", -9, "Europe/Berlin") in await offered(
+        console, "/settings timezone:Europe/Be"
+    )
+
+
+async def test_a_failed_look_up_costs_the_suggestions_not_the_prompt(
+    console: Console, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object) -> list[object]:
+        raise ConnectionError("database went away")
+
+    monkeypatch.setattr(console.session.port, "suggest", broken)
+    assert await offered(console, "/followup ") == [
+        ("contact:", 0, "contact:"),
+        ("note:", 0, "note:"),
+        ("new:", 0, "new:"),
+    ]
+    assert "No suggestions for /followup contact: database went away" in caplog.text
