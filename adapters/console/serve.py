@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -10,8 +11,18 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.console.session import BANNER, ConsoleNotifier, ConsoleSession
-from adapters.console.terminal import can_edit, history_path, run_terminal, write
 from bot.port import AdapterPort
+
+DUMB_TERMINALS = ("dumb", "unknown")
+"""``TERM`` values of terminals that cannot redraw a line (Emacs' shell), as prompt_toolkit
+names them."""
+
+
+def can_edit(stdin: TextIO, stdout: TextIO) -> bool:
+    """Whether both ends are a terminal that can redraw a line; a dumb one gets the plain
+    loop, with its own line editing."""
+    dumb = os.environ.get("TERM", "").casefold() in DUMB_TERMINALS
+    return stdin.isatty() and stdout.isatty() and not dumb
 
 
 def _start_reader(
@@ -47,7 +58,6 @@ async def serve_console(
     """
     if interactive is None:
         interactive = stdin.isatty()
-    in_terminal = interactive and can_edit(stdin, stdout)
 
     def emit(text: str) -> None:
         stdout.write(text)
@@ -57,22 +67,21 @@ async def serve_console(
     await session.start()
     if interactive:
         emit(f"{BANNER}\nYou are {session.name}.\n")
+    if interactive and can_edit(stdin, stdout):
+        # Only a terminal needs prompt_toolkit: scripts start without importing it.
+        from adapters.console.terminal import serve_terminal
 
-    def show(text: str) -> None:
-        """A scheduled message: above the prompt in a terminal, else between replies."""
-        if in_terminal:
-            write(f"{text}\n")
-        elif interactive:
-            emit(f"\n{text}\n")
-        else:
-            emit(f"{text}\n\n")
-
-    port.connect(ConsoleNotifier(show, session.shelf, offer=session.offer))
+        await serve_terminal(port, session, files_dir)
+        return
+    port.connect(
+        ConsoleNotifier(
+            lambda text: emit(f"\n{text}\n" if interactive else f"{text}\n\n"),
+            session.shelf,
+            offer=session.offer,
+        )
+    )
     async with port.scheduled_messages():
-        if in_terminal:
-            await run_terminal(session, history_path(files_dir))
-        else:
-            await _prompt(session, stdin, emit, interactive)
+        await _prompt(session, stdin, emit, interactive)
 
 
 async def _prompt(

@@ -8,26 +8,19 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.patch_stdout import patch_stdout
-from prompt_toolkit.utils import is_dumb_terminal
 
 from adapters.console.completion import ConsoleCompleter
-from adapters.console.session import ConsoleSession
+from adapters.console.session import ConsoleNotifier, ConsoleSession
+from bot.port import AdapterPort
 
 HISTORY_FILE = "reachout-console-history"
 """Beside the database, so each database keeps the lines typed against it."""
 
 log = logging.getLogger(__name__)
-
-
-def can_edit(stdin: TextIO, stdout: TextIO) -> bool:
-    """Whether both ends are a terminal that can redraw a line: a dumb one (Emacs' shell,
-    ``TERM=dumb``) gets the plain loop, its own line editing and all."""
-    return stdin.isatty() and stdout.isatty() and not is_dumb_terminal()
 
 
 def history_path(files_dir: Path) -> Path:
@@ -78,6 +71,17 @@ def above_the_prompt() -> Iterator[None]:
         finally:
             for handler, stream in moved:
                 handler.setStream(stream)
+
+
+async def serve_terminal(port: AdapterPort, session: ConsoleSession, files_dir: Path) -> None:
+    """The console's loop in a terminal, scheduled messages printed above the prompt."""
+
+    def show(text: str) -> None:
+        write(f"{text}\n")
+
+    port.connect(ConsoleNotifier(show, session.shelf, offer=session.offer))
+    async with port.scheduled_messages():
+        await run_terminal(session, history_path(files_dir))
 
 
 async def run_terminal(session: ConsoleSession, history: Path) -> None:
