@@ -42,6 +42,7 @@ from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
 from bot.nudges.posts import render_nudge
 from bot.periods import day_bounds, local_date, month_bounds, week_bounds
+from bot.presses.ids import pending_key
 from bot.presses.words import already_done
 from bot.replies import Image, Reply
 from bot.reports.term import TermReport, report_weeks, term_report
@@ -343,6 +344,10 @@ class Engine:
             found.workspace, origin, found.member, self._clock.now()
         )
         return Invocation(origin, found.workspace, cohort, found.member, self._clock.now())
+
+    async def stop_reminders(self, inv: Invocation, contact: Contact, anchor_id: int) -> None:
+        """No more reminders of one clock of the member's contact ("Stop reminding")."""
+        await self._store.stop_reminders(contact.id, anchor_id, inv.now)
 
     async def pressed(self, key: str) -> Action | None:
         """What a press of the message with ``key`` logged, if it was pressed."""
@@ -656,7 +661,10 @@ class Engine:
         return MemberData(organizer, contacts, history, pauses, deliveries, targets)
 
     async def forget(self, inv: Invocation) -> None:
+        """Erase the member; a refused command kept for its "did you mean" buttons (it holds
+        a contact's name and a note) is emptied with them."""
         await self._store.forget_member(inv.member.id)
+        await self._store.set_state(pending_key(inv.member.id), "")
 
     # -- cohorts -----------------------------------------------------------------------------
 

@@ -365,6 +365,10 @@ class Store(Protocol):
             contact created, no organisation changed.
         """
 
+    async def stop_reminders(self, contact_id: int, anchor_id: int, at: datetime) -> None:
+        """No more reminders of the clock ``anchor_id`` started for the contact (replacing
+        any earlier stop of it); a new email or follow-up starts a clock that reminds."""
+
     async def pressed(self, key: str) -> Action | None:
         """The action logged under ``once_key`` ``key``, if one was."""
 

@@ -186,6 +186,13 @@ class SqliteLedger:
 
         await self.db.transaction(work)
 
+    async def reminders_stopped(self, contact_id: int, anchor_id: int) -> bool:
+        rows = await self._read(
+            "SELECT 1 FROM reminders_stopped WHERE contact_id = ? AND anchor_id = ?",
+            (contact_id, anchor_id),
+        )
+        return bool(rows)
+
     async def emailed_at_organization(
         self, member_id: int, organization: str, after: datetime, other_than: int
     ) -> bool:

@@ -822,6 +822,14 @@ class SqliteStore:
     async def log_action(self, new: NewAction) -> LoggedAction | None:
         return await self.db.transaction(partial(_log_action, new))
 
+    async def stop_reminders(self, contact_id: int, anchor_id: int, at: datetime) -> None:
+        await self.db.write(
+            "INSERT INTO reminders_stopped (contact_id, anchor_id, stopped_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (contact_id) DO UPDATE SET anchor_id = excluded.anchor_id, "
+            "stopped_at = excluded.stopped_at",
+            (contact_id, anchor_id, to_db(at)),
+        )
+
     async def pressed(self, key: str) -> Action | None:
         row = _one(await self._read(_PRESSED, (key,)))
         return action_from_row(row) if row is not None else None

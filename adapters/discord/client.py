@@ -16,7 +16,12 @@ from typing import Any
 import discord
 
 from adapters.discord.config import DiscordConfig
-from adapters.discord.interactions import DEFER_AFTER, PLATFORM, InteractionRunner
+from adapters.discord.interactions import (
+    DEFER_AFTER,
+    PLATFORM,
+    SUGGEST_WITHIN,
+    InteractionRunner,
+)
 from adapters.discord.notifier import DiscordNotifier
 from adapters.discord.sync import sync_commands
 from adapters.discord.tree import RegistryTree, build_tree
@@ -36,6 +41,7 @@ class ReachoutClient(discord.Client):
         config: DiscordConfig,
         *,
         defer_after: float = DEFER_AFTER,
+        suggest_within: float = SUGGEST_WITHIN,
         guild_ready_timeout: float = 2.0,
     ) -> None:
         # reachout never joins voice; without this discord.py warns that voice libraries are
@@ -52,11 +58,11 @@ class ReachoutClient(discord.Client):
         )
         self.port = port
         self.config = config
-        self.runner = InteractionRunner(port, defer_after)
+        self.runner = InteractionRunner(port, defer_after, suggest_within)
         self.tree: RegistryTree = build_tree(
-            self, port.registry, self.runner.run, self.runner.on_tree_error
+            self, port.registry, self.runner.run, self.runner.on_tree_error, self.runner
         )
-        self.notifier = DiscordNotifier(self)
+        self.notifier = DiscordNotifier(self, state=port)
         self.on_login: Callable[[], None] | None = None
         self.sync_task: asyncio.Task[list[int | None]] | None = None
         self.known_workspaces: set[int] = set()
@@ -100,6 +106,10 @@ class ReachoutClient(discord.Client):
             await self._ensure_workspace(guild)
         log.info("discord: connected as %s, in %d servers", self.user, len(self.guilds))
         self.port.connect(self.notifier)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Button presses and form submissions (slash commands go through the tree)."""
+        await self.runner.on_interaction(interaction)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         log.info("discord: joined server %s (%s)", guild.id, guild.name)

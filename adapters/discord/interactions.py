@@ -2,26 +2,29 @@
 
 Discord drops an interaction that gets no first response within 3 seconds, and the member
 sees "The application did not respond". So every path here ends in an answer: the reply, a
-deferral followed by the reply, or a short private apology when something failed.
+deferral followed by the reply, or a short private apology when something failed. That
+holds for slash commands, for presses of the bot's buttons, for submitted forms (modals)
+and for autocomplete, whose choices Discord drops after the same 3 seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections import OrderedDict
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import discord
 from discord import app_commands
 
-from adapters.discord.render import render_reply
+from adapters.discord.render import FormModal, clip, render_reply
 from adapters.discord.tree import UPLOAD_OPTION
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.invocation import Origin
 from bot.port import AdapterPort
-from bot.replies import Reply
+from bot.replies import PRESS_PREFIX, Press, Reply
 from bot.uploads import Upload
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,15 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 DEFER_AFTER = 1.5
 """Seconds of work before deferring: half of Discord's 3, leaving room for the round trips."""
+SUGGEST_WITHIN = 2.0
+"""Seconds the core has to suggest choices; autocomplete cannot be deferred, so past this
+the member sees no choices this time rather than an error."""
+CHOICE_LIMIT = 100
+"""Discord's limit on an autocomplete choice's name and value."""
+MAX_CHOICES = 25
+RECENT_INTERACTIONS = 4096
+"""Interaction ids remembered to drop a repeated delivery (a gateway resume can replay
+one): answering it again would fail, since Discord takes one first answer per id."""
 
 OUTSIDE_SERVER = (
     "reachout works inside a server: run `/{path}` in your cohort's server, where your "
@@ -42,6 +54,29 @@ POSTED = "Posted in the channel for everyone."
 NO_FILE = "`/{path}` needs a file: attach it as `{file}`, or paste its text as `{name}`."
 BOTH = "Paste the text or attach a `{file}`, not both: I can't tell which one you meant."
 DOWNLOAD_FAILED = "I couldn't download that file from Discord, so nothing changed. Try again."
+UNPLACED = (
+    "I can't tell which server this button belongs to any more, so nothing changed. Use the "
+    "slash command in your cohort's server instead."
+)
+FORM_LATE = "That took me too long to open the form. Press the button again."
+
+
+def dm_workspace_key(message_id: int) -> str:
+    """Where the server of a DM with buttons is kept (the adapter's own state): a press in a
+    DM carries no server, and the core needs one to know the member."""
+    return f"discord.dm.{message_id}.workspace"
+
+
+def typed_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """A modal submission's text by input ``custom_id``, from action rows or labels."""
+    values: dict[str, str] = {}
+    for row in data.get("components") or []:
+        inner = [row["component"]] if isinstance(row.get("component"), dict) else []
+        for component in [*(row.get("components") or []), *inner]:
+            custom_id, value = component.get("custom_id"), component.get("value")
+            if isinstance(custom_id, str) and isinstance(value, str):
+                values[custom_id] = value
+    return values
 
 
 def origin_for(interaction: discord.Interaction[Any]) -> Origin | None:
@@ -71,9 +106,16 @@ def _context(interaction: discord.Interaction[Any]) -> str:
 class InteractionRunner:
     """Runs registry commands for interactions and makes sure each one is answered."""
 
-    def __init__(self, port: AdapterPort, defer_after: float = DEFER_AFTER) -> None:
+    def __init__(
+        self,
+        port: AdapterPort,
+        defer_after: float = DEFER_AFTER,
+        suggest_within: float = SUGGEST_WITHIN,
+    ) -> None:
         self.port = port
         self.defer_after = defer_after
+        self.suggest_within = suggest_within
+        self._recent: OrderedDict[int, None] = OrderedDict()
 
     async def run(
         self, interaction: discord.Interaction[Any], command: Command, values: dict[str, object]
@@ -81,10 +123,14 @@ class InteractionRunner:
         """The callback of every generated command."""
         try:
             origin = origin_for(interaction)
+            arguments = {k: v for k, v in values.items() if v is not None}
+            form = self.port.form(command.path) if not arguments else None
+            if origin is not None and form is not None:
+                await interaction.response.send_modal(FormModal(form))
+                return
             if origin is None:
                 reply = refusal(OUTSIDE_SERVER.format(path=command.path))
             else:
-                arguments = {k: v for k, v in values.items() if v is not None}
                 file = arguments.pop(UPLOAD_OPTION, None)
                 argument = self.port.upload_argument(command.path)
                 if isinstance(file, discord.Attachment) and argument is not None:
@@ -166,6 +212,153 @@ class InteractionRunner:
             # The deferral was private; the public reply goes out as a follow-up.
             await interaction.edit_original_response(content=POSTED, embeds=[], attachments=[])
             await interaction.followup.send(ephemeral=False, **message.send_kwargs())
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Presses of the core's buttons and submissions of its forms (ids with the core's
+        prefix); anything else is not reachout's and is left alone."""
+        data: Mapping[str, Any] = interaction.data or {}
+        custom_id = data.get("custom_id")
+        if not isinstance(custom_id, str) or not custom_id.startswith(PRESS_PREFIX):
+            return
+        if not self._first_delivery(interaction.id):
+            log.info("discord: interaction %s delivered twice; answered once", interaction.id)
+            return
+        if interaction.type is discord.InteractionType.component:
+            await self.press(interaction, custom_id)
+        elif interaction.type is discord.InteractionType.modal_submit:
+            await self.submit(interaction, custom_id, typed_values(data))
+
+    def _first_delivery(self, interaction_id: int) -> bool:
+        """False for an interaction id seen lately (its answer is already on the way)."""
+        if interaction_id in self._recent:
+            return False
+        self._recent[interaction_id] = None
+        if len(self._recent) > RECENT_INTERACTIONS:
+            self._recent.popitem(last=False)
+        return True
+
+    async def presser(self, interaction: discord.Interaction[Any]) -> Origin | None:
+        """Who pressed or submitted, and in which server; for a DM, the server the message
+        was sent for, as the notifier noted it. None if that is unknown."""
+        origin = origin_for(interaction)
+        if origin is not None or interaction.message is None:
+            return origin
+        workspace_id = await self.port.get_state(dm_workspace_key(interaction.message.id))
+        if workspace_id is None or not workspace_id.isdigit():
+            return None
+        guild = interaction.client.get_guild(int(workspace_id))
+        return Origin(
+            platform=PLATFORM,
+            workspace_id=workspace_id,
+            workspace_name=guild.name if guild and guild.name else f"Discord server {workspace_id}",
+            channel_id=None,
+            user_id=str(interaction.user.id),
+            user_name=interaction.user.display_name,
+        )
+
+    async def press(self, interaction: discord.Interaction[Any], action_id: str) -> None:
+        """A button pressed: the core decides; the answer comes at once when it is quick,
+        else after a deferred update (type 6) that keeps the 3-second promise."""
+        try:
+            running = asyncio.ensure_future(self._pressed(interaction, action_id))
+            try:
+                done, _ = await asyncio.wait({running}, timeout=self.defer_after)
+                if not done:
+                    await interaction.response.defer()
+                press = await running
+            finally:
+                running.cancel()
+            await self._show(interaction, press)
+        except Exception:
+            log.exception("discord: a button press failed (%s)", _context(interaction))
+            await self._tell_safely(interaction, refusal(APOLOGY))
+
+    async def _pressed(self, interaction: discord.Interaction[Any], action_id: str) -> Press:
+        """The core's answer to a press, the presser's server looked up first if need be."""
+        origin = await self.presser(interaction)
+        if origin is None:
+            return Press(reply=refusal(UNPLACED))
+        return await self.port.press(origin, action_id)
+
+    async def _show(self, interaction: discord.Interaction[Any], press: Press) -> None:
+        """A form opens as a modal (only possible as the first answer); otherwise the pressed
+        message is updated when the core says so (type 7), and the presser answered
+        privately: a follow-up after an update, else the first answer itself (type 4)."""
+        if press.form is not None:
+            if interaction.response.is_done():
+                await self._tell(interaction, refusal(FORM_LATE))
+            else:
+                await interaction.response.send_modal(FormModal(press.form))
+            return
+        if press.update is not None:
+            update = render_reply(press.update).edit_kwargs()
+            if interaction.response.is_done():
+                await interaction.edit_original_response(**update)
+            else:
+                await interaction.response.edit_message(**update)
+        if press.reply is not None:
+            await self._tell(interaction, press.reply)
+        elif not interaction.response.is_done():
+            await interaction.response.defer()
+
+    async def _tell(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        """A private answer to a press, never an edit of the pressed message."""
+        message = render_reply(reply).send_kwargs()
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=True, **message)
+        else:
+            await interaction.response.send_message(ephemeral=True, **message)
+
+    async def _tell_safely(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        try:
+            await self._tell(interaction, reply)
+        except Exception:
+            log.exception("discord: could not answer interaction (%s)", _context(interaction))
+
+    async def submit(
+        self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
+    ) -> None:
+        """A form submitted: the core checks and runs it; the answer is private."""
+        try:
+            work = self._submitted(interaction, form_id, values)
+            await self.answer(interaction, await self._dispatch(interaction, work, slow=False))
+        except Exception:
+            log.exception("discord: a form submission failed (%s)", _context(interaction))
+            await self.apologise(interaction)
+
+    async def _submitted(
+        self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
+    ) -> Reply:
+        origin = await self.presser(interaction)
+        if origin is None:
+            return refusal(UNPLACED)
+        return await self.port.submit(origin, form_id, values)
+
+    def suggests(self, path: str, option: str) -> bool:
+        """Whether ``/path``'s option ``option`` is registered with autocomplete."""
+        return self.port.suggests(path, option)
+
+    async def complete(
+        self, interaction: discord.Interaction[Any], path: str, option: str, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        """The core's suggestions as Discord choices, or none when it is too slow or fails:
+        an autocomplete answer after Discord's deadline is lost anyway."""
+        origin = origin_for(interaction)
+        if origin is None:
+            return []
+        try:
+            async with asyncio.timeout(self.suggest_within):
+                suggestions = await self.port.suggest(origin, path, option, typed)
+        except TimeoutError:
+            log.warning("discord: suggestions for /%s %s took too long", path, option)
+            return []
+        except Exception:
+            log.exception("discord: suggestions failed (%s)", _context(interaction))
+            return []
+        return [
+            app_commands.Choice(name=clip(s.label, CHOICE_LIMIT), value=s.value[:CHOICE_LIMIT])
+            for s in suggestions[:MAX_CHOICES]
+        ]
 
     async def apologise(self, interaction: discord.Interaction[Any], text: str = APOLOGY) -> None:
         """A short private apology; if even that fails, the failure is logged."""

@@ -7,6 +7,7 @@ The dispatcher then validates it with the same ``Argument.convert`` as typed tex
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -77,3 +78,25 @@ class ArgumentOption(app_commands.Transformer):
                 raise TypeError(f"option {self.argument.name!r}: expected a user, got {value!r}")
             return UserRef(str(value.id), value.display_name)
         return value
+
+
+Complete = Callable[
+    [discord.Interaction[Any], str, str, str], Awaitable[list[app_commands.Choice[str]]]
+]
+"""Choices for (the interaction, the command's path, the option, what is typed so far)."""
+
+
+class SuggestedOption(ArgumentOption):
+    """An option Discord registers with ``autocomplete``: as the member types, the core
+    suggests (their own contacts, time zones) through ``complete``."""
+
+    def __init__(self, argument: Argument, path: str, complete: Complete) -> None:
+        super().__init__(argument)
+        self.path = path
+        self.complete = complete
+
+    async def autocomplete(
+        self, interaction: discord.Interaction[Any], value: int | float | str, /
+    ) -> list[app_commands.Choice[int | float | str]]:
+        choices = await self.complete(interaction, self.path, self.argument.name, str(value))
+        return [app_commands.Choice(name=c.name, value=c.value) for c in choices]

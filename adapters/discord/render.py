@@ -1,7 +1,8 @@
 """A ``Reply`` as a Discord message: text, an embed for titled replies, files, and mentions.
 
 A reply's image is uploaded as an attachment whose description is the alt text, and shown
-in the embed through ``attachment://<filename>``.
+in the embed through ``attachment://<filename>``. A reply's buttons become action rows of
+up to five buttons, each with the core's opaque ``action_id`` as its ``custom_id``.
 
 Mentions are safe twice over: the text of a reply (which can hold anything members typed,
 such as contact names, notes and display names) has ``@everyone``, ``@here`` and raw
@@ -19,7 +20,7 @@ from typing import Any
 import discord
 from discord.utils import escape_mentions
 
-from bot.replies import Attachment, Image, Reply, render_text
+from bot.replies import Attachment, Button, ButtonStyle, Form, Image, Reply, render_text
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -30,6 +31,18 @@ FIELD_COUNT_LIMIT = 25
 EMBED_TOTAL_LIMIT = 6000
 DESCRIPTION_LIMIT_FILE = 1024
 """An attachment's description: the alt text screen readers speak for an image."""
+BUTTON_LABEL_LIMIT = 80
+BUTTONS_PER_ROW = 5
+BUTTON_STYLES = {
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.PLAIN: discord.ButtonStyle.secondary,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+}
+MODAL_TITLE_LIMIT = 45
+INPUT_LABEL_LIMIT = 45
+PLACEHOLDER_LIMIT = 100
+INPUT_LIMIT = 4000
+"""The longest text a modal's text input takes."""
 COLOUR = discord.Colour(0x3BA55D)
 _SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
 _MORE = "…"
@@ -44,6 +57,7 @@ class DiscordMessage:
     attachment: Attachment | None
     allowed_mentions: discord.AllowedMentions
     image: Image | None = None
+    buttons: tuple[Button, ...] = ()
 
     def send_kwargs(self) -> dict[str, Any]:
         """Arguments for ``send_message``, ``followup.send`` and ``Messageable.send``."""
@@ -54,15 +68,19 @@ class DiscordMessage:
             kwargs["embed"] = self.embed
         if files := self._files():
             kwargs["files"] = files
+        if self.buttons:
+            kwargs["view"] = Buttons(self.buttons)
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
-        """Arguments for ``edit_original_response``: replaces everything the message had."""
+        """Arguments for ``edit_original_response`` and ``edit_message``: replaces everything
+        the message had, its buttons included (none left if the reply has none)."""
         return {
             "content": self.content,
             "embeds": [self.embed] if self.embed is not None else [],
             "attachments": self._files(),
             "allowed_mentions": self.allowed_mentions,
+            "view": Buttons(self.buttons) if self.buttons else None,
         }
 
     def _files(self) -> list[discord.File]:
@@ -81,6 +99,60 @@ class DiscordMessage:
                 )
             )
         return files
+
+
+class Buttons(discord.ui.View):
+    """A reply's buttons, rendered only: presses reach the core through the client's
+    ``on_interaction`` (the ``ro:`` prefix), and a message can be pressed days later or on
+    another instance, so discord.py must not keep this view in its view store, where one
+    view per message sent would stay for ever."""
+
+    def __init__(self, buttons: tuple[Button, ...]) -> None:
+        super().__init__(timeout=None)
+        for index, button in enumerate(buttons):
+            self.add_item(
+                discord.ui.Button(
+                    label=clip(button.label, BUTTON_LABEL_LIMIT),
+                    custom_id=button.action_id,
+                    style=BUTTON_STYLES[button.style],
+                    row=index // BUTTONS_PER_ROW,
+                )
+            )
+
+    def is_finished(self) -> bool:
+        """Always: this is what keeps discord.py from storing and dispatching the view."""
+        return True
+
+
+class FormModal(discord.ui.Modal):
+    """A core ``Form`` as a Discord modal: one text input per field, its ``custom_id`` the
+    field's name and the modal's the form's opaque id. Like ``Buttons``, it is never kept in
+    discord.py's store: the submission reaches the core through ``on_interaction``, on
+    whichever instance Discord sends it to. (Discord names the submit button itself.)"""
+
+    def __init__(self, form: Form) -> None:
+        super().__init__(
+            title=clip(form.title, MODAL_TITLE_LIMIT), custom_id=form.form_id, timeout=None
+        )
+        for field in form.fields:
+            longest = max(1, min(field.max_length, INPUT_LIMIT))
+            self.add_item(
+                discord.ui.TextInput(
+                    label=clip(field.label, INPUT_LABEL_LIMIT),
+                    custom_id=field.name,
+                    style=(
+                        discord.TextStyle.paragraph if field.multiline else discord.TextStyle.short
+                    ),
+                    required=field.required,
+                    max_length=longest,
+                    default=field.value[:longest] or None,
+                    placeholder=clip(field.placeholder, PLACEHOLDER_LIMIT) or None,
+                )
+            )
+
+    def is_finished(self) -> bool:
+        """Always: this is what keeps discord.py from storing the modal by its id."""
+        return True
 
 
 def clip(text: str, limit: int) -> str:
@@ -156,4 +228,6 @@ def render_reply(reply: Reply) -> DiscordMessage:
         embed.set_image(url=f"attachment://{reply.image.filename}")
     if not content and embed is None and reply.attachment is None:
         content = "Done."
-    return DiscordMessage(content or None, embed, reply.attachment, allowed, reply.image)
+    return DiscordMessage(
+        content or None, embed, reply.attachment, allowed, reply.image, reply.buttons
+    )

@@ -4,7 +4,8 @@ Each registry command becomes a ``discord.app_commands.Command`` whose callback 
 built from its arguments (one typed keyword parameter per option, see ``options``), so
 discord.py produces the options, parses what Discord sends and calls back with typed values.
 Groups such as ``/cohort`` and ``/mydata`` become ``app_commands.Group``s. Nothing is written
-by hand: a new registry command appears on Discord at the next start.
+by hand: a new registry command appears on Discord at the next start. Options the core has
+suggestions for (contacts, time zones) are registered with ``autocomplete``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import inspect
 import json
 import keyword
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
 
-from adapters.discord.options import ArgumentOption
+from adapters.discord.options import ArgumentOption, SuggestedOption
+from bot.commands.arguments import ArgType
 from bot.commands.registry import Command, Registry
 
 CommandRunner = Callable[[discord.Interaction[Any], Command, dict[str, object]], Awaitable[None]]
@@ -27,6 +29,21 @@ ErrorHandler = Callable[[discord.Interaction[Any], app_commands.AppCommandError]
 
 ORGANIZER_PERMISSIONS = discord.Permissions(manage_guild=True)
 """Who sees organizer commands by default: members with Manage Server (admins can widen it)."""
+
+
+class Suggester(Protocol):
+    """Where autocomplete choices come from (the interaction runner, asking the core)."""
+
+    def suggests(self, path: str, option: str) -> bool:
+        """Whether option ``option`` of ``/path`` has suggestions."""
+        ...
+
+    async def complete(
+        self, interaction: discord.Interaction[Any], path: str, option: str, typed: str
+    ) -> list[app_commands.Choice[str]]:
+        """The choices for what is typed so far, in time for Discord's deadline."""
+        ...
+
 
 _INTERACTION = "interaction"
 UPLOAD_OPTION = "file"
@@ -51,7 +68,12 @@ class RegistryTree(app_commands.CommandTree[discord.Client]):
         await self._on_failure(interaction, error)
 
 
-def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | None) -> Any:
+def _leaf(
+    command: Command,
+    run: CommandRunner,
+    parent: app_commands.Group | None,
+    suggester: Suggester | None,
+) -> Any:
     """An ``app_commands.Command`` for a runnable registry command."""
 
     names = {_parameter(a.name): a.name for a in command.arguments}
@@ -72,11 +94,18 @@ def _leaf(command: Command, run: CommandRunner, parent: app_commands.Group | Non
     for argument in command.arguments:
         if argument.name == _INTERACTION:
             raise ValueError(f"/{command.path}: an option cannot be named {_INTERACTION!r}")
+        option = ArgumentOption(argument)
+        if (
+            suggester is not None
+            and argument.type is ArgType.TEXT
+            and suggester.suggests(command.path, argument.name)
+        ):
+            option = SuggestedOption(argument, command.path, suggester.complete)
         parameters.append(
             inspect.Parameter(
                 _parameter(argument.name),
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=ArgumentOption(argument),
+                annotation=option,
                 default=(
                     inspect.Parameter.empty if argument.required and not argument.upload else None
                 ),
@@ -112,7 +141,7 @@ def _parameter(name: str) -> str:
 
 
 def app_commands_for(
-    registry: Registry, run: CommandRunner
+    registry: Registry, run: CommandRunner, suggester: Suggester | None = None
 ) -> list[app_commands.Command[Any, Any, Any] | app_commands.Group]:
     """Every registry command as a top-level app command or group, in registry order."""
     generated: list[app_commands.Command[Any, Any, Any] | app_commands.Group] = []
@@ -126,10 +155,10 @@ def app_commands_for(
                 default_permissions=permissions,
             )
             for sub in command.subcommands:
-                group.add_command(_leaf(sub, run, group))
+                group.add_command(_leaf(sub, run, group, suggester))
             generated.append(group)
         else:
-            top = _leaf(command, run, None)
+            top = _leaf(command, run, None, suggester)
             top.guild_only = True
             top.default_permissions = permissions
             generated.append(top)
@@ -137,11 +166,15 @@ def app_commands_for(
 
 
 def build_tree(
-    client: discord.Client, registry: Registry, run: CommandRunner, on_failure: ErrorHandler
+    client: discord.Client,
+    registry: Registry,
+    run: CommandRunner,
+    on_failure: ErrorHandler,
+    suggester: Suggester | None = None,
 ) -> RegistryTree:
     """The client's command tree holding every registry command globally."""
     tree = RegistryTree(client, on_failure)
-    for command in app_commands_for(registry, run):
+    for command in app_commands_for(registry, run, suggester):
         tree.add_command(command)
     return tree
 

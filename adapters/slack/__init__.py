@@ -1,4 +1,4 @@
-"""Slack: slash commands, the App Home and delivery, through slack-bolt.
+"""Slack: slash commands, buttons and forms, the App Home and delivery, through slack-bolt.
 
 ``reachout run`` calls ``serve`` when Slack settings are present; ``reachout slack manifest``
 calls ``manifest_text``. Socket Mode (``SLACK_APP_TOKEN``) or HTTP mode

@@ -22,6 +22,7 @@ from adapters.slack.commands import ACK_BUDGET_SECONDS, SlashCommands
 from adapters.slack.home import AppHome
 from adapters.slack.notifier import SlackNotifier
 from adapters.slack.origins import Origins, ProfileDirectory
+from adapters.slack.presses import CORE_IDS, Presses
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.uploads import FileUploads
 from adapters.slack.views import LOG_EMAIL_ACTION, LOG_EMAIL_VIEW, UPLOAD_VIEW
@@ -115,6 +116,7 @@ class SlackAdapter:
             budget,
         )
         home = AppHome(port, self.origins, client, self.notifier, self.tasks, budget)
+        presses = Presses(port, self.origins, client, self.notifier, self.tasks, budget)
         bolt_log = logging.getLogger("adapters.slack.bolt")
         with _quiet(bolt_log):
             self.app = AsyncApp(
@@ -131,6 +133,8 @@ class SlackAdapter:
         self.app.action(LOG_EMAIL_ACTION)(home.log_email_clicked)
         self.app.view(LOG_EMAIL_VIEW)(home.log_email_submitted)
         self.app.view(UPLOAD_VIEW)(uploads.submitted)
+        self.app.action(CORE_IDS)(presses.pressed)
+        self.app.view(CORE_IDS)(presses.submitted)
 
     async def settled(self) -> None:
         """Wait for every follow-up (posts, files, Home refreshes) to finish."""

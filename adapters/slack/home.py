@@ -16,9 +16,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import ACK_BUDGET_SECONDS
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.origins import Origins
+from adapters.slack.origins import Origins, team_of
 from adapters.slack.tasks import BackgroundTasks
-from adapters.slack.views import home_view, log_email_modal, logged_modal, submitted_values
+from adapters.slack.views import (
+    field_error,
+    home_view,
+    log_email_modal,
+    logged_modal,
+    submitted_values,
+)
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.errors import UserError
@@ -29,17 +35,6 @@ log = logging.getLogger(__name__)
 
 SENT = "sent"
 SAVING = Reply("Saving… your Home tab will show it in a moment.")
-
-
-def _team_of(body: dict[str, Any]) -> str:
-    """The workspace of an interaction (``team`` is null for org-wide installs)."""
-    team = body.get("team") or {}
-    return str(team.get("id") or body.get("user", {}).get("team_id") or "")
-
-
-def _plain(text: str) -> str:
-    """Modal errors are plain text, so command formatting backticks would show."""
-    return text.replace("`", "")
 
 
 class AppHome:
@@ -108,7 +103,7 @@ class AppHome:
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        team_id, user_id = _team_of(body), str(body.get("user", {}).get("id", ""))
+        team_id, user_id = team_of(body), str(body.get("user", {}).get("id", ""))
         work = asyncio.ensure_future(self._log(team_id, user_id, values))
         done, _ = await asyncio.wait({work}, timeout=self.budget)
         if not done:
@@ -117,7 +112,7 @@ class AppHome:
             return
         reply = work.result()
         if reply.error:
-            await ack(response_action="errors", errors={"contact": _plain(reply.text)})
+            await ack(response_action="errors", errors={"contact": field_error(reply.text)})
             return
         await ack(response_action="update", view=logged_modal(reply))
         self.tasks.spawn(self.publish(team_id, user_id), f"App Home for {user_id} in {team_id}")
@@ -136,7 +131,7 @@ class AppHome:
             try:
                 argument.convert(value)
             except UserError as problem:
-                errors[name] = _plain(str(problem))
+                errors[name] = field_error(str(problem))
         return errors
 
     async def _log(self, team_id: str, user_id: str, values: dict[str, str]) -> Reply:

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.pacing import KeyedPacer
-from adapters.slack.render import clip, comment, message
+from adapters.slack.render import buttons_message, clip, comment, message
 from bot.nudges.notifier import Receipt, TransientDeliveryError
 from bot.replies import Reply
 
@@ -86,15 +86,10 @@ class SlackNotifier:
         try:
             if reply.attachment is not None or reply.image is not None:
                 item = await self._upload(channel_id, reply)
+                if reply.buttons:
+                    await self._buttons_after_file(workspace_id, channel_id, reply)
             else:
-                response = await self._client.chat_postMessage(
-                    channel=channel_id,
-                    link_names=False,
-                    unfurl_links=False,
-                    unfurl_media=False,
-                    **message(reply),
-                )
-                item = str(response["ts"])
+                item = await self._post(channel_id, message(reply))
         except SlackApiError as error:
             reason = failure_of(error)
             if reason in REFUSED_UNDONE:
@@ -107,6 +102,30 @@ class SlackNotifier:
         except (aiohttp.ClientError, TimeoutError) as error:
             return self._failed(f"unconfirmed ({type(error).__name__})", workspace_id, channel_id)
         return Receipt(message_id=f"{channel_id}:{item}")
+
+    async def _post(self, channel_id: str, body: dict[str, Any]) -> str:
+        """One ``chat.postMessage`` that Slack neither links nor unfurls; returns its ts."""
+        response = await self._client.chat_postMessage(
+            channel=channel_id, link_names=False, unfurl_links=False, unfurl_media=False, **body
+        )
+        return str(response["ts"])
+
+    async def _buttons_after_file(self, workspace_id: str, channel_id: str, reply: Reply) -> None:
+        """The buttons of a reply that went out as a file, right under it. The file is out
+        already, so a failure here is logged, never reported: retrying would post it twice."""
+        await self._pacer.wait(channel_id)
+        try:
+            await self._post(channel_id, buttons_message(reply))
+        except SlackApiError as error:
+            self._failed(f"buttons not posted ({failure_of(error)})", workspace_id, channel_id)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            self._failed(f"buttons not posted ({type(error).__name__})", workspace_id, channel_id)
+
+    async def update(self, channel_id: str, ts: str, reply: Reply) -> None:
+        """Rewrite a message the bot posted (a pressed reminder, so it shows what was done)."""
+        await self._client.chat_update(
+            channel=channel_id, ts=ts, link_names=False, **message(reply)
+        )
 
     async def _upload(self, channel_id: str, reply: Reply) -> str:
         """The reply's file and picture in one message with its text as the comment, by

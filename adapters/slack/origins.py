@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 PROFILE_TTL_SECONDS = 300.0
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace of an interaction (``team`` is null for org-wide installs)."""
+    team = body.get("team") or {}
+    return str(team.get("id") or (body.get("user") or {}).get("team_id") or "")
 
 
 @dataclass(frozen=True)

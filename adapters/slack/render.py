@@ -3,14 +3,16 @@
 Everything a reply says is escaped for mrkdwn (``&``, ``<``, ``>``), so text a member typed
 can never turn into ``<!channel>``, ``<!here>``, ``<!everyone>``, a user-group or a user
 mention. The only mentions rendered are the users the reply lists in ``mentions``. Text
-objects are ``verbatim`` so Slack does not auto-parse anything either.
+objects are ``verbatim`` so Slack does not auto-parse anything either. A reply's buttons
+become one ``actions`` block of ``plain_text`` buttons, which Slack never parses for
+mentions, carrying the core's opaque ``action_id`` unchanged.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import Reply, render_text
+from bot.replies import Button, ButtonStyle, Reply, render_text
 
 SECTION_LIMIT = 3000
 """Slack's limit for the text of one section block."""
@@ -20,6 +22,15 @@ FALLBACK_LIMIT = 3000
 
 COMMENT_LIMIT = 4000
 """A message's text, which a file comment is, stays well under Slack's 40,000."""
+
+BUTTON_TEXT_LIMIT = 75
+"""Slack's limit for a button's text."""
+
+BUTTONS_BLOCK = "buttons"
+"""The ``block_id`` of a reply's ``actions`` block."""
+
+STYLES = {ButtonStyle.PRIMARY: "primary", ButtonStyle.DANGER: "danger"}
+"""Slack's button styles; a plain button carries no ``style``."""
 
 Block = dict[str, Any]
 
@@ -55,7 +66,35 @@ def reply_blocks(reply: Reply) -> list[Block]:
         blocks.extend(sections("\n".join(head)))
     for field in reply.fields:
         blocks.extend(sections(f"*{mrkdwn(field.name, reply)}*\n{mrkdwn(field.value, reply)}"))
+    if reply.buttons:
+        blocks.append(actions_block(reply.buttons))
     return blocks
+
+
+def actions_block(buttons: tuple[Button, ...]) -> Block:
+    """The reply's buttons in one row, the core's ``action_id`` on each for the press."""
+    elements: list[Block] = []
+    for button in buttons:
+        element: Block = {
+            "type": "button",
+            "action_id": button.action_id,
+            "text": {
+                "type": "plain_text",
+                "text": clip(button.label, BUTTON_TEXT_LIMIT),
+                "emoji": True,
+            },
+        }
+        if button.style in STYLES:
+            element["style"] = STYLES[button.style]
+        elements.append(element)
+    return {"type": "actions", "block_id": BUTTONS_BLOCK, "elements": elements}
+
+
+def buttons_message(reply: Reply) -> dict[str, Any]:
+    """The buttons alone, for the message that follows an uploaded file (a file's comment
+    cannot carry blocks); the labels are the notification text."""
+    labels = " · ".join(b.label for b in reply.buttons)
+    return {"text": clip(labels, FALLBACK_LIMIT), "blocks": [actions_block(reply.buttons)]}
 
 
 def fallback_text(reply: Reply) -> str:

@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import ACK_BUDGET_SECONDS
 from adapters.slack.notifier import SlackNotifier
-from adapters.slack.origins import Origins
+from adapters.slack.origins import Origins, team_of
 from adapters.slack.tasks import BackgroundTasks
 from adapters.slack.views import (
     FILE_BLOCK,
@@ -42,11 +42,6 @@ CHOOSE_FILE = "Choose a file to import."
 READ_FAILED = "I couldn't read that file from Slack (it said `{reason}`), so nothing changed."
 WORKING = Reply("Importing… I'll send you the result in a direct message in a moment.")
 DOWNLOAD_TIMEOUT_SECONDS = 30
-
-
-def _team_of(body: dict[str, Any]) -> str:
-    team = body.get("team") or {}
-    return str(team.get("id") or body.get("user", {}).get("team_id") or "")
 
 
 class FileUploads:
@@ -80,7 +75,7 @@ class FileUploads:
         if file_id is None:
             await ack(response_action="errors", errors={FILE_BLOCK: CHOOSE_FILE})
             return
-        team_id, user_id = _team_of(body), str(body.get("user", {}).get("id", ""))
+        team_id, user_id = team_of(body), str(body.get("user", {}).get("id", ""))
         work = asyncio.ensure_future(self._import(team_id, user_id, path, file_id))
         done, _ = await asyncio.wait({work}, timeout=self.budget)
         if not done:

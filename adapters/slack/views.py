@@ -1,5 +1,6 @@
-"""The App Home tab, the log-an-email modal and the file-upload form, built from the core's
-replies and registry."""
+"""The App Home tab, the log-an-email modal, the core's forms and the file-upload form, built
+from the core's replies, forms and registry. Every text input is made by ``text_input`` and
+read back by ``input_values``, whichever modal it is in."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from adapters.slack.render import Block, mrkdwn, reply_blocks, sections
 from bot.commands.arguments import Argument
 from bot.commands.registry import Command
-from bot.replies import Reply
+from bot.replies import Form, Reply
 from bot.uploads import upload_limit
 
 LOG_EMAIL_ACTION = "log_email"
@@ -25,11 +26,15 @@ MODAL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("note", "Note (optional)", "Alum, met at a conference"),
 )
 """(argument of ``/sent``, label, placeholder) for each input of the modal."""
+RESULT_VIEW = "result"
 UPLOAD_VIEW = "upload_file"
 FILE_BLOCK = "file"
 FILE_ACTION = "file"
 TITLE_LIMIT = 24
-"""The longest modal title Slack shows."""
+"""The longest modal title (and submit or close label) Slack shows."""
+PLACEHOLDER_LIMIT = 150
+INPUT_LIMIT = 3000
+"""Slack's limits for a ``plain_text_input``'s placeholder and its text."""
 
 
 def _plain(text: str) -> dict[str, Any]:
@@ -61,59 +66,130 @@ def home_view(progress: Reply) -> dict[str, Any]:
     return {"type": "home", "callback_id": "home", "blocks": blocks}
 
 
+def text_input(
+    name: str,
+    label: str,
+    *,
+    required: bool,
+    max_length: int,
+    multiline: bool = False,
+    placeholder: str = "",
+    value: str = "",
+    hint: str = "",
+) -> Block:
+    """One ``input`` block whose ``block_id`` is the name its value is read back by."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": VALUE_ACTION,
+        "max_length": min(max_length, INPUT_LIMIT),
+        "multiline": multiline,
+    }
+    if placeholder:
+        element["placeholder"] = _plain(placeholder[:PLACEHOLDER_LIMIT])
+    if value:
+        element["initial_value"] = value[: element["max_length"]]
+    block: Block = {
+        "type": "input",
+        "block_id": name,
+        "optional": not required,
+        "label": _plain(label),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = _plain(hint)
+    return block
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    submit: str | None = None,
+    close: str = "Cancel",
+    metadata: str = "",
+) -> dict[str, Any]:
+    """A modal view; ``callback_id`` routes its submission, ``metadata`` rides along."""
+    view: dict[str, Any] = {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _title(title),
+        "close": _title(close),
+        "blocks": blocks,
+    }
+    if submit is not None:
+        view["submit"] = _title(submit)
+    if metadata:
+        view["private_metadata"] = metadata
+    return view
+
+
 def log_email_modal(sent: Command) -> dict[str, Any]:
     """Contact, organisation and note, limited and described as ``/sent`` declares them."""
     blocks: list[Block] = []
     for name, label, placeholder in MODAL_FIELDS:
         argument = sent.argument(name)
         assert argument is not None, f"/sent has no {name} argument"
-        element: dict[str, Any] = {
-            "type": "plain_text_input",
-            "action_id": VALUE_ACTION,
-            "max_length": argument.max_length,
-            "placeholder": _plain(placeholder),
-            "multiline": name == "note",
-        }
         blocks.append(
-            {
-                "type": "input",
-                "block_id": name,
-                "optional": True,
-                "label": _plain(label),
-                "hint": _plain(argument.description),
-                "element": element,
-            }
+            text_input(
+                name,
+                label,
+                required=False,
+                max_length=argument.max_length,
+                multiline=name == "note",
+                placeholder=placeholder,
+                hint=argument.description,
+            )
         )
-    return {
-        "type": "modal",
-        "callback_id": LOG_EMAIL_VIEW,
-        "title": _plain("Log an email"),
-        "submit": _plain("Log it"),
-        "close": _plain("Cancel"),
-        "blocks": blocks,
-    }
+    return modal(LOG_EMAIL_VIEW, "Log an email", blocks, submit="Log it")
+
+
+def form_modal(form: Form, metadata: str = "") -> dict[str, Any]:
+    """A core ``Form`` as a modal: its ``form_id`` is the ``callback_id`` its submission
+    comes back with, each field an input named after the argument it fills."""
+    blocks = [
+        text_input(
+            field.name,
+            field.label,
+            required=field.required,
+            max_length=field.max_length,
+            multiline=field.multiline,
+            placeholder=field.placeholder,
+            value=field.value,
+        )
+        for field in form.fields
+    ]
+    return modal(form.form_id, form.title, blocks, submit=form.submit_label, metadata=metadata)
+
+
+def input_values(view: dict[str, Any]) -> dict[str, str]:
+    """Every text input of a submitted view by its name; an input left empty is ``""``."""
+    state = view.get("state", {}).get("values", {})
+    values: dict[str, str] = {}
+    for name, actions in state.items():
+        entry = actions.get(VALUE_ACTION) if isinstance(actions, dict) else None
+        if isinstance(entry, dict) and entry.get("type", "plain_text_input") == "plain_text_input":
+            value = entry.get("value")
+            values[str(name)] = value if isinstance(value, str) else ""
+    return values
 
 
 def logged_modal(reply: Reply) -> dict[str, Any]:
     """What replaces the modal once the email is logged: the same words ``/sent`` says."""
-    return {
-        "type": "modal",
-        "callback_id": "logged",
-        "title": _plain("Email logged"),
-        "close": _plain("Done"),
-        "blocks": sections(mrkdwn(reply.text, reply)),
-    }
+    return result_modal("Email logged", reply)
 
 
 def submitted_values(view: dict[str, Any]) -> dict[str, str]:
-    """The modal's non-empty inputs by ``/sent`` argument name."""
-    state = view.get("state", {}).get("values", {})
-    values: dict[str, str] = {}
-    for name, _label, _placeholder in MODAL_FIELDS:
-        value = state.get(name, {}).get(VALUE_ACTION, {}).get("value")
-        if isinstance(value, str) and value.strip():
-            values[name] = value
-    return values
+    """The log-an-email modal's non-empty inputs by ``/sent`` argument name."""
+    typed = input_values(view)
+    names = [name for name, _label, _placeholder in MODAL_FIELDS]
+    return {name: typed[name] for name in names if typed.get(name, "").strip()}
+
+
+def field_error(text: str) -> str:
+    """A refusal as an input's error: Slack shows it as plain text, so command formatting
+    backticks would show."""
+    return text.replace("`", "")
 
 
 def _title(text: str) -> dict[str, Any]:
@@ -127,29 +203,28 @@ def upload_modal(command: Command, argument: Argument) -> dict[str, Any]:
     about = f"*/{command.path}*: {command.description}."
     if command.details:
         about += f" {command.details}"
-    return {
-        "type": "modal",
-        "callback_id": UPLOAD_VIEW,
-        "private_metadata": json.dumps({"path": command.path}),
-        "title": _title(f"/{command.path}"),
-        "submit": _plain("Import"),
-        "close": _plain("Cancel"),
-        "blocks": [
-            *sections(about),
-            {
-                "type": "input",
-                "block_id": FILE_BLOCK,
-                "label": _plain("File"),
-                "hint": _plain(f"{types}; UTF-8 text, up to {upload_limit(argument) // 1000} KB"),
-                "element": {
-                    "type": "file_input",
-                    "action_id": FILE_ACTION,
-                    "filetypes": list(argument.upload),
-                    "max_files": 1,
-                },
+    blocks: list[Block] = [
+        *sections(about),
+        {
+            "type": "input",
+            "block_id": FILE_BLOCK,
+            "label": _plain("File"),
+            "hint": _plain(f"{types}; UTF-8 text, up to {upload_limit(argument) // 1000} KB"),
+            "element": {
+                "type": "file_input",
+                "action_id": FILE_ACTION,
+                "filetypes": list(argument.upload),
+                "max_files": 1,
             },
-        ],
-    }
+        },
+    ]
+    return modal(
+        UPLOAD_VIEW,
+        f"/{command.path}",
+        blocks,
+        submit="Import",
+        metadata=json.dumps({"path": command.path}),
+    )
 
 
 def upload_path(view: dict[str, Any]) -> str:
@@ -171,10 +246,4 @@ def submitted_file(view: dict[str, Any]) -> str | None:
 
 def result_modal(title: str, reply: Reply) -> dict[str, Any]:
     """What replaces a form once its work is done (or under way): the reply's words."""
-    return {
-        "type": "modal",
-        "callback_id": "upload_result",
-        "title": _title(title),
-        "close": _plain("Done"),
-        "blocks": sections(mrkdwn(reply.text, reply)),
-    }
+    return modal(RESULT_VIEW, title, sections(mrkdwn(reply.text, reply)), close="Done")

@@ -158,6 +158,10 @@ class Ledger(Protocol):
                 affected; a contact without one does not get one from this.
         """
 
+    async def reminders_stopped(self, contact_id: int, anchor_id: int) -> bool:
+        """Whether the member stopped the reminders of the clock ``anchor_id`` started for
+        the contact ("Stop reminding")."""
+
     async def emailed_at_organization(
         self, member_id: int, organization: str, after: datetime, other_than: int
     ) -> bool:

@@ -320,7 +320,16 @@ class Planner:
             reason = await self._personal_skip_reason(member, first.cohort)
             if reason:
                 raise SkipDelivery(reason)
-            return digest_reply([(r.candidate.entry.contact, r.milestone.step) for r in reminders])
+            wanted = [
+                (r.candidate.entry.contact, r.milestone.step)
+                for r in reminders
+                if not await self.ledger.reminders_stopped(
+                    r.candidate.entry.contact.id, r.milestone.anchor_id
+                )
+            ]
+            if not wanted:
+                raise SkipDelivery("the member stopped reminders about these contacts")
+            return digest_reply(wanted)
 
         return _direct_job(first, key, DeliveryKind.REMINDER, due_at, render)
 
@@ -342,6 +351,8 @@ class Planner:
             return "superseded by a later step of the same contact"
         if reason := await self._personal_skip_reason(member, candidate.cohort):
             return reason
+        if await self.ledger.reminders_stopped(contact.id, milestone.anchor_id):
+            return "the member stopped reminders about this contact"
         if milestone.step is Step.SECOND_CONTACT and contact.organization:
             anchor = next(a for a in candidate.entry.actions if a.id == milestone.anchor_id)
             if await self.ledger.emailed_at_organization(

@@ -18,6 +18,7 @@ LABELS = {
     Choice.MOVED: "It moved",
     Choice.CANCELLED: "It was cancelled",
     Choice.LOG_EMAIL: "Log an email",
+    Choice.STOP: "Stop reminding",
 }
 
 LOG_EMAIL = Button(
@@ -28,8 +29,8 @@ LOG_EMAIL = Button(
 """Opens the form for ``/sent``: on the weekly kickoff and under a member's ``/progress``."""
 
 REMINDER_CHOICES = {
-    Step.SECOND_CONTACT: (Choice.WRITE_ELSEWHERE, Choice.REPLIED, Choice.BOOKED),
-    Step.FOLLOW_UP: (Choice.FOLLOWED_UP, Choice.REPLIED, Choice.BOOKED),
+    Step.SECOND_CONTACT: (Choice.WRITE_ELSEWHERE, Choice.REPLIED, Choice.BOOKED, Choice.STOP),
+    Step.FOLLOW_UP: (Choice.FOLLOWED_UP, Choice.REPLIED, Choice.BOOKED, Choice.STOP),
     Step.MOVE_ON: (Choice.REPLIED, Choice.LOG_EMAIL),
 }
 CHECKBACK_CHOICES = (Choice.HAPPENED, Choice.MOVED, Choice.CANCELLED)
@@ -54,7 +55,7 @@ def reminder_buttons(
             ButtonId(
                 Subject.REMINDER, choice, member_id, contact.id, anchor_id, step.value
             ).encode(),
-            ButtonStyle.PRIMARY if index == 0 else ButtonStyle.PLAIN,
+            _style(index, choice),
         )
         for index, choice in enumerate(REMINDER_CHOICES.get(step, ()))
     )
@@ -63,6 +64,13 @@ def reminder_buttons(
 def interview_day(on: date | None) -> str:
     """How a check-back's button names the interview's day (a moved one is a new question)."""
     return on.isoformat() if on is not None else "undated"
+
+
+def _style(index: int, choice: Choice) -> ButtonStyle:
+    """The expected answer stands out; stopping reads as the way out it is."""
+    if choice is Choice.STOP:
+        return ButtonStyle.DANGER
+    return ButtonStyle.PRIMARY if index == 0 else ButtonStyle.PLAIN
 
 
 def checkback_buttons(

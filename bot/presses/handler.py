@@ -36,6 +36,7 @@ from bot.presses.words import (
     already_done,
     overtaken,
     rescheduled,
+    stopped,
 )
 from bot.replies import Form, Press, Reply, Suggestion
 from bot.texts import contact_label, short_date
@@ -94,6 +95,12 @@ class Presses:
             return Press(form=sent_form())
         if button.choice is Choice.MOVED:
             return Press(form=moved_form(button))
+        if button.choice is Choice.STOP:
+            await self._engine.stop_reminders(inv, entry.contact, button.anchor_id)
+            return Press(
+                reply=Reply(stopped(entry.contact)),
+                update=settled(message, LABELS[Choice.STOP]),
+            )
         path, extra = COMMANDS[button.choice]
         reply = await self._dispatcher.run(
             origin, path, {"contact": entry.contact.name, **extra}, once_key=button.message_key

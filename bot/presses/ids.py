@@ -25,6 +25,7 @@ class Choice(StrEnum):
     MOVED = "m"
     CANCELLED = "c"
     LOG_EMAIL = "l"
+    STOP = "s"
     PICK = "p"
     SOMEONE_NEW = "n"
 
@@ -71,6 +72,12 @@ FORM_SENT = f"{PRESS_PREFIX}form:sent"
 """The "Log an email" form's id."""
 FORM_MOVED = f"{PRESS_PREFIX}form:moved:"
 """The prefix of a moved interview's form id; the check-back's button id follows it."""
+
+
+def pending_key(member_id: int) -> str:
+    """The adapter-state key of a member's refused command kept for its "did you mean"
+    buttons (``bot.presses.offers``); empty once answered or forgotten."""
+    return f"pending-name:{member_id}"
 
 
 def decode(text: str) -> ButtonId | None:

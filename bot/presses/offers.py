@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from bot.engine import Engine
 from bot.invocation import Invocation
 from bot.names import CloseNames
-from bot.presses.ids import ButtonId, Choice, Subject
+from bot.presses.ids import ButtonId, Choice, Subject, pending_key
 from bot.replies import BUTTON_LABEL_LIMIT, Button, ButtonStyle
 from bot.texts import contact_label
-
-PENDING = "pending-name:"
-"""Adapter-state key prefix of a member's refused command, followed by the member's id."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ async def offer(
     """Keep the refused command and return its buttons."""
     nonce = secrets.token_hex(4)
     kept = {"nonce": nonce, "path": path, "raw": dict(raw), "text": str(problem)}
-    await engine.save_adapter_state(PENDING + str(inv.member.id), json.dumps(kept, default=str))
+    await engine.save_adapter_state(pending_key(inv.member.id), json.dumps(kept, default=str))
     member = inv.member.id
     picks = tuple(
         Button(
@@ -55,8 +52,8 @@ async def offer(
 
 async def pending(engine: Engine, inv: Invocation) -> Pending | None:
     """The member's refused command waiting for a choice, if any."""
-    stored = await engine.adapter_state(PENDING + str(inv.member.id))
-    if stored is None:
+    stored = await engine.adapter_state(pending_key(inv.member.id))
+    if not stored:
         return None
     kept = json.loads(stored)
     return Pending(kept["nonce"], kept["path"], dict(kept["raw"]), kept["text"])

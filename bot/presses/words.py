@@ -48,3 +48,11 @@ def rescheduled(entry: StateEntry) -> str:
         f"Your conversation with {entry.contact.name} was moved{when} since this message; "
         "I'll ask about it after the new date."
     )
+
+
+def stopped(contact: Contact) -> str:
+    """The answer to "Stop reminding"."""
+    return (
+        f"No more reminders about {contact_label(contact)} for this email. Letting one go is "
+        "part of the method; a follow-up or a new email to them starts the clock again."
+    )

@@ -153,6 +153,14 @@ class PostgresLedger:
                     [at for _, at in moved],
                 )
 
+    async def reminders_stopped(self, contact_id: int, anchor_id: int) -> bool:
+        found = await self.db.fetchval(
+            "SELECT 1 FROM reminders_stopped WHERE contact_id = $1 AND anchor_id = $2",
+            contact_id,
+            anchor_id,
+        )
+        return found is not None
+
     async def emailed_at_organization(
         self, member_id: int, organization: str, after: datetime, other_than: int
     ) -> bool:

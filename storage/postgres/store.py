@@ -587,6 +587,16 @@ class PostgresStore:
         contact = await self.get_contact(action.contact_id) if action.contact_id else None
         return LoggedAction(action, contact, contact_created=False, repeated=True)
 
+    async def stop_reminders(self, contact_id: int, anchor_id: int, at: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO reminders_stopped (contact_id, anchor_id, stopped_at) "
+            "VALUES ($1, $2, $3) ON CONFLICT (contact_id) DO UPDATE SET "
+            "anchor_id = excluded.anchor_id, stopped_at = excluded.stopped_at",
+            contact_id,
+            anchor_id,
+            at,
+        )
+
     async def pressed(self, key: str) -> Action | None:
         row = await self.db.fetchrow(
             f"SELECT {_ACTION_OF_PRESS} FROM presses p JOIN actions a ON a.id = p.action_id "

@@ -3,6 +3,7 @@
 ``slack_bot`` runs ``adapters.slack.running`` (what ``reachout run`` serves) against
 ``FakeSlack`` in the mode the ``mode`` fixture names, both modes by default. Tests talk to
 it the way Slack does: signed HTTP requests, or envelopes over the Socket Mode WebSocket.
+Every Web API call the adapter made must be one Slack's Web API description allows.
 """
 
 from __future__ import annotations
@@ -228,6 +229,7 @@ async def slack_bot(
             yield SlackBot(fake, runtime, service, None)
         await service.adapter.settled()
     await assert_no_tasks_left(before)
+    assert fake.spec_problems == [], "calls Slack's Web API description does not allow"
 
 
 async def assert_no_tasks_left(before: set[asyncio.Task[Any]]) -> None:

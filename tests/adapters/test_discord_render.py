@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from adapters.discord.render import render_reply
-from bot.replies import Attachment, Field, Mention, Reply, mention
+from adapters.discord.render import FormModal, render_reply
+from bot.replies import (
+    Attachment,
+    Button,
+    ButtonStyle,
+    Field,
+    Form,
+    FormField,
+    Mention,
+    Reply,
+    mention,
+)
 
 ALICE = "123456789012345678"
 SAM = "223456789012345678"
@@ -70,3 +80,51 @@ def test_a_file_travels_with_its_text_and_an_empty_reply_still_says_something() 
     [file] = kwargs["files"]
     assert file.filename == "reachout-export.json"
     assert render_reply(Reply("")).content == "Done."
+
+
+def test_buttons_become_rows_of_five_with_discords_styles_and_the_cores_ids() -> None:
+    styles = [ButtonStyle.PRIMARY, ButtonStyle.PLAIN, ButtonStyle.DANGER]
+    reply = Reply(
+        "Pick one",
+        buttons=tuple(
+            Button(f"Choice {n}" + "!" * (90 if n == 6 else 0), f"ro:t:{n}", styles[n % 3])
+            for n in range(7)
+        ),
+    )
+    view = render_reply(reply).send_kwargs()["view"]
+    rows = view.to_components()
+    assert [len(row["components"]) for row in rows] == [5, 2]
+    flat = [b for row in rows for b in row["components"]]
+    assert [b["custom_id"] for b in flat] == [f"ro:t:{n}" for n in range(7)]
+    assert [b["style"] for b in flat] == [1, 2, 4, 1, 2, 4, 1]
+    assert len(flat[6]["label"]) == 80
+    assert flat[6]["label"].endswith("…")
+    assert view.is_finished()  # never kept in discord.py's view store
+
+
+def test_an_edit_without_buttons_removes_the_ones_the_message_had() -> None:
+    assert render_reply(Reply("Done")).edit_kwargs()["view"] is None
+    assert "view" not in render_reply(Reply("Done")).send_kwargs()
+
+
+def test_a_form_becomes_a_modal_of_text_inputs_within_discords_limits() -> None:
+    form = Form(
+        "ro:form:sent",
+        "Log an email",
+        (
+            FormField("contact", "Who did you write to?", required=True, max_length=80),
+            FormField("org", "O" * 60, value="Acme Labs", placeholder="Acme"),
+            FormField("note", "A note", multiline=True, max_length=9000),
+        ),
+    )
+    modal = FormModal(form).to_dict()
+    assert (modal["custom_id"], modal["title"]) == ("ro:form:sent", "Log an email")
+    inputs = [row["components"][0] for row in modal["components"]]
+    assert [(i["custom_id"], i["style"], i["required"]) for i in inputs] == [
+        ("contact", 1, True),
+        ("org", 1, False),
+        ("note", 2, False),
+    ]
+    assert len(inputs[1]["label"]) == 45
+    assert (inputs[1]["value"], inputs[1]["placeholder"]) == ("Acme Labs", "Acme")
+    assert [i["max_length"] for i in inputs] == [80, 200, 4000]

@@ -53,6 +53,10 @@ async def runtime(tmp_path: Path, fake: FakeDiscord, clock: ManualClock) -> Asyn
         yield opened
 
 
+SUGGESTED = {"contact", "from", "timezone"}
+"""Options whose choices the core suggests as the member types: a contact, a time zone."""
+
+
 def expected_option(argument: Argument) -> dict[str, Any]:
     """What Discord should hold for a registry argument, written out independently."""
     option: dict[str, Any] = {
@@ -61,6 +65,8 @@ def expected_option(argument: Argument) -> dict[str, Any]:
         "description": argument.description,
         "required": argument.required and not argument.upload,  # or the file comes instead
     }
+    if argument.type is ArgType.TEXT and argument.name in SUGGESTED:
+        option["autocomplete"] = True
     if argument.type is ArgType.TEXT:
         option["max_length"] = min(argument.max_length, 6000)  # Discord's longest string option
     if argument.type is ArgType.DATE:

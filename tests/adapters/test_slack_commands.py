@@ -60,7 +60,8 @@ async def test_every_command_is_answered_privately_on_its_ack(slack_bot: SlackBo
         assert validate_blocks(ack.payload["blocks"]) == [] if ack.payload else False
     await slack_bot.settled()
     assert slack_bot.fake.response_posts == []
-    assert slack_bot.fake.calls.named("chat.postMessage") == []
+    posts = slack_bot.fake.calls.named("chat.postMessage")
+    assert [c.params["channel"][0] for c in posts] == ["D"]  # /cohort preview's buttons, by DM
 
 
 async def test_slow_commands_ack_at_once_and_answer_through_the_response_url(
@@ -77,7 +78,8 @@ async def test_slow_commands_ack_at_once_and_answer_through_the_response_url(
         assert post.accepted
         assert post.body["response_type"] == "ephemeral"
         assert expected in shown(post.body)
-    [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]  # /cohort nudge-now, via the notifier
+    kickoff, buttons = slack_bot.fake.messages[COHORT_CHANNEL_ID]  # /cohort nudge-now
+    assert buttons["text"] == "Log an email"  # the file's comment cannot carry buttons
     [chart] = kickoff["files"]
     assert chart["mimetype"] == "image/png"
 
@@ -312,7 +314,9 @@ async def test_scheduled_kickoffs_and_reminders_go_out_through_slack(
     clock.set(datetime(2026, 12, 1, 9, 5, tzinfo=UTC))  # Tuesday 09:05 in ada's London
     await slack_bot.runtime.courier.run_due()
 
-    [kickoff] = slack_bot.fake.messages[COHORT_CHANNEL_ID]
+    kickoff, log_button = slack_bot.fake.messages[COHORT_CHANNEL_ID]
+    [actions] = log_button["blocks"]
+    assert [b["text"]["text"] for b in actions["elements"]] == ["Log an email"]
     assert "*☀️ New week, Reachout Test Cohort!*" in kickoff["text"]
     [chart] = kickoff["files"]
     upload = slack_bot.fake.files[chart["id"]]

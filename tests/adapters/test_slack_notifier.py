@@ -19,7 +19,7 @@ from adapters.slack.notifier import SlackNotifier
 from adapters.slack.service import web_client
 from bot.config import Secret
 from bot.nudges.notifier import Notifier, TransientDeliveryError
-from bot.replies import Attachment, Field, Mention, Reply, mention
+from bot.replies import Attachment, Button, ButtonStyle, Field, Mention, Reply, mention
 from tests.adapters.conftest import shown
 from tests.fakes.slack import COHORT_CHANNEL_ID, DEFAULT_TEAM_ID, MEMBER_ID, FakeSlack
 
@@ -214,3 +214,59 @@ async def test_posts_to_one_channel_are_spaced_and_other_channels_are_not_held_u
     assert len(gaps) == 2
     assert min(gaps) >= INTERVAL * 0.95
     assert second - first[0] < INTERVAL
+
+
+async def test_a_dm_carries_the_replys_buttons(fake: FakeSlack, notifier: SlackNotifier) -> None:
+    reminder = Reply(
+        "Jane Doe (Acme): time for one follow-up.",
+        buttons=(Button("Followed up", "ro:rem:f:1:2:3:follow_up", ButtonStyle.PRIMARY),),
+    )
+
+    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, reminder, "reminder")
+
+    dm = fake.calls.last("chat.postMessage").params["channel"]
+    [message] = fake.messages[dm]
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == ["ro:rem:f:1:2:3:follow_up"]
+    assert delivery.message_id == f"{dm}:{message['ts']}"
+    assert fake.block_errors == []
+    assert fake.spec_problems == []
+
+
+async def test_a_files_buttons_follow_it_and_their_failure_does_not_fail_the_file(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    kickoff = Reply(
+        "New week!",
+        private=False,
+        attachment=Attachment("week.csv", b"a,b\n"),
+        buttons=(Button("Log an email", "ro:any:l:0:0:0:", ButtonStyle.PRIMARY),),
+    )
+
+    first = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, kickoff, "k1")
+    fake.fail_next("chat.postMessage", error="ratelimited")
+    second = await notifier.post_to_channel(DEFAULT_TEAM_ID, COHORT_CHANNEL_ID, kickoff, "k2")
+
+    with_file, buttons, without_buttons = fake.messages[COHORT_CHANNEL_ID]
+    assert with_file["files"]
+    assert without_buttons["files"]
+    assert [b["type"] for b in buttons["blocks"]] == ["actions"]
+    assert first.ok
+    assert second.ok  # the file is out; posting it again would show it twice
+    assert len(fake.files) == 2
+
+
+async def test_update_rewrites_the_message_in_place(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    reminder = Reply("Time for one follow-up.", buttons=(Button("Followed up", "ro:x"),))
+    delivery = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, reminder, "reminder")
+    assert delivery.message_id is not None
+    channel, ts = delivery.message_id.split(":")
+
+    await notifier.update(channel, ts, Reply("Time for one follow-up.\n\n✓ Followed up"))
+
+    [message] = fake.messages[channel]
+    assert "✓ Followed up" in shown(message)
+    assert [b["type"] for b in message["blocks"]] == ["section"]
+    assert fake.spec_problems == []

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.slack.inbound import command_text, referenced_users
-from adapters.slack.render import escape, message, reply_blocks
-from bot.replies import Field, Mention, Reply, mention
+from adapters.slack.render import buttons_message, escape, message, reply_blocks
+from bot.replies import Button, ButtonStyle, Field, Mention, Reply, mention
 from tests.fakes.slack_blocks import validate_blocks
 
 
@@ -72,3 +72,43 @@ def test_long_replies_are_split_into_sections_slack_accepts() -> None:
     joined = " ".join(b["text"]["text"] for b in blocks)
     assert "&amp;" in joined
     assert "& " not in joined.replace("&amp;", "")
+
+
+def test_buttons_become_one_actions_block_that_slack_accepts() -> None:
+    reply = Reply(
+        "Jane Doe (Acme): time for one follow-up.",
+        buttons=(
+            Button("Followed up", "ro:rem:f:1:2:3:follow_up", ButtonStyle.PRIMARY),
+            Button("They replied", "ro:rem:r:1:2:3:follow_up"),
+            Button("Stop reminding", "ro:rem:s:1:2:3:follow_up", ButtonStyle.DANGER),
+            Button("Write to someone else at <!everyone> " + "x" * 80, "ro:rem:w:1:2:3:x"),
+        ),
+    )
+
+    blocks = message(reply)["blocks"]
+
+    assert validate_blocks(blocks) == []
+    actions = blocks[-1]
+    assert actions["type"] == "actions"
+    first, plain, danger, long = actions["elements"]
+    assert first == {
+        "type": "button",
+        "action_id": "ro:rem:f:1:2:3:follow_up",
+        "text": {"type": "plain_text", "text": "Followed up", "emoji": True},
+        "style": "primary",
+    }
+    assert "style" not in plain
+    assert danger["style"] == "danger"
+    assert len(long["text"]["text"]) == 75
+    assert long["text"]["type"] == "plain_text"  # never parsed for mentions
+    assert [b["type"] for b in reply_blocks(Reply("No buttons"))] == ["section"]
+
+
+def test_a_files_buttons_come_as_their_own_message() -> None:
+    reply = Reply("Kickoff", buttons=(Button("Log an email", "ro:any:l:0:0:0:"),))
+
+    alone = buttons_message(reply)
+
+    assert alone["text"] == "Log an email"
+    assert validate_blocks(alone["blocks"]) == []
+    assert [b["type"] for b in alone["blocks"]] == ["actions"]

@@ -61,6 +61,7 @@ async def test_a_reminder_carries_its_answers_and_followed_up_logs_one_follow_up
         "Followed up",
         "They replied",
         "Interview booked",
+        "Stop reminding",
     ]
     assert all(b.action_id.startswith(PRESS_PREFIX) for b in reminder.buttons)
 
@@ -184,6 +185,7 @@ async def test_write_to_someone_else_opens_the_form_with_the_organisation_filled
         "Write to someone else at Acme",
         "They replied",
         "Interview booked",
+        "Stop reminding",
     ]
 
     pressed = await runtime.port.press(
@@ -364,3 +366,41 @@ async def test_someone_new_logs_the_name_as_typed_and_an_older_offer_is_overtake
     assert not pressed.reply.error
     assert console.count("contacts") == 2
     assert "Mary OBrian" in await console.run("/contacts")
+
+
+async def test_forget_erases_a_kept_did_you_mean_and_its_presses(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    reminder = await follow_up_reminder(console, clock, runtime, notifier)
+    await runtime.port.press(console.session.origin, button(reminder, "Followed up"))
+    asked = await console.run('/reply "Jane D" note:"private words"')
+    assert "Did you mean Jane Doe (Acme)?" in asked, asked
+    assert any("private words" in row for row in console.snapshot())
+
+    await console.run("/mydata forget confirm:yes")
+
+    assert not any("private words" in row for row in console.snapshot())
+    assert console.count("presses") == 0
+
+
+async def test_stop_reminding_silences_this_clock_and_a_follow_up_starts_a_new_one(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    clock.set(MONDAY)
+    await console.run("/sent Jane Doe org:Acme")
+    third = await reminder_at(THIRD_DAY, clock, runtime, notifier)
+
+    pressed = await runtime.port.press(console.session.origin, button(third, "Stop reminding"))
+
+    assert pressed.reply is not None
+    assert pressed.reply.text.startswith("No more reminders about Jane Doe (Acme) for this email.")
+    assert pressed.update is not None
+    assert pressed.update.buttons == ()
+    clock.set(SEVENTH_DAY)
+    await runtime.courier.run_due()
+    assert len([s for s in notifier.sent if s.direct]) == 1
+    await console.run("/followup Jane Doe")
+    clock.set(datetime(2026, 12, 18, 14, 0, tzinfo=UTC))
+    await runtime.courier.run_due()
+    [*_, move_on] = [s for s in notifier.sent if s.direct]
+    assert "hasn't answered your follow-up" in move_on.reply.text

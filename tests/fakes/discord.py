@@ -88,8 +88,55 @@ NONCE_MEMORY = 300.0
 # Interaction callback types (Discord's InteractionCallbackType).
 CALLBACK_CHANNEL_MESSAGE = 4
 CALLBACK_DEFERRED_CHANNEL_MESSAGE = 5
+CALLBACK_DEFERRED_UPDATE = 6
+CALLBACK_UPDATE_MESSAGE = 7
+CALLBACK_AUTOCOMPLETE = 8
 CALLBACK_MODAL = 9
 CALLBACK_LAUNCH_ACTIVITY = 12
+
+# Interaction types (Discord's InteractionType).
+INTERACTION_COMMAND = 2
+INTERACTION_COMPONENT = 3
+INTERACTION_AUTOCOMPLETE = 4
+INTERACTION_MODAL_SUBMIT = 5
+
+ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
+    INTERACTION_COMMAND: frozenset(
+        {
+            CALLBACK_CHANNEL_MESSAGE,
+            CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+            CALLBACK_MODAL,
+            CALLBACK_LAUNCH_ACTIVITY,
+        }
+    ),
+    INTERACTION_COMPONENT: frozenset(
+        {
+            CALLBACK_CHANNEL_MESSAGE,
+            CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+            CALLBACK_DEFERRED_UPDATE,
+            CALLBACK_UPDATE_MESSAGE,
+            CALLBACK_MODAL,
+        }
+    ),
+    INTERACTION_AUTOCOMPLETE: frozenset({CALLBACK_AUTOCOMPLETE}),
+    INTERACTION_MODAL_SUBMIT: frozenset(
+        {
+            CALLBACK_CHANNEL_MESSAGE,
+            CALLBACK_DEFERRED_CHANNEL_MESSAGE,
+            CALLBACK_DEFERRED_UPDATE,
+            CALLBACK_UPDATE_MESSAGE,
+        }
+    ),
+}
+"""The initial responses Discord accepts for each kind of interaction (6 and 7 only where
+there is a message to update: a component's, or the one a modal was opened from)."""
+
+# Message component types.
+COMPONENT_ACTION_ROW = 1
+COMPONENT_BUTTON = 2
+COMPONENT_TEXT_INPUT = 4
+COMPONENT_LABEL = 18
+BUTTON_STYLE_LINK = 5
 
 # Application command option types.
 OPTION_SUB_COMMAND = 1
@@ -640,6 +687,32 @@ class FakeInteraction:
     callbacks: list[InteractionCallback] = field(default_factory=list)
     original: dict[str, Any] | None = None
     followups: list[dict[str, Any]] = field(default_factory=list)
+    trigger: FakeInteraction | None = None
+    """For a modal submit: the interaction the modal was opened in answer to."""
+    source_message_id: str | None = None
+    """The message whose button was pressed (or the modal was opened from), if any: what
+    responses 6 and 7 and edits of ``@original`` change."""
+
+    @property
+    def kind(self) -> int:
+        """The interaction type: 2 command, 3 component, 4 autocomplete, 5 modal submit."""
+        return int(self.payload["type"])
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        """The modal the bot opened in answer (a type 9 response's data), if it did."""
+        callback = self.callback
+        if callback is None or callback.type != CALLBACK_MODAL:
+            return None
+        return callback.data
+
+    @property
+    def choices(self) -> list[dict[str, Any]] | None:
+        """The autocomplete choices the bot answered (a type 8 response), if it did."""
+        callback = self.callback
+        if callback is None or callback.type != CALLBACK_AUTOCOMPLETE:
+            return None
+        return list((callback.data or {}).get("choices") or [])
 
     @property
     def callback(self) -> InteractionCallback | None:
@@ -903,7 +976,123 @@ def _option_problems(where: str, options: Sequence[Any], depth: int) -> list[str
                 seen_optional = True
             if len(option.get("choices") or []) > 25:
                 problems.append(f"{here}.choices: more than 25 choices")
+            if option.get("autocomplete"):
+                if option.get("choices"):
+                    problems.append(f"{here}: autocomplete cannot be combined with choices")
+                if otype not in (OPTION_STRING, OPTION_INTEGER, OPTION_NUMBER):
+                    problems.append(f"{here}: autocomplete is for string and number options")
     return problems
+
+
+_CONTEXT_KEYS = (
+    "guild",
+    "guild_id",
+    "guild_locale",
+    "channel",
+    "channel_id",
+    "member",
+    "user",
+    "app_permissions",
+    "authorizing_integration_owners",
+    "context",
+)
+"""The fields of an interaction that say where it happened and who acted."""
+
+
+def _walk_components(components: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    """Every component of a message or modal, rows and labels opened up."""
+    for component in components or []:
+        if not isinstance(component, dict):
+            continue
+        yield component
+        yield from _walk_components(component.get("components") or [])
+        if isinstance(component.get("component"), dict):
+            yield from _walk_components([component["component"]])
+
+
+def _modal_inputs(components: Sequence[Any]) -> list[dict[str, Any]]:
+    """The text inputs of a modal, in order, with a label moved onto its input."""
+    inputs = []
+    for component in components:
+        if component.get("type") == COMPONENT_LABEL and isinstance(
+            component.get("component"), dict
+        ):
+            inner = component["component"]
+            if inner.get("type") == COMPONENT_TEXT_INPUT:
+                inputs.append({**inner, "label": component.get("label")})
+        else:
+            inputs += [
+                c
+                for c in _walk_components(component.get("components") or [])
+                if c.get("type") == COMPONENT_TEXT_INPUT
+            ]
+    return inputs
+
+
+def _check_typed(custom_id: str, text_input: Mapping[str, Any], value: str) -> None:
+    """Refuse what Discord's client would not let a user submit in a text input."""
+    if text_input.get("required", True) and not value:
+        raise ValueError(f"{custom_id!r} is required")
+    low = int(text_input.get("min_length") or 0)
+    high = int(text_input.get("max_length") or 4000)
+    if value and not low <= len(value) <= high:
+        raise ValueError(f"{custom_id!r} must be {low}-{high} characters")
+
+
+def _leaf_options(registered: Mapping[str, Any], name: str) -> list[dict[str, Any]]:
+    """The option definitions of ``/name`` (a subcommand's, for a name with spaces)."""
+    definitions: list[dict[str, Any]] = list(registered.get("options") or [])
+    for part in name.split()[1:]:
+        found = next((o for o in definitions if o["name"] == part), None)
+        if found is None:
+            raise LookupError(f"/{name}: no subcommand or group {part!r}")
+        definitions = list(found.get("options") or [])
+    return definitions
+
+
+def _component_rule_problems(components: Sequence[Any]) -> list[str]:
+    """Problems Discord answers with 400 for a message's buttons (not all in the schema):
+    at most five rows of at most five, a custom id on every non-link button, each id once."""
+    problems: list[str] = []
+    rows = [c for c in components or [] if isinstance(c, dict)]
+    if len([r for r in rows if r.get("type") == COMPONENT_ACTION_ROW]) > 5:
+        problems.append("$.components: more than 5 action rows")
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        for j, item in enumerate(row.get("components") or []):
+            here = f"$.components[{i}].components[{j}]"
+            if item.get("type") != COMPONENT_BUTTON:
+                continue
+            custom_id = item.get("custom_id")
+            if item.get("style") == BUTTON_STYLE_LINK:
+                continue
+            if not custom_id:
+                problems.append(f"{here}.custom_id: a non-link button needs a custom_id")
+            elif custom_id in seen:
+                problems.append(f"{here}.custom_id: COMPONENT_CUSTOM_ID_DUPLICATED {custom_id!r}")
+            else:
+                seen.add(custom_id)
+            if not item.get("label") and not item.get("emoji"):
+                problems.append(f"{here}: a button needs a label or an emoji")
+    return problems
+
+
+def _interaction_metadata(interaction: FakeInteraction) -> dict[str, Any]:
+    """A message's ``interaction_metadata``: which interaction made it, by whom, from what."""
+    metadata: dict[str, Any] = {
+        "id": str(interaction.id),
+        "type": interaction.kind,
+        "user": interaction.user.payload(),
+        "authorizing_integration_owners": interaction.payload["authorizing_integration_owners"],
+    }
+    if interaction.kind == INTERACTION_COMMAND:
+        metadata["name"] = interaction.payload["data"]["name"]
+        metadata["command_type"] = 1
+    elif interaction.kind == INTERACTION_COMPONENT:
+        metadata["interacted_message_id"] = interaction.source_message_id
+    elif interaction.kind == INTERACTION_MODAL_SUBMIT and interaction.trigger is not None:
+        metadata["triggering_interaction_metadata"] = _interaction_metadata(interaction.trigger)
+    return metadata
 
 
 def _without_nones(value: Any) -> Any:
@@ -1077,6 +1266,8 @@ class FakeDiscord:
         self.answer_delay = 0.0
         """Seconds between doing what a request asks and answering it, like a slow network."""
         self.unknown_routes: list[RecordedRequest] = []
+        self.edits: list[dict[str, Any]] = []
+        """Every edit of a message, as the message looked after it, oldest first."""
         self.interactions: dict[int, FakeInteraction] = {}
         self._faults: list[Fault] = []
         self._windows: dict[tuple[str, str], _Window] = {}
@@ -1429,19 +1620,206 @@ class FakeDiscord:
             if required is not None and int(required) & ~permissions:
                 raise PermissionError(f"/{command} is hidden from {user.username} in {guild.name}")
         data = self._interaction_data(command, registered, options, guild)
-        channel_payload = {**channel.payload(), "permissions": str(permissions)}
-        payload: dict[str, Any] = {
+        payload = self._guild_context(guild, channel, member)
+        return await self._dispatch_interaction(data, payload, channel, user, locale)
+
+    def _guild_context(
+        self, guild: FakeGuild, channel: FakeChannel, member: FakeMember
+    ) -> dict[str, Any]:
+        """The fields of an interaction in a server channel: where, and who with what rights."""
+        permissions = guild.permissions_for(member.user.id)
+        return {
             "guild": {"id": str(guild.id), "locale": guild.preferred_locale, "features": []},
             "guild_id": str(guild.id),
             "guild_locale": guild.preferred_locale,
-            "channel": channel_payload,
+            "channel": {**channel.payload(), "permissions": str(permissions)},
             "channel_id": str(channel.id),
             "member": {**member.payload(), "permissions": str(permissions)},
             "app_permissions": str(guild.permissions_for(self.bot_user.id)),
             "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
         }
-        return await self._dispatch_interaction(data, payload, channel, user, locale)
+
+    @staticmethod
+    def _dm_context(channel: FakeChannel, user: FakeUser) -> dict[str, Any]:
+        """The fields of an interaction in the bot's DM with ``user``: a user, no guild."""
+        return {
+            "user": user.payload(),
+            "channel": channel.payload(),
+            "channel_id": str(channel.id),
+            "app_permissions": str(DEFAULT_EVERYONE_PERMISSIONS),
+            "authorizing_integration_owners": {"0": "0"},
+            "context": 1,
+        }
+
+    def _context_for(self, channel: FakeChannel, user: FakeUser) -> dict[str, Any]:
+        """Where ``user`` acts in ``channel``: a DM, or a server channel they are a member of."""
+        if channel.is_dm:
+            return self._dm_context(channel, user)
+        guild = self.guilds[int(channel.guild_id or 0)]
+        member = guild.members.get(user.id)
+        if member is None:
+            raise ValueError(f"{user.username} is not a member of {guild.name}")
+        return self._guild_context(guild, channel, member)
+
+    async def click(
+        self,
+        message: Mapping[str, Any],
+        custom_id: str,
+        *,
+        user: FakeUser | None = None,
+        check_visibility: bool = True,
+        as_seen: bool = False,
+    ) -> FakeInteraction:
+        """A user presses the button ``custom_id`` on a message the bot sent.
+
+        The message is read as it is now (an edit that removed the button makes it
+        unclickable, as in Discord's client), unless ``as_seen``: then as given, the version
+        a client still shows until the edit reaches it (a double click). With
+        ``check_visibility``, only someone who can see the message may press it: the
+        recipient of a DM, the user of an ephemeral reply; turn it off to deliver what
+        Discord would not (a forged or replayed press).
+        """
+        channel = self.channels[int(message["channel_id"])]
+        current = next((m for m in channel.messages if m["id"] == message["id"]), None)
+        if current is None:
+            raise LookupError(f"message {message['id']} is not in that channel any more")
+        if as_seen:
+            current = dict(message)
+        button = next(
+            (c for c in _walk_components(current["components"]) if c.get("custom_id") == custom_id),
+            None,
+        )
+        if button is None or button.get("type") != COMPONENT_BUTTON:
+            raise LookupError(f"the message has no button {custom_id!r}")
+        if button.get("disabled"):
+            raise PermissionError(f"the button {custom_id!r} is disabled")
+        user = user or (channel.recipient if channel.is_dm else None) or self.member
+        if check_visibility:
+            if channel.is_dm and user is not channel.recipient:
+                raise PermissionError(f"{user.username} cannot see another user's DM")
+            metadata = current.get("interaction_metadata") or {}
+            if current["flags"] & MESSAGE_FLAG_EPHEMERAL and metadata.get("user", {}).get(
+                "id"
+            ) != str(user.id):
+                raise PermissionError(f"{user.username} cannot see someone else's ephemeral reply")
+        context = {**self._context_for(channel, user), "message": current}
+        data = {"custom_id": custom_id, "component_type": COMPONENT_BUTTON}
+        return await self._dispatch_interaction(
+            data, context, channel, user, None, kind=INTERACTION_COMPONENT, source=current["id"]
+        )
+
+    async def redeliver(self, interaction: FakeInteraction) -> None:
+        """Send the same INTERACTION_CREATE again, as Discord may after a gateway hiccup."""
+        session = self.gateway.current(
+            int(interaction.payload["guild_id"]) if "guild_id" in interaction.payload else None
+        )
+        if session is None:
+            raise RuntimeError("no client is connected to the fake gateway")
+        await session.dispatch("INTERACTION_CREATE", interaction.payload)
+
+    async def submit_modal(
+        self,
+        opened: FakeInteraction,
+        values: Mapping[str, str] | None = None,
+        *,
+        enforce_limits: bool = True,
+    ) -> FakeInteraction:
+        """The user submits the modal the bot opened in answer to ``opened``.
+
+        ``values`` maps text input custom ids to what was typed; an input left out keeps its
+        pre-filled value. With ``enforce_limits`` the fake refuses what Discord's client
+        would not submit (a required input left empty, text outside min/max length); turn it
+        off to deliver a forged submission.
+        """
+        modal = opened.modal
+        if modal is None:
+            raise LookupError("the bot did not answer that interaction with a modal")
+        inputs = {c["custom_id"]: c for c in _modal_inputs(modal.get("components") or [])}
+        typed = dict(values or {})
+        unknown = set(typed) - set(inputs)
+        if unknown:
+            raise ValueError(f"the modal has no input(s) {sorted(unknown)}")
+        rows = []
+        for custom_id, text_input in inputs.items():
+            value = typed.get(custom_id, text_input.get("value") or "")
+            if enforce_limits:
+                _check_typed(custom_id, text_input, value)
+            rows.append(
+                {
+                    "type": COMPONENT_ACTION_ROW,
+                    "components": [
+                        {"type": COMPONENT_TEXT_INPUT, "custom_id": custom_id, "value": value}
+                    ],
+                }
+            )
+        context = {k: v for k, v in opened.payload.items() if k in _CONTEXT_KEYS}
+        source = None
+        if opened.source_message_id is not None:
+            current = next(
+                (m for m in opened.channel.messages if m["id"] == opened.source_message_id), None
+            )
+            if current is not None:
+                context["message"] = current
+                source = current["id"]
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        return await self._dispatch_interaction(
+            data,
+            context,
+            opened.channel,
+            opened.user,
+            None,
+            kind=INTERACTION_MODAL_SUBMIT,
+            source=source,
+            trigger=opened,
+        )
+
+    async def autocomplete(
+        self,
+        command: str,
+        options: Mapping[str, Any],
+        focused: str,
+        *,
+        user: FakeUser | None = None,
+        guild: FakeGuild | None = None,
+        channel: FakeChannel | None = None,
+    ) -> FakeInteraction:
+        """The user is typing option ``focused`` of ``/command``; ``options`` holds what is
+        typed so far in each option, as text (Discord sends partial values unchecked).
+
+        Discord only asks about options registered with ``autocomplete: true``.
+        """
+        guild = guild or self.guild
+        channel = channel or guild.channels[0]
+        user = user or self.member
+        member = guild.members.get(user.id)
+        if member is None:
+            raise ValueError(f"{user.username} is not a member of {guild.name}")
+        registered = self._find_command(command, guild)
+        definitions = _leaf_options(registered, command)
+        by_name = {d["name"]: d for d in definitions}
+        if focused not in options or focused not in by_name:
+            raise ValueError(f"/{command}: {focused!r} must be one of the typed options")
+        if not by_name[focused].get("autocomplete"):
+            raise PermissionError(f"/{command} {focused}: not registered with autocomplete")
+        unknown = set(options) - set(by_name)
+        if unknown:
+            raise ValueError(f"/{command} has no option(s) {sorted(unknown)}")
+        typed = []
+        for name, value in options.items():
+            entry: dict[str, Any] = {"name": name, "type": by_name[name]["type"], "value": value}
+            if name == focused:
+                entry["focused"] = True
+            typed.append(entry)
+        data = self._interaction_data(command, registered, typed, guild)
+        return await self._dispatch_interaction(
+            data,
+            self._guild_context(guild, channel, member),
+            channel,
+            user,
+            None,
+            kind=INTERACTION_AUTOCOMPLETE,
+        )
 
     async def send_dm_interaction(
         self,
@@ -1459,14 +1837,7 @@ class FakeDiscord:
             raise PermissionError(f"/{command} is not available in DMs")
         channel = self.dm_channel(user)
         data = self._interaction_data(command, registered, options, None)
-        payload: dict[str, Any] = {
-            "user": user.payload(),
-            "channel": channel.payload(),
-            "channel_id": str(channel.id),
-            "app_permissions": str(DEFAULT_EVERYONE_PERMISSIONS),
-            "authorizing_integration_owners": {"0": "0"},
-            "context": 1,
-        }
+        payload = self._dm_context(channel, user)
         return await self._dispatch_interaction(data, payload, channel, user, locale)
 
     async def _dispatch_interaction(
@@ -1476,6 +1847,10 @@ class FakeDiscord:
         channel: FakeChannel,
         user: FakeUser,
         locale: str | None,
+        *,
+        kind: int = INTERACTION_COMMAND,
+        source: str | None = None,
+        trigger: FakeInteraction | None = None,
     ) -> FakeInteraction:
         guild_id = context.get("guild_id")
         session = self.gateway.current(int(guild_id) if guild_id is not None else None)
@@ -1486,7 +1861,7 @@ class FakeDiscord:
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
-            "type": 2,
+            "type": kind,
             "data": data,
             **context,
             "token": token,
@@ -1504,6 +1879,8 @@ class FakeDiscord:
             user=user,
             dispatched_at=time.monotonic(),
             _world=self,
+            source_message_id=source,
+            trigger=trigger,
         )
         self.interactions[interaction_id] = interaction
         await session.dispatch("INTERACTION_CREATE", payload)
@@ -1964,6 +2341,21 @@ class FakeDiscord:
                         record.method, record.path, name, _describe_error(error), error.json_path
                     )
                 )
+        body = record.json
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            body = body["data"]  # an interaction callback's message
+        if isinstance(body, dict) and isinstance(body.get("components"), list):
+            for problem in _component_rule_problems(body["components"]):
+                violations.append(
+                    SchemaViolation(
+                        record.method,
+                        record.path,
+                        name,
+                        problem,
+                        problem.split(":")[0],
+                        source="discord-rules",
+                    )
+                )
         if (
             template.endswith("/commands")
             and record.method == "PUT"
@@ -2154,8 +2546,8 @@ class FakeDiscord:
             summary["response_message_loading"] = ctype == CALLBACK_DEFERRED_CHANNEL_MESSAGE
             summary["response_message_ephemeral"] = bool(message["flags"] & MESSAGE_FLAG_EPHEMERAL)
         answer: dict[str, Any] = {"interaction": summary}
-        if ctype == CALLBACK_CHANNEL_MESSAGE and message is not None:
-            answer["resource"] = {"type": CALLBACK_CHANNEL_MESSAGE, "message": message}
+        if ctype in (CALLBACK_CHANNEL_MESSAGE, CALLBACK_UPDATE_MESSAGE) and message is not None:
+            answer["resource"] = {"type": ctype, "message": message}
         return answer
 
     def _callback_refusal(
@@ -2166,13 +2558,12 @@ class FakeDiscord:
             return _DiscordError(404, 10062, "Unknown interaction")
         if interaction.callback is not None:
             return _DiscordError(400, 40060, "Interaction has already been acknowledged.")
-        allowed = (
-            CALLBACK_CHANNEL_MESSAGE,
-            CALLBACK_DEFERRED_CHANNEL_MESSAGE,
-            CALLBACK_MODAL,
-            CALLBACK_LAUNCH_ACTIVITY,
-        )
-        if ctype not in allowed:  # 6 and 7 are for component interactions only
+        allowed = ALLOWED_CALLBACKS.get(interaction.kind, frozenset())
+        if ctype in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE) and (
+            interaction.source_message_id is None
+        ):
+            allowed = frozenset()
+        if ctype not in allowed:
             problem = {"code": "INTERACTION_CALLBACK_TYPE_INVALID", "message": "Invalid type"}
             return _DiscordError(400, 50035, "Invalid Form Body", {"type": {"_errors": [problem]}})
         return None
@@ -2188,7 +2579,21 @@ class FakeDiscord:
             return self._new_message(
                 interaction.channel, {"flags": flags}, interaction=interaction, allow_empty=True
             )
+        if ctype in (CALLBACK_DEFERRED_UPDATE, CALLBACK_UPDATE_MESSAGE):
+            # The pressed message becomes the interaction's @original; 7 edits it at once.
+            source = self._source_message(interaction)
+            if ctype == CALLBACK_DEFERRED_UPDATE:
+                return source
+            return self._edited(source, data, interaction.channel)
         return None
+
+    @staticmethod
+    def _source_message(interaction: FakeInteraction) -> dict[str, Any]:
+        """The current version of the message a component interaction came from."""
+        for message in interaction.channel.messages:
+            if message["id"] == interaction.source_message_id:
+                return message
+        raise _DiscordError(404, 10008, "Unknown Message")
 
     def _webhook_interaction(self, call: _Call) -> FakeInteraction:
         """The interaction behind an interaction webhook; Discord's checks on it."""
@@ -2215,6 +2620,18 @@ class FakeDiscord:
     def _webhook_message(self, call: _Call) -> tuple[FakeInteraction, dict[str, Any]]:
         interaction = self._webhook_interaction(call)
         message_id = call.params["message_id"]
+        callback = interaction.callback
+        if (
+            message_id == "@original"
+            and callback is not None
+            and callback.type
+            in (
+                CALLBACK_DEFERRED_UPDATE,
+                CALLBACK_UPDATE_MESSAGE,
+            )
+        ):
+            # After a 6 or 7, @original is the message the button is on, as it is now.
+            interaction.original = self._source_message(interaction)
         for message in interaction.messages:
             if message_id == "@original" and message is interaction.original:
                 return interaction, message
@@ -2455,17 +2872,8 @@ class FakeDiscord:
         if interaction is not None:
             message["webhook_id"] = str(self.application_id)
             message["application_id"] = str(self.application_id)
-            message["interaction_metadata"] = {
-                "id": str(interaction.id),
-                "type": 2,
-                "user": interaction.user.payload(),
-                "authorizing_integration_owners": interaction.payload[
-                    "authorizing_integration_owners"
-                ],
-                "name": interaction.payload["data"]["name"],
-                "command_type": 1,
-            }
-            if not followup:
+            message["interaction_metadata"] = _interaction_metadata(interaction)
+            if not followup and interaction.kind == INTERACTION_COMMAND:
                 message["type"] = 20  # CHAT_INPUT_COMMAND
         channel.messages.append(message)
         return message
@@ -2479,8 +2887,9 @@ class FakeDiscord:
             updated["flags"] = (message["flags"] & MESSAGE_FLAG_EPHEMERAL) | int(body["flags"])
         updated["flags"] &= ~MESSAGE_FLAG_LOADING  # a deferred reply stops "thinking"
         updated["edited_timestamp"] = _now_iso()
-        index = next(i for i, m in enumerate(channel.messages) if m is message)
+        index = next(i for i, m in enumerate(channel.messages) if m["id"] == message["id"])
         channel.messages[index] = updated
+        self.edits.append(updated)
         return updated
 
     @staticmethod

@@ -9,9 +9,11 @@ One aiohttp server on 127.0.0.1, port 0. Point the real slack-sdk/bolt at it:
         # Socket Mode: AsyncSocketModeHandler(app, app_token=fake.app_token)
 
 The socket-mode client calls `apps.connections.open` through the app's client, so the
-same `base_url` leads it to `fake.socket`. Every call is recorded in `fake.calls`;
-faults are injected with `rate_limit_next` and `fail_next`; what the bot posts lands in
-`messages`, `ephemerals`, `home_views`, `opened_views`, `files` and `response_posts`.
+same `base_url` leads it to `fake.socket`. Every call is recorded in `fake.calls`
+and held against Slack's Web API description (`spec_problems`); faults are injected with
+`rate_limit_next` and `fail_next`; what the bot posts lands in `messages` (edited in place by
+`chat.update`), `ephemerals`, `home_views`, `opened_views`, `files` and `response_posts`.
+A test clicks a button the bot sent with `click`, and submits a modal with `view_submission`.
 Errors follow Slack's own (`invalid_auth`, `channel_not_found`, `ratelimited` ...).
 """
 
@@ -58,6 +60,7 @@ from tests.fakes.slack_socket import (
     SocketAck,
     SocketConnection,
 )
+from tests.fakes.slack_spec import call_problems
 
 __all__ = [
     "COHORT_CHANNEL_ID",
@@ -154,6 +157,7 @@ class FakeSlack:
         self.files: dict[str, dict[str, Any]] = {}
         self.file_downloads: list[str] = []
         self.block_errors: list[str] = []
+        self.spec_problems: list[str] = []
         self.response_urls: dict[str, ResponseUrl] = {}
         self.response_posts: list[ResponsePost] = []
         self._notifier = ChangeNotifier()
@@ -377,12 +381,18 @@ class FakeSlack:
         channel_id: str = COHORT_CHANNEL_ID,
         user_id: str = MEMBER_ID,
         kind: str = "commands",
+        message_ts: str | None = None,
     ) -> str:
         """A fresh response_url: up to 5 posts within 30 minutes, like Slack's."""
         team = team_id or self.team.id
         url = f"{self.base_url}/hooks/{kind}/{team}/{next(self._serial)}/{secrets.token_hex(12)}"
         self.response_urls[url] = ResponseUrl(
-            url=url, team_id=team, channel_id=channel_id, user_id=user_id, issued_at=self.now()
+            url=url,
+            team_id=team,
+            channel_id=channel_id,
+            user_id=user_id,
+            issued_at=self.now(),
+            message_ts=message_ts,
         )
         return url
 
@@ -537,10 +547,14 @@ class FakeSlack:
         user_id: str = MEMBER_ID,
         channel_id: str = COHORT_CHANNEL_ID,
         team_id: str | None = None,
+        button: Mapping[str, Any] | None = None,
+        ephemeral: bool = False,
     ) -> dict[str, Any]:
-        """A button click on `message` (e.g. one from `fake.messages`)."""
+        """A button click on `message` (e.g. one from `fake.messages`); `click` finds the
+        button in the message for you."""
         team = self.teams[team_id or self.team.id]
         channel = team.channels.get(channel_id)
+        message_ts = str((message or {}).get("ts") or self._next_ts())
         return block_actions_payload(
             action_id=action_id,
             value=value,
@@ -550,13 +564,72 @@ class FakeSlack:
             user_id=user_id,
             user_name=self._user(team, user_id).name,
             channel_id=channel_id,
-            channel_name=channel.name if channel else "directmessage",
+            channel_name="directmessage" if channel is None or channel.is_im else channel.name,
             api_app_id=self.app_id,
             response_url=self.response_url(
-                team_id=team.id, channel_id=channel_id, user_id=user_id, kind="actions"
+                team_id=team.id,
+                channel_id=channel_id,
+                user_id=user_id,
+                kind="actions",
+                message_ts=None if ephemeral else message_ts,
             ),
             trigger_id=self.trigger_id(),
+            message=None if ephemeral else {**(message or {}), "ts": message_ts},
+            message_ts=message_ts,
+            button=button,
+        )
+
+    def click(
+        self,
+        message: Mapping[str, Any],
+        label: str,
+        *,
+        user_id: str = MEMBER_ID,
+        channel_id: str | None = None,
+        team_id: str | None = None,
+    ) -> dict[str, Any]:
+        """What Slack sends when `user_id` clicks the button labelled (or with the
+        action_id) `label` on `message`: one stored in `messages`, or an ephemeral one (an
+        ack or response_url body, in `channel_id`). A button that is not there cannot be
+        clicked: that fails the test, naming the buttons that are."""
+        found = [
+            (block, element)
+            for block in message.get("blocks") or []
+            if block.get("type") == "actions"
+            for element in block.get("elements") or []
+            if element.get("type") == "button"
+        ]
+        match = [
+            (block, element)
+            for block, element in found
+            if label in (element.get("action_id"), (element.get("text") or {}).get("text"))
+        ]
+        if not match:
+            shown = [(e.get("text") or {}).get("text") for _, e in found]
+            raise AssertionError(f"no button {label!r} on that message; it has {shown}")
+        block, element = match[0]
+        team = self.teams[team_id or self.team.id]
+        stored_in = next(
+            (
+                channel
+                for channel, kept in self.messages.items()
+                if message.get("ts") and any(m.get("ts") == message["ts"] for m in kept)
+            ),
+            None,
+        )
+        where = channel_id or stored_in
+        if where is None:
+            raise AssertionError("an ephemeral message: say which channel it was shown in")
+        return self.block_actions(
+            str(element["action_id"]),
+            element.get("value"),
+            block_id=str(block.get("block_id") or secrets.token_hex(3)),
             message=message,
+            user_id=user_id,
+            channel_id=where,
+            team_id=team.id,
+            button=element,
+            ephemeral=stored_in is None,
         )
 
     def view_submission(
@@ -651,6 +724,7 @@ class FakeSlack:
             await held.wait()
         status, body, headers = await self._answer(call)
         call.status, call.response = status, body
+        self.spec_problems.extend(call_problems(method, call.params, body))
         await self._notifier.notify()
         return web.json_response(body, status=status, headers=headers)
 
@@ -736,8 +810,9 @@ class FakeSlack:
             raise SlackApiFailure("user_not_found")
         self._check_message_content(call)
         ts = self._next_ts()
+        # `user` is who sees it (the bot, its author, is `bot_id`), as Slack's payloads say
         self.ephemerals.append(
-            {"channel": channel.id, "user": user_id, **self._bot_message(team, call.params, ts)}
+            {**self._bot_message(team, call.params, ts), "channel": channel.id, "user": user_id}
         )
         return {"ok": True, "message_ts": ts}
 
@@ -1048,11 +1123,26 @@ class FakeSlack:
             if problems and self.reject_invalid_blocks:
                 return 400, "invalid_blocks"
         issued.used += 1
-        if body.get("response_type") == "in_channel":
+        if body.get("replace_original") and issued.message_ts is not None:
+            self._replace(issued, body)
+        elif body.get("response_type") == "in_channel":
             team = self.teams[issued.team_id]
             message = self._bot_message(team, body, self._next_ts())
             self.messages.setdefault(issued.channel_id, []).append(message)
         return 200, None
+
+    def _replace(self, issued: ResponseUrl, body: Mapping[str, Any]) -> None:
+        """`replace_original` from a click on a stored message: it is edited in place."""
+        kept = self.messages.get(issued.channel_id, [])
+        stored = next((m for m in kept if m["ts"] == issued.message_ts), None)
+        if stored is not None:
+            for key in ("text", "blocks", "attachments"):
+                if key in body:
+                    stored[key] = body[key]
+            stored["edited"] = {
+                "user": self.teams[issued.team_id].bot_user_id,
+                "ts": self._next_ts(),
+            }
 
     # ------------------------------------------------------------------ uploads
 

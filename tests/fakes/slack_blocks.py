@@ -32,6 +32,8 @@ TEXT_TYPES = frozenset({"plain_text", "mrkdwn"})
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 3000
+BUTTON_STYLES = frozenset({"primary", "danger"})
+VIEW_RESPONSE_ACTIONS = frozenset({"errors", "update", "push", "clear"})
 
 # Where Block Kit expects a text object (block type -> field -> allowed text types).
 _TEXT_FIELDS: dict[str, dict[str, frozenset[str]]] = {
@@ -104,6 +106,9 @@ def validate_view(view: Any, *, expected_type: str) -> list[str]:
                     problems.append(f"view.{field}: a modal needs a title")
                 continue
             problems.extend(_check_text(value, f"view.{field}", frozenset({"plain_text"}), 24))
+    callback_id = view.get("callback_id")
+    if callback_id is not None and (not isinstance(callback_id, str) or len(callback_id) > 255):
+        problems.append("view.callback_id: must be a string of at most 255 characters")
     metadata = view.get("private_metadata")
     if metadata is not None and (not isinstance(metadata, str) or len(metadata) > 3000):
         problems.append("view.private_metadata: must be a string of at most 3000 characters")
@@ -138,18 +143,12 @@ def _check_block(block_type: str, block: dict[str, Any], path: str) -> list[str]
         if not isinstance(elements, list) or not elements or len(elements) > most:
             problems.append(f"{path}.elements: must be a list of 1 to {most} elements")
         else:
+            action_ids: set[str] = set()
             for i, element in enumerate(elements):
                 if not isinstance(element, dict) or "type" not in element:
                     problems.append(f"{path}.elements[{i}]: an element needs a type")
                 elif element["type"] == "button":
-                    problems.extend(
-                        _check_text(
-                            element.get("text"),
-                            f"{path}.elements[{i}].text",
-                            frozenset({"plain_text"}),
-                            75,
-                        )
-                    )
+                    problems.extend(_check_button(element, f"{path}.elements[{i}]", action_ids))
     elif block_type == "input":
         if "label" not in block:
             problems.append(f"{path}: an input needs a label")
@@ -158,12 +157,89 @@ def _check_block(block_type: str, block: dict[str, Any], path: str) -> list[str]
             problems.append(f"{path}: an input needs an element")
         elif element.get("type") == "file_input":
             problems.extend(_check_file_input(element, f"{path}.element"))
+        elif element.get("type") == "plain_text_input":
+            problems.extend(_check_text_input(element, f"{path}.element"))
     elif block_type == "markdown":
         text = block.get("text")
         if not isinstance(text, str) or len(text) > 12000:
             problems.append(f"{path}.text: must be a string of at most 12000 characters")
     elif block_type == "image" and "image_url" not in block and "slack_file" not in block:
         problems.append(f"{path}: an image needs image_url or slack_file")
+    return problems
+
+
+def _check_button(element: dict[str, Any], path: str, action_ids: set[str]) -> list[str]:
+    """A button: plain text of at most 75 characters, an action_id of at most 255 that no
+    other element of the block has, a value of at most 2000, and only Slack's two styles."""
+    problems = _check_text(element.get("text"), f"{path}.text", frozenset({"plain_text"}), 75)
+    action_id = element.get("action_id")
+    if action_id is not None:
+        if not isinstance(action_id, str) or not 0 < len(action_id) <= 255:
+            problems.append(f"{path}.action_id: must be a string of 1 to 255 characters")
+        elif action_id in action_ids:
+            problems.append(f"{path}.action_id: duplicate action_id {action_id!r} in the block")
+        else:
+            action_ids.add(action_id)
+    value = element.get("value")
+    if value is not None and (not isinstance(value, str) or len(value) > 2000):
+        problems.append(f"{path}.value: must be a string of at most 2000 characters")
+    if "style" in element and element["style"] not in BUTTON_STYLES:
+        problems.append(f"{path}.style: must be one of {sorted(BUTTON_STYLES)}")
+    return problems
+
+
+def validate_view_response(response: Any, view: Any) -> list[str]:
+    """Check the ack of a ``view_submission`` as Slack would: a known ``response_action``;
+    ``errors`` naming input blocks of the submitted ``view``, each with a message; an
+    ``update`` or ``push`` carrying a valid modal. An empty ack (close the modal) is fine."""
+    if response is None:
+        return []
+    if not isinstance(response, dict):
+        return ["response: must be an object"]
+    action = response.get("response_action")
+    if action not in VIEW_RESPONSE_ACTIONS:
+        return [f"response_action: must be one of {sorted(VIEW_RESPONSE_ACTIONS)}, got {action!r}"]
+    if action == "errors":
+        inputs = {
+            b.get("block_id") for b in (view or {}).get("blocks") or [] if b.get("type") == "input"
+        }
+        errors = response.get("errors")
+        if not isinstance(errors, dict) or not errors:
+            return ["errors: must map input block_ids to messages"]
+        problems = [
+            f"errors.{k}: no input block {k!r} in the view" for k in errors if k not in inputs
+        ]
+        problems.extend(
+            f"errors.{k}: must be a non-empty string"
+            for k, v in errors.items()
+            if not v or not isinstance(v, str)
+        )
+        return problems
+    if action in {"update", "push"}:
+        return validate_view(response.get("view"), expected_type="modal")
+    return []
+
+
+def _check_text_input(element: dict[str, Any], path: str) -> list[str]:
+    """A ``plain_text_input``: an action_id, ``max_length`` of 1 to 3000, an initial value
+    that fits it, a placeholder of at most 150 characters."""
+    problems: list[str] = []
+    action_id = element.get("action_id")
+    if not isinstance(action_id, str) or not 0 < len(action_id) <= 255:
+        problems.append(f"{path}.action_id: must be a string of 1 to 255 characters")
+    most = element.get("max_length", 3000)
+    if not isinstance(most, int) or not 1 <= most <= 3000:
+        problems.append(f"{path}.max_length: must be 1 to 3000")
+        most = 3000
+    initial = element.get("initial_value")
+    if initial is not None and (not isinstance(initial, str) or len(initial) > most):
+        problems.append(f"{path}.initial_value: must be a string of at most {most} characters")
+    if "placeholder" in element:
+        problems.extend(
+            _check_text(
+                element["placeholder"], f"{path}.placeholder", frozenset({"plain_text"}), 150
+            )
+        )
     return problems
 
 

@@ -121,9 +121,12 @@ def block_actions_payload(
     trigger_id: str,
     message: Mapping[str, Any] | None = None,
     action_type: str = "button",
+    message_ts: str | None = None,
+    button: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A button click (or other block action) on a message the bot posted."""
-    message_ts = str((message or {}).get("ts") or new_ts())
+    """A button click (or other block action) on a message the bot posted. Without a
+    `message` the click is on an ephemeral one, which Slack does not echo back."""
+    message_ts = message_ts or str((message or {}).get("ts") or new_ts())
     action: dict[str, Any] = {
         "action_id": action_id,
         "block_id": block_id,
@@ -133,8 +136,11 @@ def block_actions_payload(
     if value is not None:
         action["value"] = value
     if action_type == "button":
-        action["text"] = {"type": "plain_text", "text": action_id, "emoji": True}
-    return {
+        shown = (button or {}).get("text") or {"type": "plain_text", "text": action_id}
+        action["text"] = {"emoji": True, **shown}
+        if (button or {}).get("style"):
+            action["style"] = button["style"]  # type: ignore[index]
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "user": _user_ref(user_id, user_name, team_id),
         "api_app_id": api_app_id,
@@ -143,18 +149,20 @@ def block_actions_payload(
             "type": "message",
             "message_ts": message_ts,
             "channel_id": channel_id,
-            "is_ephemeral": False,
+            "is_ephemeral": message is None,
         },
         "trigger_id": trigger_id,
         "team": {"id": team_id, "domain": team_domain},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel_id, "name": channel_name},
-        "message": dict(message) if message is not None else {"type": "message", "ts": message_ts},
         "state": {"values": {}},
         "response_url": response_url,
         "actions": [action],
     }
+    if message is not None:
+        payload["message"] = dict(message)
+    return payload
 
 
 def view_submission_payload(

@@ -144,6 +144,7 @@ class ResponseUrl:
     user_id: str
     issued_at: float
     used: int = 0
+    message_ts: str | None = None  # the message a click came from, for `replace_original`
 
 
 @dataclass(frozen=True)

@@ -596,3 +596,232 @@ async def test_the_fakes_answers_match_discords_response_schemas(
         for e in spec.validator_for(spec.schema("UserPIIResponse")).iter_errors(ready_user)
     ]
     assert problems == []
+
+
+# -- buttons, modals and autocomplete --------------------------------------------------------
+
+
+class Unstored(discord.ui.View):
+    """Buttons sent without discord.py's view store, as an adapter routing presses itself."""
+
+    def is_finished(self) -> bool:
+        return True
+
+
+class Form(discord.ui.Modal, title="Log an email"):
+    contact: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Contact", custom_id="contact", max_length=20
+    )
+    note: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        label="Note", custom_id="note", style=discord.TextStyle.paragraph, required=False
+    )
+
+    def is_finished(self) -> bool:
+        return True
+
+
+def buttons(*custom_ids: str) -> Unstored:
+    view = Unstored(timeout=None)
+    for custom_id in custom_ids:
+        view.add_item(discord.ui.Button(label=custom_id.title(), custom_id=custom_id))
+    return view
+
+
+class ButtonBot(Bot):
+    """The bot of the other tests, answering presses, modal submits and autocomplete too."""
+
+    def __init__(self, fake: FakeDiscord) -> None:
+        super().__init__(fake)
+        self.pressed: list[discord.Interaction] = []
+
+        @self.tree.command(name="menu", description="Show buttons")
+        async def menu(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("pick", view=buttons("done", "slow", "form"))
+
+        async def names(interaction: discord.Interaction, typed: str) -> list[Any]:
+            found = [n for n in ("Jane Doe", "Janet Ng", "Raj") if typed.lower() in n.lower()]
+            return [app_commands.Choice(name=n, value=n) for n in found]
+
+        @self.tree.command(name="find", description="Find a contact")
+        @app_commands.autocomplete(contact=names)
+        async def find(interaction: discord.Interaction, contact: str) -> None:
+            await interaction.response.send_message(contact, ephemeral=True)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        if interaction.type is discord.InteractionType.component:
+            self.pressed.append(interaction)
+            if data["custom_id"] == "done":
+                await interaction.response.edit_message(content="done!", view=None)
+            elif data["custom_id"] == "slow":
+                await interaction.response.defer()
+                await interaction.edit_original_response(content="slowly done", view=None)
+                await interaction.followup.send("only you see this", ephemeral=True)
+            else:
+                await interaction.response.send_modal(Form())
+        elif interaction.type is discord.InteractionType.modal_submit:
+            values = {
+                c["custom_id"]: c["value"] for row in data["components"] for c in row["components"]
+            }
+            lengths = ", ".join(f"{k}:{len(v)}" for k, v in sorted(values.items()))
+            await interaction.response.send_message(lengths, ephemeral=True)
+
+
+@pytest_asyncio.fixture
+async def button_bot(fake: FakeDiscord) -> AsyncIterator[ButtonBot]:
+    client = ButtonBot(fake)
+    async with running_client(client, fake):
+        await client.tree.sync()
+        yield client
+
+
+async def menu_message(fake: FakeDiscord) -> dict[str, Any]:
+    interaction = await fake.send_interaction("menu")
+    await interaction.first_response()
+    assert interaction.original is not None
+    return interaction.original
+
+
+@pytest.mark.asyncio
+async def test_a_click_reaches_the_bot_with_its_message_and_an_update_edits_that_message(
+    button_bot: ButtonBot, fake: FakeDiscord
+) -> None:
+    message = await menu_message(fake)
+    [row] = message["components"]
+    assert [b["custom_id"] for b in row["components"]] == ["done", "slow", "form"]
+
+    click = await fake.click(message, "done")
+    response = await click.first_response()
+
+    assert (response.type, response.accepted) == (7, True)
+    [pressed] = button_bot.pressed
+    assert pressed.message is not None
+    assert pressed.message.id == int(message["id"])
+    assert pressed.user.id == fake.member.id
+    [current] = fake.messages_in(fake.channel)
+    assert (current["id"], current["content"], current["components"]) == (
+        message["id"],
+        "done!",
+        [],
+    )
+    assert fake.edits == [current]
+    with pytest.raises(LookupError):
+        await fake.click(current, "done")  # the button is gone
+    assert fake.schema_errors == []
+
+
+@pytest.mark.asyncio
+async def test_a_deferred_update_then_an_edit_of_original_changes_the_pressed_message(
+    button_bot: ButtonBot, fake: FakeDiscord
+) -> None:
+    message = await menu_message(fake)
+
+    click = await fake.click(message, "slow")
+    followup = await click.followup()
+
+    assert [c.type for c in click.callbacks] == [6]
+    assert followup["flags"] & 64
+    assert followup["content"] == "only you see this"
+    assert followup["interaction_metadata"]["interacted_message_id"] == message["id"]
+    [edited, _] = fake.messages_in(fake.channel)
+    assert (edited["id"], edited["content"], edited["components"]) == (
+        message["id"],
+        "slowly done",
+        [],
+    )
+    assert fake.schema_errors == []
+
+
+@pytest.mark.asyncio
+async def test_a_modal_opens_and_its_submission_carries_the_typed_values(
+    button_bot: ButtonBot, fake: FakeDiscord
+) -> None:
+    click = await fake.click(await menu_message(fake), "form")
+    assert (await click.first_response()).type == 9
+    assert click.modal is not None
+    assert click.modal["title"] == "Log an email"
+
+    with pytest.raises(ValueError, match="required"):
+        await fake.submit_modal(click, {"note": "no contact"})
+    with pytest.raises(ValueError, match="0-20"):
+        await fake.submit_modal(click, {"contact": "x" * 21})
+    submitted = await fake.submit_modal(click, {"contact": "Jane Doe"})
+    reply = await submitted.first_response()
+
+    assert submitted.kind == 5
+    assert reply.ephemeral
+    assert reply.content == "contact:8, note:0"
+    forged = await fake.submit_modal(click, {"contact": "x" * 10_000}, enforce_limits=False)
+    assert (await forged.first_response()).content == "contact:10000, note:0"
+    assert fake.schema_errors == []
+
+
+@pytest.mark.asyncio
+async def test_autocomplete_is_registered_asked_and_answered_with_choices(
+    button_bot: ButtonBot, fake: FakeDiscord
+) -> None:
+    [find] = [c for c in fake.commands_for() if c["name"] == "find"]
+    assert find["options"][0]["autocomplete"] is True
+
+    asked = await fake.autocomplete("find", {"contact": "jan"}, "contact")
+    response = await asked.first_response()
+
+    assert (response.type, response.accepted, asked.kind) == (8, True, 4)
+    assert asked.choices == [
+        {"name": "Jane Doe", "value": "Jane Doe"},
+        {"name": "Janet Ng", "value": "Janet Ng"},
+    ]
+    with pytest.raises(PermissionError):
+        await fake.autocomplete("cohort join", {"name": "Sp"}, "name")
+    assert fake.schema_errors == []
+
+
+@pytest.mark.asyncio
+async def test_callback_types_are_refused_where_discord_refuses_them(
+    button_bot: ButtonBot, fake: FakeDiscord
+) -> None:
+    channel = button_bot.get_channel(fake.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send("orphan", view=buttons("done"))
+
+    # A deferred update answers a component, never a slash command.
+    interaction = await fake.send_interaction("ping")
+    await interaction.first_response()
+    route = f"/interactions/{interaction.id}/{interaction.token}/callback"
+    async with aiohttp.ClientSession() as session:
+        interaction.callbacks.clear()
+        async with session.post(fake.api_base + route, json={"type": 6}) as answer:
+            assert answer.status == 400
+    click = await fake.click(fake.messages_in(fake.channel)[0], "done")
+    assert (await click.first_response()).type == 7
+    assert fake.messages_in(fake.channel)[0]["id"] == str(sent.id)
+
+
+@pytest.mark.asyncio
+async def test_only_who_can_see_a_message_can_click_it_unless_forged(
+    bot: Bot, fake: FakeDiscord
+) -> None:
+    alice = await bot.fetch_user(fake.member.id)
+    await alice.send("reminder", view=buttons("done"))
+    [dm] = fake.dms_to(fake.member)
+    with pytest.raises(PermissionError):
+        await fake.click(dm, "done", user=fake.owner)
+    with pytest.raises(LookupError):
+        await fake.click(dm, "nope")
+    forged = await fake.click(dm, "done", user=fake.owner, check_visibility=False)
+    assert forged.payload["user"]["id"] == str(fake.owner.id)
+    assert forged.payload["message"]["id"] == dm["id"]
+    assert "guild_id" not in forged.payload
+
+
+@pytest.mark.asyncio
+async def test_buttons_discord_would_refuse_are_rule_errors(bot: Bot, fake: FakeDiscord) -> None:
+    channel = bot.get_channel(fake.channel.id)
+    assert isinstance(channel, discord.TextChannel)
+    view = Unstored(timeout=None)
+    view.add_item(discord.ui.Button(label="A", custom_id="same"))
+    view.add_item(discord.ui.Button(label="B", custom_id="same"))
+    await channel.send("twice", view=view)
+    [problem] = fake.schema_errors
+    assert problem.source == "discord-rules"
+    assert "DUPLICATED" in problem.message

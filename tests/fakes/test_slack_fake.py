@@ -7,10 +7,8 @@ requests, signatures, acks and retries it would meet in production.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -35,9 +33,44 @@ from tests.fakes.slack import (
     FakeSlack,
     SlackSender,
 )
+from tests.fakes.slack_blocks import validate_blocks, validate_view, validate_view_response
+from tests.fakes.slack_spec import load_spec
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-SPEC = Path(__file__).resolve().parents[1] / "specs" / "slack-web-openapi-v2.json"
+DONE_BUTTONS = [
+    {"type": "section", "text": {"type": "mrkdwn", "text": "Jane Doe: time for a follow-up"}},
+    {
+        "type": "actions",
+        "block_id": "answers",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "done",
+                "text": {"type": "plain_text", "text": "Followed up"},
+                "style": "primary",
+            },
+            {
+                "type": "button",
+                "action_id": "later",
+                "text": {"type": "plain_text", "text": "Later"},
+            },
+        ],
+    },
+]
+FORM = {
+    "type": "modal",
+    "callback_id": "form",
+    "title": {"type": "plain_text", "text": "Log an email"},
+    "submit": {"type": "plain_text", "text": "Log it"},
+    "blocks": [
+        {
+            "type": "input",
+            "block_id": "contact",
+            "label": {"type": "plain_text", "text": "Contact"},
+            "element": {"type": "plain_text_input", "action_id": "value"},
+        }
+    ],
+}
 HOME_VIEW = {
     "type": "home",
     "blocks": [
@@ -61,6 +94,8 @@ class Bot:
         self.app.event("app_home_opened")(self.home_opened)
         self.app.event("app_mention")(self.mentioned)
         self.app.action("undo")(self.undo)
+        self.app.action("done")(self.done)
+        self.app.view("form")(self.submitted)
 
     async def hello(self, ack: AsyncAck, respond: AsyncRespond, command: dict[str, Any]) -> None:
         self.ran.append("/hello")
@@ -80,6 +115,21 @@ class Bot:
         self.ran.append("undo")
         await ack()
         await respond(text="Undone.", replace_original=True)
+
+    async def done(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """A click: open the form on its trigger, then mark the clicked message."""
+        self.ran.append("done")
+        await ack()
+        await self.client.views_open(trigger_id=body["trigger_id"], view=FORM)
+        container = body["container"]
+        await self.client.chat_update(
+            channel=container["channel_id"], ts=container["message_ts"], text="Followed up ✓"
+        )
+
+    async def submitted(self, ack: AsyncAck, view: dict[str, Any]) -> None:
+        self.ran.append("submitted")
+        typed = view["state"]["values"]["contact"]["value"]["value"]
+        await ack(response_action="errors", errors={"contact": f"No {typed} here."})
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -302,7 +352,7 @@ async def test_tokens_are_checked_like_slack_does(fake: FakeSlack) -> None:
 async def test_responses_have_the_shapes_slacks_openapi_spec_defines(
     fake: FakeSlack, web_client: AsyncWebClient
 ) -> None:
-    spec = json.loads(SPEC.read_text())
+    spec = load_spec()  # with its errata, each of which says why
     responses = {
         "/auth.test": await web_client.auth_test(),
         "/users.info": await web_client.users_info(user=ORGANIZER_ID),
@@ -314,7 +364,12 @@ async def test_responses_have_the_shapes_slacks_openapi_spec_defines(
         "/chat.postEphemeral": await web_client.chat_postEphemeral(
             channel=COHORT_CHANNEL_ID, user=MEMBER_ID, text="just you"
         ),
+        "/views.open": await web_client.views_open(trigger_id=fake.trigger_id(), view=FORM),
     }
+    posted = responses["/chat.postMessage"]
+    responses["/chat.update"] = await web_client.chat_update(
+        channel=COHORT_CHANNEL_ID, ts=posted["ts"], text="edited", blocks=DONE_BUTTONS
+    )
     for path, response in responses.items():
         operation = next(iter(spec["paths"][path].values()))
         schema = {**operation["responses"]["200"]["schema"], "definitions": spec["definitions"]}
@@ -583,3 +638,248 @@ async def test_socket_mode_rejects_a_bot_token_and_unknown_tickets(fake: FakeSla
     forged = url.replace("ticket=", "ticket=forged")
     async with aiohttp.ClientSession() as session, session.get(forged) as response:
         assert response.status == 401
+
+
+# --------------------------------------------------------------------------- interactivity
+
+
+async def post_with_buttons(web_client: AsyncWebClient) -> dict[str, Any]:
+    posted = await web_client.chat_postMessage(
+        channel=COHORT_CHANNEL_ID, text="A follow-up is due", blocks=DONE_BUTTONS
+    )
+    return dict(posted["message"])
+
+
+@pytest.mark.asyncio
+async def test_a_click_carries_the_button_the_message_really_has(
+    fake: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    message = await post_with_buttons(web_client)
+
+    click = fake.click(message, "Followed up", user_id=ORGANIZER_ID)
+    by_id = fake.click(message, "later")
+    on_ephemeral = fake.click({"blocks": DONE_BUTTONS}, "Later", channel_id=COHORT_CHANNEL_ID)
+
+    [action] = click["actions"]
+    assert (action["action_id"], action["block_id"], action["style"]) == (
+        "done",
+        "answers",
+        "primary",
+    )
+    assert action["text"]["text"] == "Followed up"
+    assert click["user"]["id"] == ORGANIZER_ID
+    assert click["container"] == {
+        "type": "message",
+        "message_ts": message["ts"],
+        "channel_id": COHORT_CHANNEL_ID,
+        "is_ephemeral": False,
+    }
+    assert click["message"]["ts"] == message["ts"]
+    assert click["trigger_id"] != by_id["trigger_id"]
+    assert by_id["actions"][0]["action_id"] == "later"
+    assert on_ephemeral["container"]["is_ephemeral"]
+    assert "message" not in on_ephemeral  # Slack does not echo an ephemeral message back
+    with pytest.raises(AssertionError, match=r"no button 'Snooze'.*\['Followed up', 'Later'\]"):
+        fake.click(message, "Snooze")
+    with pytest.raises(AssertionError, match="ephemeral"):
+        fake.click({"blocks": DONE_BUTTONS}, "Later")
+
+
+@pytest.mark.asyncio
+async def test_clicks_and_submissions_reach_bolt_signed_over_http(
+    fake: FakeSlack, bot: Bot, slack: SlackSender, web_client: AsyncWebClient
+) -> None:
+    message = await post_with_buttons(web_client)
+
+    forged = await slack.interactive(fake.click(message, "Followed up"), bad_signature=True)
+    clicked = await slack.interactive(fake.click(message, "Followed up"))
+    await fake.wait_for_call("chat.update")
+    [form] = fake.opened_views
+    submitted = await slack.interactive(
+        fake.view_submission(
+            form, {"contact": {"value": {"type": "plain_text_input", "value": "Jo"}}}
+        )
+    )
+
+    assert (forged.status, clicked.status, submitted.status) == (401, 200, 200)
+    assert bot.ran == ["done", "submitted"]
+    [edited] = fake.messages[COHORT_CHANNEL_ID]
+    assert edited["text"] == "Followed up ✓"
+    assert edited["edited"]["user"] == fake.team.bot_user_id
+    assert submitted.json() == {"response_action": "errors", "errors": {"contact": "No Jo here."}}
+    assert validate_view_response(submitted.json(), form) == []
+    assert fake.spec_problems == []
+
+
+@pytest.mark.asyncio
+async def test_clicks_and_submissions_reach_bolt_over_socket_mode(
+    fake: FakeSlack, bot: Bot, web_client: AsyncWebClient
+) -> None:
+    message = await post_with_buttons(web_client)
+    handler, _ = await connect(bot, fake)
+    try:
+        await fake.socket.wait_connected()
+        clicked = await (await fake.socket_send("interactive", fake.click(message, "done")))
+        await fake.wait_for_call("chat.update")
+        [form] = fake.opened_views
+        values = {"contact": {"value": {"type": "plain_text_input", "value": "Jo"}}}
+        sent = await fake.socket_send("interactive", fake.view_submission(form, values))
+        submitted = await sent
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    assert clicked.in_time
+    assert clicked.payload is None
+    assert sent.envelope["accepts_response_payload"]
+    assert submitted.payload == {"response_action": "errors", "errors": {"contact": "No Jo here."}}
+    assert fake.messages[COHORT_CHANNEL_ID][0]["text"] == "Followed up ✓"
+
+
+@pytest.mark.asyncio
+async def test_replace_original_through_a_clicks_response_url_edits_that_message(
+    fake: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    message = await post_with_buttons(web_client)
+    click = fake.click(message, "Later")
+    on_ephemeral = fake.click({"blocks": DONE_BUTTONS}, "Later", channel_id=COHORT_CHANNEL_ID)
+
+    async with aiohttp.ClientSession() as session:
+        for url in (click["response_url"], on_ephemeral["response_url"]):
+            body = {"replace_original": True, "text": "Snoozed"}
+            async with session.post(url, json=body) as response:
+                assert response.status == 200
+
+    [edited] = fake.messages[COHORT_CHANNEL_ID]
+    assert edited["text"] == "Snoozed"
+    assert "edited" in edited
+    assert [p.body["text"] for p in fake.response_posts] == ["Snoozed", "Snoozed"]
+
+
+def test_buttons_follow_block_kits_rules() -> None:
+    def button(**fields: Any) -> dict[str, Any]:
+        return {"type": "button", "text": {"type": "plain_text", "text": "Go"}, **fields}
+
+    blocks = [
+        {
+            "type": "actions",
+            "elements": [
+                button(action_id="a", style="primary"),
+                button(action_id="a"),
+                button(action_id="b", style="warning"),
+                button(action_id="c" * 256),
+                button(action_id="d", value="v" * 2001),
+                {
+                    "type": "button",
+                    "action_id": "e",
+                    "text": {"type": "plain_text", "text": "x" * 76},
+                },
+                {"type": "button", "action_id": "f", "text": {"type": "mrkdwn", "text": "*Go*"}},
+            ],
+        }
+    ]
+
+    problems = validate_blocks(blocks)
+
+    assert any("elements[1].action_id: duplicate action_id 'a'" in p for p in problems)
+    assert any("elements[2].style: must be one of ['danger', 'primary']" in p for p in problems)
+    assert any("elements[3].action_id: must be a string of 1 to 255" in p for p in problems)
+    assert any("elements[4].value" in p for p in problems)
+    assert any("elements[5].text.text: 76 characters, more than 75" in p for p in problems)
+    assert any("elements[6].text.type: must be one of ['plain_text']" in p for p in problems)
+    assert len(problems) == 6
+    assert validate_blocks([{"type": "actions", "elements": [button(action_id="a")] * 26}]) != []
+
+
+def test_a_view_submissions_ack_is_checked_against_the_submitted_view() -> None:
+    assert validate_view_response(None, FORM) == []  # an empty ack closes the modal
+    assert (
+        validate_view_response({"response_action": "errors", "errors": {"contact": "No."}}, FORM)
+        == []
+    )
+    assert validate_view_response({"response_action": "update", "view": FORM}, FORM) == []
+    assert validate_view_response({"response_action": "close"}, FORM) != []
+    [unknown] = validate_view_response(
+        {"response_action": "errors", "errors": {"email": "No."}}, FORM
+    )
+    assert "no input block 'email'" in unknown
+    assert validate_view_response({"response_action": "errors", "errors": {"contact": ""}}, FORM)
+    bad_update = {
+        "response_action": "update",
+        "view": {**FORM, "title": {"type": "plain_text", "text": "x" * 25}},
+    }
+    assert any("view.title" in p for p in validate_view_response(bad_update, FORM))
+
+
+@pytest.mark.asyncio
+async def test_calls_are_held_against_the_web_api_description(
+    fake: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    message = await post_with_buttons(web_client)
+    updated = await web_client.chat_update(
+        channel=COHORT_CHANNEL_ID, ts=message["ts"], text="Done", blocks=DONE_BUTTONS[:1]
+    )
+    opened = await web_client.views_open(trigger_id=fake.trigger_id(), view=FORM)
+    assert fake.spec_problems == []
+
+    await web_client.api_call(
+        "chat.update",
+        json={"channel": COHORT_CHANNEL_ID, "ts": message["ts"], "text": "x", "colour": "red"},
+    )
+    with pytest.raises(SlackApiError):
+        await web_client.api_call(
+            "chat.postEphemeral", json={"channel": COHORT_CHANNEL_ID, "text": "x"}
+        )
+
+    assert fake.spec_problems == [
+        "chat.update: unknown parameter 'colour'",
+        "chat.postEphemeral: required parameter 'user' missing",
+    ]
+    assert updated["message"]["blocks"] == DONE_BUTTONS[:1]
+    assert opened["view"]["callback_id"] == "form"
+
+
+@pytest.mark.asyncio
+async def test_an_ephemeral_is_kept_with_who_sees_it_and_can_be_clicked(
+    fake: FakeSlack, web_client: AsyncWebClient
+) -> None:
+    await web_client.chat_postEphemeral(
+        channel=COHORT_CHANNEL_ID, user=MEMBER_ID, text="Did you mean?", blocks=DONE_BUTTONS
+    )
+
+    [shown_to] = fake.ephemerals
+    click = fake.click(shown_to, "Later", channel_id=COHORT_CHANNEL_ID)
+
+    assert (shown_to["user"], shown_to["bot_id"]) == (MEMBER_ID, fake.team.bot_id)
+    assert click["container"]["is_ephemeral"]
+    assert click["container"]["message_ts"] == shown_to["ts"]
+
+
+def test_text_inputs_and_views_follow_block_kits_limits() -> None:
+    def form(**element: Any) -> dict[str, Any]:
+        return {
+            **FORM,
+            "blocks": [
+                {**FORM["blocks"][0], "element": {**FORM["blocks"][0]["element"], **element}}
+            ],
+        }
+
+    def problems_of(view: dict[str, Any]) -> list[str]:
+        return validate_view(view, expected_type="modal")
+
+    assert (
+        problems_of(
+            form(
+                max_length=80,
+                initial_value="Acme",
+                placeholder={"type": "plain_text", "text": "Jane"},
+            )
+        )
+        == []
+    )
+    assert any("max_length" in p for p in problems_of(form(max_length=3001)))
+    assert any("initial_value" in p for p in problems_of(form(max_length=3, initial_value="Acme")))
+    assert any(
+        "placeholder" in p
+        for p in problems_of(form(placeholder={"type": "plain_text", "text": "x" * 151}))
+    )
+    assert any("callback_id" in p for p in problems_of({**FORM, "callback_id": "c" * 256}))

@@ -38,6 +38,7 @@ async def sqlite(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
         await migrate_sqlite(db)
 
         async def redo() -> None:
+            await db.write("DROP TABLE reminders_stopped")
             await db.write("DROP TABLE presses")
             await db.write("DROP TABLE contact_state")
             await db.write("PRAGMA user_version = 3")
@@ -51,6 +52,7 @@ async def postgresql(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
     async with open_postgres(await postgres.empty_database(), 2) as db:
 
         async def redo() -> None:
+            await db.execute("DROP TABLE reminders_stopped")
             await db.execute("DROP TABLE presses")
             await db.execute("DROP TABLE contact_state")
             await db.execute("DELETE FROM reachout_schema WHERE number >= 4")
