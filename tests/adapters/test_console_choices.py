@@ -50,7 +50,9 @@ async def test_a_reminder_shows_numbered_choices_and_do_presses_one_once(
     await reminder_at(THIRD_DAY, clock, runtime, printed)
     reminder = await reminder_at(SEVENTH_DAY, clock, runtime, printed)
     assert reminder.startswith("[direct message to alex]\n")
-    assert reminder.endswith("\n[1] Followed up  [2] They replied  [3] Interview booked")
+    assert reminder.endswith(
+        "\n[1] Followed up  [2] They replied  [3] Interview booked  [4] Stop reminding"
+    )
     actions = console.count("actions")
 
     done = await console.run("/do 1")
@@ -81,15 +83,15 @@ async def test_do_refuses_in_one_line_when_there_is_nothing_to_choose_or_no_such
     await reminder_at(SEVENTH_DAY, clock, runtime, printed)
     before = console.snapshot()
     assert await console.run("/do") == (
-        "Which one? Type /do 1 to /do 3 for the choices of the latest message."
+        "Which one? Type /do 1 to /do 4 for the choices of the latest message."
     )
-    assert await console.run("/do 4") == "There's no choice 4: type /do 1 to /do 3."
-    assert await console.run("/do 0") == "There's no choice 0: type /do 1 to /do 3."
+    assert await console.run("/do 5") == "There's no choice 5: type /do 1 to /do 4."
+    assert await console.run("/do 0") == "There's no choice 0: type /do 1 to /do 4."
     assert await console.run("/do followed up") == (
-        "/do takes the number of a choice: /do 1 to /do 3."
+        "/do takes the number of a choice: /do 1 to /do 4."
     )
     assert await console.run("/do " + "9" * 10_000) == (
-        "/do takes the number of a choice: /do 1 to /do 3."
+        "/do takes the number of a choice: /do 1 to /do 4."
     )
     assert console.snapshot() == before
 
