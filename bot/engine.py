@@ -41,7 +41,15 @@ from bot.nudges.calendar import Occurrence, Schedule, upcoming
 from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
 from bot.nudges.posts import render_nudge
-from bot.periods import day_bounds, local_date, month_bounds, week_bounds
+from bot.periods import (
+    MORNING,
+    add_business_days,
+    day_bounds,
+    local_date,
+    local_to_utc,
+    month_bounds,
+    week_bounds,
+)
 from bot.presses.ids import pending_key
 from bot.presses.words import already_done
 from bot.replies import Image, Reply
@@ -344,6 +352,16 @@ class Engine:
             found.workspace, origin, found.member, self._clock.now()
         )
         return Invocation(origin, found.workspace, cohort, found.member, self._clock.now())
+
+    async def snooze_reminder(
+        self, inv: Invocation, contact: Contact, anchor_id: int, step: str, days: int
+    ) -> datetime:
+        """Ask a reminder again ``days`` business days from today, in the member's morning;
+        when that is."""
+        day = add_business_days(local_date(inv.now, inv.tz), days, inv.calendar)
+        until = local_to_utc(day, MORNING, inv.tz)
+        await self._store.snooze_reminder(contact.id, anchor_id, step, until)
+        return until
 
     async def stop_reminders(self, inv: Invocation, contact: Contact, anchor_id: int) -> None:
         """No more reminders of one clock of the member's contact ("Stop reminding")."""

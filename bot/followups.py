@@ -156,6 +156,8 @@ class Milestone:
     due_at: datetime
     anchor_id: int
     holiday: str | None = None
+    snoozed: bool = False
+    """Asked again later by the member: ``due_at`` is the snooze's end."""
 
 
 def milestones(

@@ -365,6 +365,13 @@ class Store(Protocol):
             contact created, no organisation changed.
         """
 
+    async def snooze_reminder(
+        self, contact_id: int, anchor_id: int, step: str, until: datetime
+    ) -> None:
+        """Ask the reminder of ``step`` of the clock ``anchor_id`` started again at ``until``
+        (replacing the contact's earlier snooze), and have the contact's clock looked at by
+        then, in one transaction."""
+
     async def stop_reminders(self, contact_id: int, anchor_id: int, at: datetime) -> None:
         """No more reminders of the clock ``anchor_id`` started for the contact (replacing
         any earlier stop of it); a new email or follow-up starts a clock that reminds."""

@@ -14,6 +14,7 @@ from bot.nudges.ledger import (
     DeliveryStatus,
     LedgerEntry,
     ScheduledCohort,
+    Snooze,
 )
 from storage.connection import Database, from_db, to_db
 from storage.repository import (
@@ -185,6 +186,15 @@ class SqliteLedger:
             )
 
         await self.db.transaction(work)
+
+    async def snooze_of(self, contact_id: int) -> Snooze | None:
+        rows = await self._read(
+            "SELECT anchor_id, step, until FROM reminder_snoozes WHERE contact_id = ?",
+            (contact_id,),
+        )
+        if not rows:
+            return None
+        return Snooze(rows[0]["anchor_id"], rows[0]["step"], from_db(rows[0]["until"]))
 
     async def reminders_stopped(self, contact_id: int, anchor_id: int) -> bool:
         rows = await self._read(

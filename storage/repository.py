@@ -822,6 +822,25 @@ class SqliteStore:
     async def log_action(self, new: NewAction) -> LoggedAction | None:
         return await self.db.transaction(partial(_log_action, new))
 
+    async def snooze_reminder(
+        self, contact_id: int, anchor_id: int, step: str, until: datetime
+    ) -> None:
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO reminder_snoozes (contact_id, anchor_id, step, until) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET "
+                "anchor_id = excluded.anchor_id, step = excluded.step, until = excluded.until",
+                (contact_id, anchor_id, step, to_db(until)),
+            )
+            conn.execute(
+                "INSERT INTO clock_checks (contact_id, member_id, check_at) "
+                "SELECT id, member_id, ? FROM contacts WHERE id = ? ON CONFLICT (contact_id) "
+                "DO UPDATE SET check_at = min(check_at, excluded.check_at)",
+                (to_db(until), contact_id),
+            )
+
+        await self.db.transaction(work)
+
     async def stop_reminders(self, contact_id: int, anchor_id: int, at: datetime) -> None:
         await self.db.write(
             "INSERT INTO reminders_stopped (contact_id, anchor_id, stopped_at) VALUES (?, ?, ?) "

@@ -86,6 +86,16 @@ class ScheduledCohort:
 
 
 @dataclass(frozen=True)
+class Snooze:
+    """A reminder asked again later: the step of the clock ``anchor_id`` started, at
+    ``until``."""
+
+    anchor_id: int
+    step: str
+    until: datetime
+
+
+@dataclass(frozen=True)
 class ClockCandidate:
     """A contact whose follow-up clock may be running, with everything to remind about it.
 
@@ -157,6 +167,9 @@ class Ledger(Protocol):
                 Only contacts with a pending check (those ``clocks_due`` returns) are
                 affected; a contact without one does not get one from this.
         """
+
+    async def snooze_of(self, contact_id: int) -> Snooze | None:
+        """The contact's snoozed reminder, if one is."""
 
     async def reminders_stopped(self, contact_id: int, anchor_id: int) -> bool:
         """Whether the member stopped the reminders of the clock ``anchor_id`` started for

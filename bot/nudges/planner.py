@@ -13,7 +13,7 @@ business morning, and each contact's clock is looked at again then.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum, auto
 from zoneinfo import ZoneInfo
@@ -27,7 +27,14 @@ from bot.models import Cohort, Member, Workspace
 from bot.nudges.calendar import latest_due, nudge_key, upcoming
 from bot.nudges.checkbacks import checkback_key, checkback_reply
 from bot.nudges.kinds import DeliveryKind
-from bot.nudges.ledger import Claim, ClockCandidate, DeliveryStatus, Ledger, LedgerEntry
+from bot.nudges.ledger import (
+    Claim,
+    ClockCandidate,
+    DeliveryStatus,
+    Ledger,
+    LedgerEntry,
+    Snooze,
+)
 from bot.nudges.notifier import Notifier
 from bot.nudges.posts import render_nudge
 from bot.nudges.reminders import digest_key, digest_reply, reminder_key, reminder_reply
@@ -232,7 +239,10 @@ class Planner:
                 continue
             tz = zone(member_timezone(candidate.member, candidate.cohort))
             calendar = member_calendar(candidate.member, candidate.cohort)
-            steps = milestones(candidate.entry.actions, tz, calendar)
+            steps = snoozed(
+                milestones(candidate.entry.actions, tz, calendar),
+                await self.ledger.snooze_of(contact_id),
+            )
             due = [m for m in steps if m.due_at <= now]
             later = [m.due_at for m in steps if m.due_at > now]
             reminders.extend(
@@ -272,7 +282,8 @@ class Planner:
             reason = await self._reminder_skip_reason(candidate, milestone, superseded)
             if reason:
                 raise SkipDelivery(reason)
-            return reminder_reply(member.id, contact, milestone.step, milestone.anchor_id)
+            reply = reminder_reply(member.id, contact, milestone.step, milestone.anchor_id)
+            return replace(reply, title="Snoozed reminder") if milestone.snoozed else reply
 
         key = reminder_key(member.id, contact.id, milestone)
         return _direct_job(
@@ -360,6 +371,19 @@ class Planner:
             ):
                 return "the member already wrote to someone else there"
         return ""
+
+
+def snoozed(steps: list[Milestone], snooze: Snooze | None) -> list[Milestone]:
+    """The milestones with a snoozed one moved to the snooze's end, in order of due time."""
+    if snooze is None:
+        return steps
+    moved = [
+        replace(m, due_at=max(m.due_at, snooze.until), snoozed=True)
+        if (m.anchor_id, m.step.value) == (snooze.anchor_id, snooze.step)
+        else m
+        for m in steps
+    ]
+    return sorted(moved, key=lambda m: m.due_at)
 
 
 def _direct_job(

@@ -19,8 +19,10 @@ from bot.texts import contact_label, plural
 
 
 def reminder_key(member_id: int, contact_id: int, milestone: Milestone) -> str:
-    """The ledger key of one milestone's reminder: claimed once, so sent once."""
-    return f"reminder:{member_id}:{contact_id}:{milestone.step.value}:{milestone.anchor_id}"
+    """The ledger key of one milestone's reminder: claimed once, so sent once (a snoozed one
+    is a new reminder, one per snooze's end)."""
+    key = f"reminder:{member_id}:{contact_id}:{milestone.step.value}:{milestone.anchor_id}"
+    return f"{key}:snoozed:{milestone.due_at:%Y%m%dT%H%M}" if milestone.snoozed else key
 
 
 def reminder_reply(member_id: int, contact: Contact, step: Step, anchor_id: int) -> Reply:

@@ -19,7 +19,9 @@ LABELS = {
     Choice.CANCELLED: "It was cancelled",
     Choice.LOG_EMAIL: "Log an email",
     Choice.STOP: "Stop reminding",
+    Choice.SNOOZE: "Snooze 2 business days",
 }
+SNOOZE_DAYS = 2
 
 LOG_EMAIL = Button(
     LABELS[Choice.LOG_EMAIL],
@@ -29,8 +31,20 @@ LOG_EMAIL = Button(
 """Opens the form for ``/sent``: on the weekly kickoff and under a member's ``/progress``."""
 
 REMINDER_CHOICES = {
-    Step.SECOND_CONTACT: (Choice.WRITE_ELSEWHERE, Choice.REPLIED, Choice.BOOKED, Choice.STOP),
-    Step.FOLLOW_UP: (Choice.FOLLOWED_UP, Choice.REPLIED, Choice.BOOKED, Choice.STOP),
+    Step.SECOND_CONTACT: (
+        Choice.WRITE_ELSEWHERE,
+        Choice.REPLIED,
+        Choice.BOOKED,
+        Choice.SNOOZE,
+        Choice.STOP,
+    ),
+    Step.FOLLOW_UP: (
+        Choice.FOLLOWED_UP,
+        Choice.REPLIED,
+        Choice.BOOKED,
+        Choice.SNOOZE,
+        Choice.STOP,
+    ),
     Step.MOVE_ON: (Choice.REPLIED, Choice.LOG_EMAIL),
 }
 CHECKBACK_CHOICES = (Choice.HAPPENED, Choice.MOVED, Choice.CANCELLED)

@@ -24,7 +24,7 @@ from bot.names import normalize
 from bot.nudges.checkbacks import checkback_reply
 from bot.nudges.reminders import reminder_reply
 from bot.periods import local_date
-from bot.presses.buttons import LABELS, interview_day, settled
+from bot.presses.buttons import LABELS, SNOOZE_DAYS, interview_day, settled
 from bot.presses.forms import filled, moved_form, sent_form
 from bot.presses.ids import FORM_MOVED, FORM_SENT, ButtonId, Choice, Subject, decode
 from bot.presses.offers import pending
@@ -36,6 +36,7 @@ from bot.presses.words import (
     already_done,
     overtaken,
     rescheduled,
+    snoozed,
     stopped,
 )
 from bot.replies import Form, Press, Reply, Suggestion
@@ -95,6 +96,15 @@ class Presses:
             return Press(form=sent_form())
         if button.choice is Choice.MOVED:
             return Press(form=moved_form(button))
+        if button.choice is Choice.SNOOZE:
+            until = await self._engine.snooze_reminder(
+                inv, entry.contact, button.anchor_id, button.step, SNOOZE_DAYS
+            )
+            day = short_date(local_date(until, inv.tz))
+            return Press(
+                reply=Reply(snoozed(entry.contact, day)),
+                update=settled(message, f"Snoozed until {day}"),
+            )
         if button.choice is Choice.STOP:
             await self._engine.stop_reminders(inv, entry.contact, button.anchor_id)
             return Press(

@@ -26,6 +26,7 @@ class Choice(StrEnum):
     CANCELLED = "c"
     LOG_EMAIL = "l"
     STOP = "s"
+    SNOOZE = "z"
     PICK = "p"
     SOMEONE_NEW = "n"
 

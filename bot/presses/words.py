@@ -56,3 +56,11 @@ def stopped(contact: Contact) -> str:
         f"No more reminders about {contact_label(contact)} for this email. Letting one go is "
         "part of the method; a follow-up or a new email to them starts the clock again."
     )
+
+
+def snoozed(contact: Contact, day: str) -> str:
+    """The answer to "Snooze 2 business days"."""
+    return (
+        f"Snoozed: I'll remind you about {contact_label(contact)} again on {day}, in the "
+        "morning. Until then it can wait."
+    )

@@ -14,7 +14,14 @@ import asyncpg
 
 from bot.models import Action, ActionKind, Cohort, ContactEntry, Workspace
 from bot.nudges.kinds import DeliveryKind
-from bot.nudges.ledger import Claim, ClockCandidate, DeliveryStatus, LedgerEntry, ScheduledCohort
+from bot.nudges.ledger import (
+    Claim,
+    ClockCandidate,
+    DeliveryStatus,
+    LedgerEntry,
+    ScheduledCohort,
+    Snooze,
+)
 from storage.postgres import rows
 from storage.postgres.connection import Conn, PostgresDatabase
 from storage.postgres.rows import (
@@ -152,6 +159,13 @@ class PostgresLedger:
                     [c for c, _ in moved],
                     [at for _, at in moved],
                 )
+
+    async def snooze_of(self, contact_id: int) -> Snooze | None:
+        row = await self.db.fetchrow(
+            "SELECT anchor_id, step, until FROM reminder_snoozes WHERE contact_id = $1",
+            contact_id,
+        )
+        return Snooze(row["anchor_id"], row["step"], row["until"]) if row is not None else None
 
     async def reminders_stopped(self, contact_id: int, anchor_id: int) -> bool:
         found = await self.db.fetchval(

@@ -587,6 +587,27 @@ class PostgresStore:
         contact = await self.get_contact(action.contact_id) if action.contact_id else None
         return LoggedAction(action, contact, contact_created=False, repeated=True)
 
+    async def snooze_reminder(
+        self, contact_id: int, anchor_id: int, step: str, until: datetime
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO reminder_snoozes (contact_id, anchor_id, step, until) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (contact_id) DO UPDATE SET "
+                "anchor_id = excluded.anchor_id, step = excluded.step, until = excluded.until",
+                contact_id,
+                anchor_id,
+                step,
+                until,
+            )
+            await conn.execute(
+                "INSERT INTO clock_checks (contact_id, member_id, check_at) "
+                "SELECT id, member_id, $1 FROM contacts WHERE id = $2 ON CONFLICT (contact_id) "
+                "DO UPDATE SET check_at = least(clock_checks.check_at, excluded.check_at)",
+                until,
+                contact_id,
+            )
+
     async def stop_reminders(self, contact_id: int, anchor_id: int, at: datetime) -> None:
         await self.db.execute(
             "INSERT INTO reminders_stopped (contact_id, anchor_id, stopped_at) "

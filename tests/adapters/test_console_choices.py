@@ -51,7 +51,8 @@ async def test_a_reminder_shows_numbered_choices_and_do_presses_one_once(
     reminder = await reminder_at(SEVENTH_DAY, clock, runtime, printed)
     assert reminder.startswith("[direct message to alex]\n")
     assert reminder.endswith(
-        "\n[1] Followed up  [2] They replied  [3] Interview booked  [4] Stop reminding"
+        "\n[1] Followed up  [2] They replied  [3] Interview booked  [4] Snooze 2 business days"
+        "\n[5] Stop reminding"
     )
     actions = console.count("actions")
 
@@ -83,15 +84,15 @@ async def test_do_refuses_in_one_line_when_there_is_nothing_to_choose_or_no_such
     await reminder_at(SEVENTH_DAY, clock, runtime, printed)
     before = console.snapshot()
     assert await console.run("/do") == (
-        "Which one? Type /do 1 to /do 4 for the choices of the latest message."
+        "Which one? Type /do 1 to /do 5 for the choices of the latest message."
     )
-    assert await console.run("/do 5") == "There's no choice 5: type /do 1 to /do 4."
-    assert await console.run("/do 0") == "There's no choice 0: type /do 1 to /do 4."
+    assert await console.run("/do 6") == "There's no choice 6: type /do 1 to /do 5."
+    assert await console.run("/do 0") == "There's no choice 0: type /do 1 to /do 5."
     assert await console.run("/do followed up") == (
-        "/do takes the number of a choice: /do 1 to /do 4."
+        "/do takes the number of a choice: /do 1 to /do 5."
     )
     assert await console.run("/do " + "9" * 10_000) == (
-        "/do takes the number of a choice: /do 1 to /do 4."
+        "/do takes the number of a choice: /do 1 to /do 5."
     )
     assert console.snapshot() == before
 

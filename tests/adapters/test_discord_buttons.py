@@ -164,6 +164,7 @@ async def test_a_reminder_dm_carries_its_buttons_as_components_discord_accepts(
         ("Write to someone else at Acme Labs", 1),
         ("They replied", 2),
         ("Interview booked", 2),
+        ("Snooze 2 business days", 2),
         ("Stop reminding", 4),
     ]
     assert all(b["custom_id"].startswith(PRESS_PREFIX) for b in buttons(dm))

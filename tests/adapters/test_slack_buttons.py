@@ -94,12 +94,14 @@ async def test_a_reminder_dm_carries_its_answers_as_buttons(
         ("Write to someone else at Acme", "primary"),
         ("They replied", None),
         ("Interview booked", None),
+        ("Snooze 2 business days", None),
         ("Stop reminding", "danger"),
     ]
     assert buttons(seventh) == [
         ("Followed up", "primary"),
         ("They replied", None),
         ("Interview booked", None),
+        ("Snooze 2 business days", None),
         ("Stop reminding", "danger"),
     ]
     assert "Jane Doe" in seventh["text"]

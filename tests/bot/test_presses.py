@@ -61,6 +61,7 @@ async def test_a_reminder_carries_its_answers_and_followed_up_logs_one_follow_up
         "Followed up",
         "They replied",
         "Interview booked",
+        "Snooze 2 business days",
         "Stop reminding",
     ]
     assert all(b.action_id.startswith(PRESS_PREFIX) for b in reminder.buttons)
@@ -185,6 +186,7 @@ async def test_write_to_someone_else_opens_the_form_with_the_organisation_filled
         "Write to someone else at Acme",
         "They replied",
         "Interview booked",
+        "Snooze 2 business days",
         "Stop reminding",
     ]
 
@@ -404,3 +406,33 @@ async def test_stop_reminding_silences_this_clock_and_a_follow_up_starts_a_new_o
     await runtime.courier.run_due()
     [*_, move_on] = [s for s in notifier.sent if s.direct]
     assert "hasn't answered your follow-up" in move_on.reply.text
+
+
+async def test_snooze_asks_again_two_business_days_later_once(
+    console: Console, clock: ManualClock, runtime: Runtime, notifier: RecordingNotifier
+) -> None:
+    clock.set(MONDAY)
+    await console.run("/sent Jane Doe org:Acme")
+    third = await reminder_at(THIRD_DAY, clock, runtime, notifier)
+
+    pressed = await runtime.port.press(
+        console.session.origin, button(third, "Snooze 2 business days")
+    )
+
+    assert pressed.reply is not None
+    assert pressed.reply.text.startswith(
+        "Snoozed: I'll remind you about Jane Doe (Acme) again on Mon 7 Dec"
+    )
+    assert pressed.update is not None
+    assert "✓ Snoozed until Mon 7 Dec" in pressed.update.text
+    clock.set(datetime(2026, 12, 7, 13, 0, tzinfo=UTC))
+    await runtime.courier.run_due()
+    assert len([s for s in notifier.sent if s.direct]) == 1
+    again = await reminder_at(datetime(2026, 12, 7, 14, 0, tzinfo=UTC), clock, runtime, notifier)
+    assert again.title == "Snoozed reminder"
+    assert "Jane Doe" in again.text
+    await runtime.courier.run_due()
+    assert len([s for s in notifier.sent if s.direct]) == 2
+    followed = await runtime.port.press(console.session.origin, button(again, "They replied"))
+    assert followed.reply is not None
+    assert not followed.reply.error

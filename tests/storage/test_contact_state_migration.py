@@ -38,6 +38,7 @@ async def sqlite(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
         await migrate_sqlite(db)
 
         async def redo() -> None:
+            await db.write("DROP TABLE reminder_snoozes")
             await db.write("DROP TABLE reminders_stopped")
             await db.write("DROP TABLE presses")
             await db.write("DROP TABLE contact_state")
@@ -52,6 +53,7 @@ async def postgresql(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
     async with open_postgres(await postgres.empty_database(), 2) as db:
 
         async def redo() -> None:
+            await db.execute("DROP TABLE reminder_snoozes")
             await db.execute("DROP TABLE reminders_stopped")
             await db.execute("DROP TABLE presses")
             await db.execute("DROP TABLE contact_state")

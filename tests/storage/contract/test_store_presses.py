@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.models import ActionKind, Member
+from bot.nudges.ledger import Ledger, Snooze
 from bot.store import Store
 from tests.storage.contract.builders import NOW, log, new_action
 
@@ -74,3 +75,31 @@ async def test_recent_contacts_come_most_recently_active_first(
     await log(store, member, ActionKind.REPLY_RECEIVED, contact="Ann", at=NOW + timedelta(hours=3))
 
     assert [c.name for c in await store.recent_contacts(member.id)] == ["Ann", "Cy", "Bo"]
+
+
+async def test_a_snooze_is_kept_replaced_and_leaves_the_clock_due_by_its_end(
+    store: Store, ledger: Ledger, member: Member
+) -> None:
+    logged = await log(store, member, contact="Jane")
+    assert logged.contact is not None
+    jane = logged.contact.id
+    assert await ledger.snooze_of(jane) is None
+    later = NOW + timedelta(days=30)
+    await store.snooze_reminder(jane, logged.action.id, "follow_up", later)
+    await store.snooze_reminder(jane, logged.action.id, "second_contact", NOW + timedelta(days=2))
+
+    snooze = await ledger.snooze_of(jane)
+
+    assert snooze == Snooze(logged.action.id, "second_contact", NOW + timedelta(days=2))
+    due = await ledger.clocks_due(NOW + timedelta(days=2), 10)
+    assert [c.entry.contact.id for c in due] == [jane]
+
+
+async def test_stopped_reminders_are_those_of_one_clock(
+    store: Store, ledger: Ledger, member: Member
+) -> None:
+    logged = await log(store, member, contact="Jane")
+    assert logged.contact is not None
+    await store.stop_reminders(logged.contact.id, logged.action.id, NOW)
+    assert await ledger.reminders_stopped(logged.contact.id, logged.action.id)
+    assert not await ledger.reminders_stopped(logged.contact.id, logged.action.id + 1)
