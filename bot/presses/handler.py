@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date
+from itertools import islice
 
 from bot.commands.dispatch import APOLOGY, Dispatcher, refusal
 from bot.commands.registry import Registry
@@ -211,12 +212,12 @@ class Presses:
         if inv is None:
             return []
         wanted = normalize(typed)
-        contacts = [
-            c for c in await self._engine.recent_contacts(inv) if wanted in normalize(c.name)
-        ]
-        return [
-            Suggestion(contact_label(c)[:100], c.name[:100]) for c in contacts[:MAX_SUGGESTIONS]
-        ]
+        recent = await self._engine.recent_contacts(inv)
+        # The newest 25 that match: names past them are never compared (each keystroke).
+        found = islice(
+            (c for c in recent if not wanted or wanted in normalize(c.name)), MAX_SUGGESTIONS
+        )
+        return [Suggestion(contact_label(c)[:100], c.name[:100]) for c in found]
 
     def form(self, path: str) -> Form | None:
         return sent_form() if path == "sent" else None
