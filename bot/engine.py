@@ -379,8 +379,8 @@ class Engine:
     async def contact_state(self, inv: Invocation, contact_id: int) -> StateEntry | None:
         """One of the member's contacts with its kept 3B7 state; None if it is not theirs
         or has no live action left."""
-        states = await self._store.member_states(inv.member.id)
-        return next((s for s in states if s.contact.id == contact_id), None)
+        states = await self._store.member_states(inv.member.id, contact_id)
+        return states[0] if states else None
 
     async def recent_contacts(self, inv: Invocation) -> list[Contact]:
         """The member's contacts, the most recently active first."""

@@ -436,8 +436,11 @@ class Store(Protocol):
         actions oldest first (by ``occurred_at``, then in the order logged). A contact whose
         actions were all undone comes with none."""
 
-    async def member_states(self, member_id: int) -> list[StateEntry]:
-        """Every contact of the member with a live action, in the order they were created,
+    async def member_states(
+        self, member_id: int, contact_id: int | None = None
+    ) -> list[StateEntry]:
+        """Every contact of the member with a live action (only ``contact_id``, if given:
+        a button press reads the one it is about), in the order they were created,
         with its kept 3B7 state: what ``bot.followups.contact_state`` makes of its live
         actions in the member's zone and holiday calendar as they are now (the store
         recomputes it in the transaction of each log, undo, moved interview, and change of

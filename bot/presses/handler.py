@@ -90,13 +90,13 @@ class Presses:
         if button.subject is Subject.CLOSE_NAME:
             return await self._pick(origin, button)
         inv, entry = await self._checked(origin, button)
-        message = _message(inv, entry, button)
         if button.choice is Choice.WRITE_ELSEWHERE:
             return Press(form=sent_form(entry.contact.organization))
         if button.choice is Choice.LOG_EMAIL:
             return Press(form=sent_form())
         if button.choice is Choice.MOVED:
             return Press(form=moved_form(button))
+        message = _message(inv, entry, button)
         if button.choice is Choice.SNOOZE:
             until = await self._engine.snooze_reminder(
                 inv, entry.contact, button.anchor_id, button.step, SNOOZE_DAYS
@@ -124,11 +124,7 @@ class Presses:
     async def _pick(self, origin: Origin, button: ButtonId) -> Press:
         """A "did you mean" answer: the refused command again, with the chosen name or
         as someone new."""
-        if not _well_formed(button):
-            raise UserError(UNKNOWN)
-        inv = await self._engine.presser(origin)
-        if inv is None or inv.member.id != button.member_id:
-            raise UserError(SOMEONE_ELSE)
+        inv = await self._presser(origin, button)
         earlier = await self._engine.pressed(button.message_key)
         if earlier is not None:
             contact = await self._engine.own_contact(inv, earlier.contact_id)
@@ -151,14 +147,19 @@ class Presses:
             return Press(reply=reply)
         return Press(reply=reply, update=settled(Reply(kept.text), outcome))
 
-    async def _checked(self, origin: Origin, button: ButtonId) -> tuple[Invocation, StateEntry]:
-        """The presser's context and the contact, if the press may act; else the words why
-        not, raised (with the message settled when it was pressed already)."""
+    async def _presser(self, origin: Origin, button: ButtonId) -> Invocation:
+        """The presser's context, if the id is one this bot makes and it was sent to them."""
         if not _well_formed(button):
             raise UserError(UNKNOWN)
         inv = await self._engine.presser(origin)
         if inv is None or inv.member.id != button.member_id:
             raise UserError(SOMEONE_ELSE)
+        return inv
+
+    async def _checked(self, origin: Origin, button: ButtonId) -> tuple[Invocation, StateEntry]:
+        """The presser's context and the contact, if the press may act; else the words why
+        not, raised (with the message settled when it was pressed already)."""
+        inv = await self._presser(origin, button)
         entry = await self._engine.contact_state(inv, button.contact_id)
         earlier = await self._engine.pressed(button.message_key)
         if earlier is not None:

@@ -741,15 +741,18 @@ class PostgresStore:
             for row in contacts
         ]
 
-    async def member_states(self, member_id: int) -> list[StateEntry]:
+    async def member_states(
+        self, member_id: int, contact_id: int | None = None
+    ) -> list[StateEntry]:
         found = await self.db.fetch(
             f"SELECT {prefixed(CONTACT_COLUMNS, 'k', 'k_')}, {STATE_COLUMNS}, EXISTS (SELECT 1 "
             "FROM contact_state o WHERE o.member_id = s.member_id AND o.org_key = s.org_key "
             "AND o.contact_id <> s.contact_id AND o.latest_email_at > s.latest_email_at) "
             "AND s.org_key <> '' AS second FROM contact_state s "
             "JOIN contacts k ON k.id = s.contact_id WHERE s.member_id = $1 "
-            "ORDER BY s.contact_id",
+            "AND ($2::bigint IS NULL OR s.contact_id = $2) ORDER BY s.contact_id",
             member_id,
+            contact_id,
         )
         return [
             StateEntry(rows.contact(unprefixed(row, "k_")), rows.state(row), bool(row["second"]))

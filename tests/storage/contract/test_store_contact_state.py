@@ -199,3 +199,15 @@ async def test_the_kept_state_answers_as_every_action_did_after_any_change(
             if kind is ActionKind.INTERVIEW_SCHEDULED:
                 scheduled.append(logged.action.id)
         await assert_same(store, member, at)
+
+
+async def test_one_contacts_state_is_the_same_as_among_all(store: Store, member: Member) -> None:
+    await log(store, member, contact="Jane", organization="Acme")
+    bo = await log(store, member, contact="Bo", organization="Acme", at=NOW + HOUR)
+    assert bo.contact is not None
+
+    [one] = await store.member_states(member.id, bo.contact.id)
+
+    assert one in await store.member_states(member.id)
+    assert one.contact.name == "Bo"
+    assert await store.member_states(member.id, bo.contact.id + 100) == []
