@@ -65,9 +65,10 @@ class AdapterPort:
         one whose step has passed all come back as a reply that says so."""
         return await self._presses.press(origin, action_id)
 
-    async def submit(self, origin: Origin, form_id: str, values: Mapping[str, str]) -> Reply:
-        """A form the bot opened, submitted with each field's text by ``FormField.name``;
-        the private reply (``error`` set when refused, and then nothing changed)."""
+    async def submit(self, origin: Origin, form_id: str, values: Mapping[str, str]) -> Press:
+        """A form the bot opened, submitted with each field's text by ``FormField.name``.
+        ``Press.reply`` is the private answer (``error`` set when refused, and then nothing
+        changed); ``update`` rewrites the message the form was opened from, if it should."""
         return await self._presses.submit(origin, form_id, values)
 
     def suggests(self, path: str, option: str) -> bool:

@@ -255,7 +255,8 @@ class ConsoleSession:
         if not self.filling.complete:
             return ""
         filled, self.filling = self.filling, None
-        return self.show(await self.port.submit(self.origin, filled.form.form_id, filled.values))
+        submitted = await self.port.submit(self.origin, filled.form.form_id, filled.values)
+        return self.show(submitted.reply) if submitted.reply is not None else ""
 
     async def _import_file(self, path_text: str) -> Reply:
         """``/targets import PATH``: the console's stand-in for a file upload."""

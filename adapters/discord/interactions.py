@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -28,6 +28,7 @@ from bot.replies import PRESS_PREFIX, Press, Reply
 from bot.uploads import Upload
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PLATFORM = "discord"
 DEFER_AFTER = 1.5
@@ -183,8 +184,8 @@ class InteractionRunner:
         return await self.port.run_upload(origin, command.path, content, arguments)
 
     async def _dispatch(
-        self, interaction: discord.Interaction[Any], work: Awaitable[Reply], slow: bool
-    ) -> Reply:
+        self, interaction: discord.Interaction[Any], work: Awaitable[T], slow: bool
+    ) -> T:
         """The command's reply; deferred at once for slow work, else once the work runs
         past ``defer_after``. The work starts first, so a deferral never delays it."""
         running = asyncio.ensure_future(work)
@@ -257,10 +258,16 @@ class InteractionRunner:
         )
 
     async def press(self, interaction: discord.Interaction[Any], action_id: str) -> None:
-        """A button pressed: the core decides; the answer comes at once when it is quick,
-        else after a deferred update (type 6) that keeps the 3-second promise."""
+        """A button pressed: the core decides."""
+        await self._settle(interaction, self._pressed(interaction, action_id), "a button press")
+
+    async def _settle(
+        self, interaction: discord.Interaction[Any], work: Awaitable[Press], what: str
+    ) -> None:
+        """Show the core's answer about a message's button: at once when quick, else after a
+        deferred update (type 6) that keeps the 3-second promise."""
         try:
-            running = asyncio.ensure_future(self._pressed(interaction, action_id))
+            running = asyncio.ensure_future(work)
             try:
                 done, _ = await asyncio.wait({running}, timeout=self.defer_after)
                 if not done:
@@ -270,7 +277,7 @@ class InteractionRunner:
                 running.cancel()
             await self._show(interaction, press)
         except Exception:
-            log.exception("discord: a button press failed (%s)", _context(interaction))
+            log.exception("discord: %s failed (%s)", what, _context(interaction))
             await self._tell_safely(interaction, refusal(APOLOGY))
 
     async def _pressed(self, interaction: discord.Interaction[Any], action_id: str) -> Press:
@@ -318,20 +325,25 @@ class InteractionRunner:
     async def submit(
         self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
     ) -> None:
-        """A form submitted: the core checks and runs it; the answer is private."""
+        """A form submitted: the core checks and runs it; the answer is private. A form opened
+        from a message's button may rewrite that message, as a press does."""
+        work = self._submitted(interaction, form_id, values)
+        if interaction.message is not None:
+            await self._settle(interaction, work, "a form submission")
+            return
         try:
-            work = self._submitted(interaction, form_id, values)
-            await self.answer(interaction, await self._dispatch(interaction, work, slow=False))
+            press = await self._dispatch(interaction, work, slow=False)
+            await self.answer(interaction, press.reply or refusal(APOLOGY))
         except Exception:
             log.exception("discord: a form submission failed (%s)", _context(interaction))
             await self.apologise(interaction)
 
     async def _submitted(
         self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
-    ) -> Reply:
+    ) -> Press:
         origin = await self.presser(interaction)
         if origin is None:
-            return refusal(UNPLACED)
+            return Press(reply=refusal(UNPLACED))
         return await self.port.submit(origin, form_id, values)
 
     def suggests(self, path: str, option: str) -> bool:

@@ -146,8 +146,11 @@ class Presses:
         return await self.origins.origin(team_id, user_id, user_name=user_name, channel_id=channel)
 
     async def _open(self, pressed: Pressed, form: Form, respond: AsyncRespond | None) -> None:
-        """The form, remembering where it was opened so a later answer can go there."""
-        view = form_modal(form, json.dumps({"channel": pressed.channel_id}))
+        """The form, remembering where it was opened so a later answer can go there, and
+        which message it came from so a submission can rewrite it (an ephemeral one has no
+        ``ts`` to update)."""
+        opened = Opened(pressed.channel_id, "" if pressed.ephemeral else pressed.message_ts)
+        view = form_modal(form, opened.metadata())
         try:
             await self.client.views_open(trigger_id=pressed.trigger_id, view=view)
         except SlackApiError as error:
@@ -194,10 +197,10 @@ class Presses:
         """Hand the form's values to the core; a refusal is shown on the form, an answer
         replaces it. Work that overruns the ack budget answers by DM instead."""
         team_id, user_id = team_of(body), str((body.get("user") or {}).get("id", ""))
-        channel_id = _opened_in(view)
+        opened = Opened.of(view)
         title = str((view.get("title") or {}).get("text") or "reachout")
         work = asyncio.ensure_future(
-            self._submit(team_id, user_id, channel_id, str(view.get("callback_id", "")), view)
+            self._submit(team_id, user_id, opened, str(view.get("callback_id", "")), view)
         )
         done, _ = await asyncio.wait({work}, timeout=self.budget)
         if not done:
@@ -212,32 +215,61 @@ class Presses:
             await ack(response_action="update", view=result_modal(title, reply))
         if reply.buttons:
             self.tasks.spawn(
-                self._answer(team_id, user_id, channel_id, reply),
+                self._answer(team_id, user_id, opened.channel_id, reply),
                 f"form answer for {user_id} in {team_id}",
             )
 
     async def _submit(
-        self, team_id: str, user_id: str, channel_id: str, form_id: str, view: dict[str, Any]
+        self, team_id: str, user_id: str, opened: Opened, form_id: str, view: dict[str, Any]
     ) -> Reply:
+        """The core's answer to the form; the message it was opened from is rewritten
+        after, when the core says so."""
         try:
-            origin = await self._origin(team_id, user_id, channel_id)
-            return await self.port.submit(origin, form_id, input_values(view))
+            origin = await self._origin(team_id, user_id, opened.channel_id)
+            outcome = await self.port.submit(origin, form_id, input_values(view))
         except Exception:
             log.exception("Slack form %s failed (team=%s user=%s)", form_id[:40], team_id, user_id)
             return refusal(APOLOGY)
+        if outcome.update is not None and opened.message_ts:
+            self.tasks.spawn(
+                self._rewrite(opened, outcome.update), f"form's message for {user_id} in {team_id}"
+            )
+        return outcome.reply or refusal(APOLOGY)
+
+    async def _rewrite(self, opened: Opened, update: Reply) -> None:
+        """The message a form was opened from, as it should now read; one gone meanwhile
+        is left alone."""
+        try:
+            await self.notifier.update(opened.channel_id, opened.message_ts, update)
+        except SlackApiError as error:
+            log.warning("form's message not updated: %s", failure_of(error))
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("form's message not updated: %r", error)
 
     async def _late(self, team_id: str, user_id: str, work: asyncio.Future[Reply]) -> None:
         """A submission that overran the ack budget: its answer, whatever it is, by DM."""
         await self.notifier.send_direct(team_id, user_id, await work)
 
 
-def _opened_in(view: dict[str, Any]) -> str:
-    """The conversation the form was opened from, as its ``private_metadata`` says."""
-    try:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return ""
-    return str(metadata.get("channel") or "") if isinstance(metadata, dict) else ""
+@dataclass(frozen=True)
+class Opened:
+    """Where a form was opened from, kept in the view's ``private_metadata``."""
+
+    channel_id: str
+    message_ts: str = ""
+
+    def metadata(self) -> str:
+        return json.dumps({"channel": self.channel_id, "ts": self.message_ts})
+
+    @classmethod
+    def of(cls, view: dict[str, Any]) -> Opened:
+        try:
+            kept = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            return cls("")
+        if not isinstance(kept, dict):
+            return cls("")
+        return cls(str(kept.get("channel") or ""), str(kept.get("ts") or ""))
 
 
 def _first_input(view: dict[str, Any]) -> str | None:

@@ -172,29 +172,42 @@ class Presses:
             raise UserError(overtaken(entry, inv.tz))
         return inv, entry
 
-    async def submit(self, origin: Origin, form_id: str, values: Mapping[str, str]) -> Reply:
+    async def submit(self, origin: Origin, form_id: str, values: Mapping[str, str]) -> Press:
         try:
             if form_id == FORM_SENT:
-                return await self._dispatcher.run(origin, "sent", filled(sent_form(), values))
+                return Press(
+                    reply=await self._dispatcher.run(origin, "sent", filled(sent_form(), values))
+                )
             button = (
                 decode(form_id.removeprefix(FORM_MOVED)) if form_id.startswith(FORM_MOVED) else None
             )
             if button is None or button.choice is not Choice.MOVED:
-                return refusal(UNKNOWN)
-            _, entry = await self._checked(origin, button)
-            raw = {
-                "contact": entry.contact.name,
-                "status": "moved",
-                **filled(moved_form(button), values),
-            }
-            return await self._dispatcher.run(origin, "interview", raw, once_key=button.message_key)
+                return Press(reply=refusal(UNKNOWN))
+            return await self._moved(origin, button, values)
         except _Settled as settled_press:
-            return refusal(settled_press.words)
+            return Press(reply=refusal(settled_press.words), update=settled_press.update)
         except UserError as problem:
-            return refusal(str(problem))
+            return Press(reply=refusal(str(problem)))
         except Exception:
             log.exception("form submission failed (platform=%s)", origin.platform)
-            return refusal(APOLOGY)
+            return Press(reply=refusal(APOLOGY))
+
+    async def _moved(self, origin: Origin, button: ButtonId, values: Mapping[str, str]) -> Press:
+        """A check-back's "It moved" form: the interview moved under the check-back's key,
+        and the check-back rewritten to say where it went."""
+        inv, entry = await self._checked(origin, button)
+        raw = {
+            "contact": entry.contact.name,
+            "status": "moved",
+            **filled(moved_form(button), values),
+        }
+        reply = await self._dispatcher.run(origin, "interview", raw, once_key=button.message_key)
+        if reply.error:
+            return Press(reply=reply)
+        now = await self._engine.contact_state(inv, button.contact_id)
+        on = now.state.interview_on if now is not None else None
+        outcome = f"Moved to {short_date(on)}" if on is not None else LABELS[Choice.MOVED]
+        return Press(reply=reply, update=settled(_message(inv, entry, button), outcome))
 
     def suggests(self, path: str, option: str) -> bool:
         command = self._registry.find(path)

@@ -317,6 +317,29 @@ async def test_write_to_someone_else_opens_the_form_with_the_organisation_filled
     assert fake.schema_errors == []
 
 
+async def test_a_check_back_moved_by_its_form_is_rewritten_to_say_where_it_went(
+    client: ReachoutClient, fake: FakeDiscord, runtime: Runtime, clock: ManualClock
+) -> None:
+    await emailed_jane(fake)
+    await run(fake, "interview", {"contact": "Jane Doe", "status": "scheduled", "on": "2026-12-01"})
+    dm = await reminder(fake, runtime, clock, datetime(2026, 12, 2, 14, 0, tzinfo=UTC))
+    assert [b["label"] for b in buttons(dm)] == ["It happened", "It moved", "It was cancelled"]
+
+    press = await fake.click(dm, button(dm, "It moved"))
+    assert (await press.first_response()).type == 9
+    submitted = await fake.submit_modal(press, {"on": "2026-12-08", "at": "14:00"})  # in the DM
+    await settled(submitted)
+
+    assert [c.type for c in submitted.callbacks] == [7]
+    [updated] = [m for m in fake.dms_to(fake.member) if m["id"] == dm["id"]]
+    assert message_text(updated).endswith("✓ Moved to Tue 8 Dec")
+    assert updated["components"] == []
+    [answer] = submitted.followups
+    assert answer["flags"] & EPHEMERAL
+    assert "Tue 8 Dec" in message_text(answer)
+    assert fake.schema_errors == []
+
+
 async def test_a_dm_button_whose_server_is_unknown_says_so_and_changes_nothing(
     client: ReachoutClient, fake: FakeDiscord, runtime: Runtime, clock: ManualClock
 ) -> None:

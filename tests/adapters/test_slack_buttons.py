@@ -381,16 +381,19 @@ async def test_a_check_back_moved_by_its_form_then_says_so_on_its_other_buttons(
     ]
     dm = dm_of(slack_bot)
 
+    stale_click = slack_bot.fake.click(question, "It happened")  # a second device, not yet redrawn
     await press(slack_bot, slack_bot.fake.click(question, "It moved"))
     [form] = slack_bot.fake.opened_views
     refused = await slack_bot.interactive(
         slack_bot.fake.view_submission(form, values(on="next tuesday", at=None))
     )
+    assert buttons(question) != []
     moved = await slack_bot.interactive(
         slack_bot.fake.view_submission(form, values(on="2026-12-08", at="14:00"))
     )
+    await slack_bot.settled()
     seen = len(slack_bot.fake.messages[dm])
-    await press(slack_bot, slack_bot.fake.click(question, "It happened"))
+    await press(slack_bot, stale_click)
 
     assert [b["block_id"] for b in form["blocks"]] == ["on", "at"]
     assert refused.payload is not None
@@ -398,6 +401,8 @@ async def test_a_check_back_moved_by_its_form_then_says_so_on_its_other_buttons(
     assert list(refused.payload["errors"]) == ["on"]
     assert moved.payload is not None
     assert "Tue 8 Dec" in shown(moved.payload["view"])
+    assert buttons(question) == []
+    assert shown(question).endswith("✓ Moved to Tue 8 Dec")
     [stale] = answers_in(slack_bot, dm, seen)
     assert stale == (
         "Your conversation with Jane Doe was moved to Tue 8 Dec since this message; "

@@ -200,9 +200,12 @@ async def test_write_to_someone_else_opens_the_form_with_the_organisation_filled
         "org": "Acme",
         "note": "",
     }
-    logged = await runtime.port.submit(
+    submitted = await runtime.port.submit(
         console.session.origin, pressed.form.form_id, {"contact": "Raj Patel", "org": "Acme"}
     )
+    logged = submitted.reply
+    assert logged is not None
+    assert submitted.update is None
     assert not logged.error
     assert "Raj Patel (Acme)" in logged.text
     assert "Raj Patel" in await console.run("/contacts")
@@ -237,8 +240,9 @@ async def test_bad_form_input_is_refused_in_one_sentence_and_changes_nothing(
     form = runtime.port.form("sent")
     assert form is not None
 
-    reply = await runtime.port.submit(console.session.origin, form.form_id, values)
+    reply = (await runtime.port.submit(console.session.origin, form.form_id, values)).reply
 
+    assert reply is not None
     assert reply.error
     assert words in reply.text
     assert "Traceback" not in reply.text
@@ -250,9 +254,12 @@ async def test_mention_syntax_in_a_form_is_kept_as_text_never_a_mention(
 ) -> None:
     form = runtime.port.form("sent")
     assert form is not None
-    reply = await runtime.port.submit(
-        console.session.origin, form.form_id, {"contact": "@everyone", "org": "<!channel>"}
-    )
+    reply = (
+        await runtime.port.submit(
+            console.session.origin, form.form_id, {"contact": "@everyone", "org": "<!channel>"}
+        )
+    ).reply
+    assert reply is not None
     assert reply.mentions == ()
 
 
@@ -270,12 +277,18 @@ async def test_check_back_buttons_log_the_interview_or_open_the_form_to_move_it(
     refused = await runtime.port.submit(
         console.session.origin, moved.form.form_id, {"on": "next tuesday"}
     )
-    assert refused.error
+    assert refused.reply is not None
+    assert refused.reply.error
+    assert refused.update is None
     done = await runtime.port.submit(
         console.session.origin, moved.form.form_id, {"on": "2026-12-08", "at": "14:00"}
     )
-    assert not done.error
-    assert "Tue 8 Dec" in done.text
+    assert done.reply is not None
+    assert not done.reply.error
+    assert "Tue 8 Dec" in done.reply.text
+    assert done.update is not None
+    assert done.update.text == f"{question.text}\n\n✓ Moved to Tue 8 Dec"
+    assert done.update.buttons == ()
 
     stale = await runtime.port.press(console.session.origin, button(question, "It happened"))
     assert stale.reply is not None
@@ -287,7 +300,10 @@ async def test_check_back_buttons_log_the_interview_or_open_the_form_to_move_it(
     again = await runtime.port.submit(
         console.session.origin, moved.form.form_id, {"on": "2026-12-10"}
     )
-    assert again.error
+    assert again.reply is not None
+    assert again.reply.error
+    assert again.reply.text == stale.reply.text
+    assert again.update is None
     assert "Tue 8 Dec" in await console.run("/contacts")
 
     question = await reminder_at(datetime(2026, 12, 9, 14, 0, tzinfo=UTC), clock, runtime, notifier)
