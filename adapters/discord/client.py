@@ -62,7 +62,7 @@ class ReachoutClient(discord.Client):
         self.tree: RegistryTree = build_tree(
             self, port.registry, self.runner.run, self.runner.on_tree_error, self.runner
         )
-        self.notifier = DiscordNotifier(self, state=port)
+        self.notifier = DiscordNotifier(self)
         self.on_login: Callable[[], None] | None = None
         self.sync_task: asyncio.Task[list[int | None]] | None = None
         self.known_workspaces: set[int] = set()

@@ -13,18 +13,20 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import discord
 from discord import app_commands
 
+from adapters.discord.placing import placed_form, placed_reply, unplace
 from adapters.discord.render import FormModal, clip, render_reply
 from adapters.discord.tree import UPLOAD_OPTION
 from bot.commands.dispatch import APOLOGY, refusal
 from bot.commands.registry import Command
 from bot.invocation import Origin
 from bot.port import AdapterPort
-from bot.replies import PRESS_PREFIX, Press, Reply
+from bot.replies import PRESS_PREFIX, Form, Press, Reply
 from bot.uploads import Upload
 
 log = logging.getLogger(__name__)
@@ -62,12 +64,6 @@ UNPLACED = (
 FORM_LATE = "That took me too long to open the form. Press the button again."
 
 
-def dm_workspace_key(message_id: int) -> str:
-    """Where the server of a DM with buttons is kept (the adapter's own state): a press in a
-    DM carries no server, and the core needs one to know the member."""
-    return f"discord.dm.{message_id}.workspace"
-
-
 def typed_values(data: Mapping[str, Any]) -> dict[str, str]:
     """A modal submission's text by input ``custom_id``, from action rows or labels."""
     values: dict[str, str] = {}
@@ -78,6 +74,21 @@ def typed_values(data: Mapping[str, Any]) -> dict[str, str]:
             if isinstance(custom_id, str) and isinstance(value, str):
                 values[custom_id] = value
     return values
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An interaction on a button or form of the core's, with the server its id carried (a
+    DM's do; see ``adapters.discord.placing``). What the bot answers there carries it on."""
+
+    interaction: discord.Interaction[Any]
+    dm_workspace: str | None
+
+    def reply(self, reply: Reply) -> Reply:
+        return reply if self.dm_workspace is None else placed_reply(reply, self.dm_workspace)
+
+    def form(self, form: Form) -> Form:
+        return form if self.dm_workspace is None else placed_form(form, self.dm_workspace)
 
 
 def origin_for(interaction: discord.Interaction[Any]) -> Origin | None:
@@ -224,10 +235,12 @@ class InteractionRunner:
         if not self._first_delivery(interaction.id):
             log.info("discord: interaction %s delivered twice; answered once", interaction.id)
             return
+        core_id, carried = unplace(custom_id)
+        at = Placed(interaction, carried)
         if interaction.type is discord.InteractionType.component:
-            await self.press(interaction, custom_id)
+            await self._settle(at, self._pressed(at, core_id), "a button press")
         elif interaction.type is discord.InteractionType.modal_submit:
-            await self.submit(interaction, custom_id, typed_values(data))
+            await self.submit(at, core_id, typed_values(data))
 
     def _first_delivery(self, interaction_id: int) -> bool:
         """False for an interaction id seen lately (its answer is already on the way)."""
@@ -238,34 +251,29 @@ class InteractionRunner:
             self._recent.popitem(last=False)
         return True
 
-    async def presser(self, interaction: discord.Interaction[Any]) -> Origin | None:
-        """Who pressed or submitted, and in which server; for a DM, the server the message
-        was sent for, as the notifier noted it. None if that is unknown."""
+    def presser(self, at: Placed) -> Origin | None:
+        """Who pressed or submitted, and in which server; for a DM, the server its button
+        carried. None if that is unknown."""
+        interaction = at.interaction
         origin = origin_for(interaction)
-        if origin is not None or interaction.message is None:
+        if origin is not None or at.dm_workspace is None:
             return origin
-        workspace_id = await self.port.get_state(dm_workspace_key(interaction.message.id))
-        if workspace_id is None or not workspace_id.isdigit():
-            return None
-        guild = interaction.client.get_guild(int(workspace_id))
+        guild = interaction.client.get_guild(int(at.dm_workspace))
         return Origin(
             platform=PLATFORM,
-            workspace_id=workspace_id,
-            workspace_name=guild.name if guild and guild.name else f"Discord server {workspace_id}",
+            workspace_id=at.dm_workspace,
+            workspace_name=guild.name
+            if guild and guild.name
+            else f"Discord server {at.dm_workspace}",
             channel_id=None,
             user_id=str(interaction.user.id),
             user_name=interaction.user.display_name,
         )
 
-    async def press(self, interaction: discord.Interaction[Any], action_id: str) -> None:
-        """A button pressed: the core decides."""
-        await self._settle(interaction, self._pressed(interaction, action_id), "a button press")
-
-    async def _settle(
-        self, interaction: discord.Interaction[Any], work: Awaitable[Press], what: str
-    ) -> None:
+    async def _settle(self, at: Placed, work: Awaitable[Press], what: str) -> None:
         """Show the core's answer about a message's button: at once when quick, else after a
         deferred update (type 6) that keeps the 3-second promise."""
+        interaction = at.interaction
         try:
             running = asyncio.ensure_future(work)
             try:
@@ -275,27 +283,28 @@ class InteractionRunner:
                 press = await running
             finally:
                 running.cancel()
-            await self._show(interaction, press)
+            await self._show(at, press)
         except Exception:
             log.exception("discord: %s failed (%s)", what, _context(interaction))
-            await self._tell_safely(interaction, refusal(APOLOGY))
+            await self._tell_safely(at, refusal(APOLOGY))
 
-    async def _pressed(self, interaction: discord.Interaction[Any], action_id: str) -> Press:
-        """The core's answer to a press, the presser's server looked up first if need be."""
-        origin = await self.presser(interaction)
+    async def _pressed(self, at: Placed, action_id: str) -> Press:
+        """The core's answer to a press, once the presser's server is known."""
+        origin = self.presser(at)
         if origin is None:
             return Press(reply=refusal(UNPLACED))
         return await self.port.press(origin, action_id)
 
-    async def _show(self, interaction: discord.Interaction[Any], press: Press) -> None:
+    async def _show(self, at: Placed, press: Press) -> None:
         """A form opens as a modal (only possible as the first answer); otherwise the pressed
         message is updated when the core says so (type 7), and the presser answered
         privately: a follow-up after an update, else the first answer itself (type 4)."""
+        interaction = at.interaction
         if press.form is not None:
             if interaction.response.is_done():
-                await self._tell(interaction, refusal(FORM_LATE))
+                await self._tell(at, refusal(FORM_LATE))
             else:
-                await interaction.response.send_modal(FormModal(press.form))
+                await interaction.response.send_modal(FormModal(at.form(press.form)))
             return
         if press.update is not None:
             update = render_reply(press.update).edit_kwargs()
@@ -304,32 +313,32 @@ class InteractionRunner:
             else:
                 await interaction.response.edit_message(**update)
         if press.reply is not None:
-            await self._tell(interaction, press.reply)
+            await self._tell(at, press.reply)
         elif not interaction.response.is_done():
             await interaction.response.defer()
 
-    async def _tell(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+    async def _tell(self, at: Placed, reply: Reply) -> None:
         """A private answer to a press, never an edit of the pressed message."""
-        message = render_reply(reply).send_kwargs()
+        interaction = at.interaction
+        message = render_reply(at.reply(reply)).send_kwargs()
         if interaction.response.is_done():
             await interaction.followup.send(ephemeral=True, **message)
         else:
             await interaction.response.send_message(ephemeral=True, **message)
 
-    async def _tell_safely(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+    async def _tell_safely(self, at: Placed, reply: Reply) -> None:
         try:
-            await self._tell(interaction, reply)
+            await self._tell(at, reply)
         except Exception:
-            log.exception("discord: could not answer interaction (%s)", _context(interaction))
+            log.exception("discord: could not answer interaction (%s)", _context(at.interaction))
 
-    async def submit(
-        self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
-    ) -> None:
+    async def submit(self, at: Placed, form_id: str, values: dict[str, str]) -> None:
         """A form submitted: the core checks and runs it; the answer is private. A form opened
         from a message's button may rewrite that message, as a press does."""
-        work = self._submitted(interaction, form_id, values)
+        interaction = at.interaction
+        work = self._submitted(at, form_id, values)
         if interaction.message is not None:
-            await self._settle(interaction, work, "a form submission")
+            await self._settle(at, work, "a form submission")
             return
         try:
             press = await self._dispatch(interaction, work, slow=False)
@@ -338,10 +347,8 @@ class InteractionRunner:
             log.exception("discord: a form submission failed (%s)", _context(interaction))
             await self.apologise(interaction)
 
-    async def _submitted(
-        self, interaction: discord.Interaction[Any], form_id: str, values: dict[str, str]
-    ) -> Press:
-        origin = await self.presser(interaction)
+    async def _submitted(self, at: Placed, form_id: str, values: dict[str, str]) -> Press:
+        origin = self.presser(at)
         if origin is None:
             return Press(reply=refusal(UNPLACED))
         return await self.port.submit(origin, form_id, values)

@@ -6,8 +6,8 @@ retried after a crash or a lost answer, Discord returns the first message instea
 a second. Discord remembers nonces for a few minutes only, hence a 2-minute
 ``idempotency_window``: well inside it, so a retry within the window is always deduplicated.
 
-Buttons go out as message components. A press in a DM tells the bot no server, so for a DM
-with buttons the server it was sent for is noted in the adapter's state, by message id.
+Buttons go out as message components. A press in a DM tells the bot no server, so a DM's
+buttons carry the server they were sent for in their ids (``adapters.discord.placing``).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from datetime import timedelta
 import aiohttp
 import discord
 
-from adapters.discord.interactions import dm_workspace_key
+from adapters.discord.placing import placed_reply
 from adapters.discord.render import render_reply
 from adapters.pacing import Pacer
 from bot.nudges.notifier import Receipt, TransientDeliveryError
-from bot.port import AdapterPort
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -60,13 +59,9 @@ class DiscordNotifier:
         self,
         client: discord.Client,
         per_second: float = GLOBAL_PACE,
-        *,
-        state: AdapterPort | None = None,
     ) -> None:
         self.client = client
         self.pacer = Pacer(per_second)
-        self.state = state
-        """Where a DM's server is noted for its buttons; without it, DM buttons can't act."""
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str
@@ -96,9 +91,8 @@ class DiscordNotifier:
             await self.pacer.wait()
             channel = await self.client.create_dm(discord.Object(int(user_id)))
             await self.pacer.wait()
-            message = await channel.send(nonce=nonce_for(key), **render_reply(reply).send_kwargs())
-            if reply.buttons and self.state is not None:
-                await self.state.set_state(dm_workspace_key(message.id), workspace_id)
+            placed = placed_reply(reply, workspace_id)
+            message = await channel.send(nonce=nonce_for(key), **render_reply(placed).send_kwargs())
             return Receipt(message_id=str(message.id))
 
         return await self._attempt(deliver, f"user {user_id}", user_id)

@@ -5,6 +5,7 @@ reachout's discord.py client, and the fake Discord's presses, modal submits and 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import sqlite3
 import time
@@ -17,7 +18,7 @@ import pytest
 import pytest_asyncio
 
 from adapters.discord.client import ReachoutClient
-from adapters.discord.interactions import UNPLACED, dm_workspace_key
+from adapters.discord.interactions import UNPLACED
 from bot.clock import ManualClock
 from bot.invocation import Origin
 from bot.models import ActionKind
@@ -340,18 +341,49 @@ async def test_a_check_back_moved_by_its_form_is_rewritten_to_say_where_it_went(
     assert fake.schema_errors == []
 
 
-async def test_a_dm_button_whose_server_is_unknown_says_so_and_changes_nothing(
+def carried_by(message: dict[str, Any], workspace_id: str) -> dict[str, Any]:
+    """``message`` as if its buttons carried ``workspace_id`` instead ("" for none)."""
+    copied = copy.deepcopy(message)
+    for b in buttons(copied):
+        core = b["custom_id"].rpartition("@")[0]
+        b["custom_id"] = f"{core}@{workspace_id}" if workspace_id else core
+    return copied
+
+
+async def test_a_dms_buttons_carry_their_server_and_nothing_is_stored_per_message(
     client: ReachoutClient, fake: FakeDiscord, runtime: Runtime, clock: ManualClock
 ) -> None:
     await emailed_jane(fake)
     dm = await reminder(fake, runtime, clock, THREE_BUSINESS_DAYS)
-    await runtime.port.set_state(dm_workspace_key(int(dm["id"])), "")  # as if never noted
+
+    assert all(b["custom_id"].endswith(f"@{fake.guild.id}") for b in buttons(dm))
+    assert all(len(b["custom_id"]) <= 100 for b in buttons(dm))
+    conn = sqlite3.connect(runtime.settings.database)
+    try:
+        keys = [row[0] for row in conn.execute("SELECT key FROM bot_state")]
+    finally:
+        conn.close()
+    assert not [k for k in keys if dm["id"] in k]
+
+
+@pytest.mark.parametrize(("carried", "words"), [("", UNPLACED), ("1234567", SOMEONE_ELSE)])
+async def test_a_dm_button_whose_server_is_unknown_or_forged_changes_nothing(
+    client: ReachoutClient,
+    fake: FakeDiscord,
+    runtime: Runtime,
+    clock: ManualClock,
+    carried: str,
+    words: str,
+) -> None:
+    await emailed_jane(fake)
+    dm = await reminder(fake, runtime, clock, THREE_BUSINESS_DAYS)
+    seen = carried_by(dm, carried)
     before = snapshot(runtime)
 
-    press = await fake.click(dm, button(dm, "They replied"))
+    press = await fake.click(seen, button(seen, "They replied"), as_seen=True)
     answer = await press.first_response()
 
-    assert (answer.type, answer.ephemeral, answer.content) == (4, True, UNPLACED)
+    assert (answer.type, answer.ephemeral, answer.content) == (4, True, words)
     assert snapshot(runtime) == before
 
 
