@@ -140,10 +140,24 @@ def did_you_mean(typed: str, close: Sequence[Contact]) -> str:
     )
 
 
+def did_you_mean_in_a_form(typed: str, close: Sequence[Contact]) -> str:
+    """The same refusal for a name given in a form, which has no ``new:yes`` to add: the
+    choices come as buttons only."""
+    options = " or ".join(contact_label(c) for c in close)
+    return (
+        f"Did you mean {options}? Choose “Yes, …” to log it for them, or “No, someone new” "
+        f"if “{typed.strip()}” is someone new."
+    )
+
+
 class CloseNames(UserError):
     """A name only close to ones already logged: refused with "did you mean", and the
     choices kept so a platform can offer each as a button."""
 
     def __init__(self, typed: str, close: Sequence[Contact]) -> None:
         super().__init__(did_you_mean(typed, close))
+        self.typed = typed
         self.close = tuple(close)
+
+    def in_a_form(self) -> str:
+        return did_you_mean_in_a_form(self.typed, self.close)

@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -42,6 +42,8 @@ FORM_FAILED = (
     "I couldn't open the form (Slack said `{reason}`). Press the button again; if it keeps "
     "failing, type the command instead (`/help` lists them)."
 )
+CHOICES_IN_DM = "The choices are in your direct messages with reachout."
+CHOICES_HERE = "The choices are in the conversation you opened this form from."
 SAVING = Reply("Saving… I'll send you the result in a direct message in a moment.")
 
 
@@ -209,7 +211,17 @@ class Presses:
             return
         reply = work.result()
         first = _first_input(view)
-        if reply.error and first is not None:
+        if reply.buttons:
+            # The answer is a choice (a "did you mean"): a form shows no buttons, so it
+            # closes on where they went.
+            where = (
+                CHOICES_IN_DM
+                if not opened.channel_id or _is_dm(opened.channel_id)
+                else CHOICES_HERE
+            )
+            shown = replace(reply, text=f"{reply.text}\n\n{where}", buttons=())
+            await ack(response_action="update", view=result_modal(title, shown))
+        elif reply.error and first is not None:
             await ack(response_action="errors", errors={first: field_error(reply.text)})
         else:
             await ack(response_action="update", view=result_modal(title, reply))

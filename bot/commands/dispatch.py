@@ -100,9 +100,11 @@ class Dispatcher:
         raw: Mapping[str, object],
         *,
         once_key: str | None = None,
+        form: bool = False,
     ) -> Reply:
         """A command with its arguments already separated (Discord's native options, a
-        button's or a form's); ``once_key`` makes what it logs a press's, logged once."""
+        button's or a form's); ``once_key`` makes what it logs a press's, logged once, and
+        ``form`` words its refusals for a form (which has no options to add)."""
         started = time.perf_counter()
         command = self.registry.find(path)
         if command is None or command.handler is None:
@@ -113,7 +115,7 @@ class Dispatcher:
         except UserError as problem:
             self._handled(origin, command.path, "refused", started)
             return refusal(str(problem))
-        return await self._invoke(origin, command, args, started, raw, once_key)
+        return await self._invoke(origin, command, args, started, raw, once_key, form)
 
     async def _invoke(
         self,
@@ -123,6 +125,7 @@ class Dispatcher:
         started: float,
         raw: Mapping[str, object],
         once_key: str | None = None,
+        form: bool = False,
     ) -> Reply:
         assert command.handler is not None
         outcome = "failed"
@@ -140,8 +143,9 @@ class Dispatcher:
             return reply
         except CloseNames as problem:
             outcome = "refused"
-            buttons = await offer(self.engine, invocation, command.path, raw, problem)
-            return replace(refusal(str(problem)), buttons=buttons)
+            text = problem.in_a_form() if form else str(problem)
+            buttons = await offer(self.engine, invocation, command.path, raw, problem.close, text)
+            return replace(refusal(text), buttons=buttons)
         except UserError as problem:
             outcome = "refused"
             return refusal(str(problem))

@@ -175,9 +175,8 @@ class Presses:
     async def submit(self, origin: Origin, form_id: str, values: Mapping[str, str]) -> Press:
         try:
             if form_id == FORM_SENT:
-                return Press(
-                    reply=await self._dispatcher.run(origin, "sent", filled(sent_form(), values))
-                )
+                raw = filled(sent_form(), values)
+                return Press(reply=await self._dispatcher.run(origin, "sent", raw, form=True))
             button = (
                 decode(form_id.removeprefix(FORM_MOVED)) if form_id.startswith(FORM_MOVED) else None
             )
@@ -201,7 +200,9 @@ class Presses:
             "status": "moved",
             **filled(moved_form(button), values),
         }
-        reply = await self._dispatcher.run(origin, "interview", raw, once_key=button.message_key)
+        reply = await self._dispatcher.run(
+            origin, "interview", raw, once_key=button.message_key, form=True
+        )
         if reply.error:
             return Press(reply=reply)
         now = await self._engine.contact_state(inv, button.contact_id)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.engine import Engine
 from bot.invocation import Invocation
-from bot.names import CloseNames
+from bot.models import Contact
 from bot.presses.ids import ButtonId, Choice, Subject, pending_key
 from bot.replies import BUTTON_LABEL_LIMIT, Button, ButtonStyle
 from bot.texts import contact_label
@@ -31,11 +31,16 @@ class Pending:
 
 
 async def offer(
-    engine: Engine, inv: Invocation, path: str, raw: Mapping[str, object], problem: CloseNames
+    engine: Engine,
+    inv: Invocation,
+    path: str,
+    raw: Mapping[str, object],
+    close: Sequence[Contact],
+    text: str,
 ) -> tuple[Button, ...]:
-    """Keep the refused command and return its buttons."""
+    """Keep the refused command (and its refusal's ``text``) and return its buttons."""
     nonce = secrets.token_hex(4)
-    kept = {"nonce": nonce, "path": path, "raw": dict(raw), "text": str(problem)}
+    kept = {"nonce": nonce, "path": path, "raw": dict(raw), "text": text}
     await engine.save_adapter_state(pending_key(inv.member.id), json.dumps(kept, default=str))
     member = inv.member.id
     picks = tuple(
@@ -44,7 +49,7 @@ async def offer(
             ButtonId(Subject.CLOSE_NAME, Choice.PICK, member, c.id, 0, nonce).encode(),
             ButtonStyle.PRIMARY if i == 0 else ButtonStyle.PLAIN,
         )
-        for i, c in enumerate(problem.close)
+        for i, c in enumerate(close)
     )
     new = ButtonId(Subject.CLOSE_NAME, Choice.SOMEONE_NEW, member, 0, 0, nonce).encode()
     return (*picks, Button("No, someone new", new))

@@ -493,7 +493,7 @@ async def test_did_you_mean_comes_with_buttons_and_yes_logs_once(slack_bot: Slac
     assert slack_bot.count("contacts") == 1
 
 
-async def test_did_you_mean_in_the_form_shows_on_it_and_its_buttons_follow_privately(
+async def test_did_you_mean_in_the_form_closes_it_on_where_its_buttons_went(
     slack_bot: SlackBot,
 ) -> None:
     await slack_bot.command("/sent", "Mary O'Brien org:Acme")
@@ -511,9 +511,14 @@ async def test_did_you_mean_in_the_form_shows_on_it_and_its_buttons_follow_priva
 
     assert ack.payload is not None
     assert validate_view_response(ack.payload, form) == []
-    assert ack.payload["errors"]["contact"].startswith("Did you mean Mary O'Brien (Acme)?")
+    assert ack.payload["response_action"] == "update"
+    closing = shown(ack.payload["view"])
+    assert closing.startswith("Did you mean Mary O'Brien (Acme)? Choose “Yes, …” to log it")
+    assert "new:yes" not in closing
+    assert closing.endswith("The choices are in the conversation you opened this form from.")
     assert logged(slack_bot) == before
     [offer] = slack_bot.fake.ephemerals
+    assert "new:yes" not in shown(offer)
     assert (offer["channel"], offer["user"]) == (COHORT_CHANNEL_ID, MEMBER_ID)
     await press(
         slack_bot,

@@ -367,6 +367,31 @@ async def test_did_you_mean_offers_each_close_name_and_someone_new_once(
     assert console.count("contacts") == 1
 
 
+async def test_did_you_mean_from_a_form_offers_its_buttons_without_typed_advice(
+    console: Console, runtime: Runtime
+) -> None:
+    await console.run("/sent Mary O'Brien org:Acme")
+    form = runtime.port.form("sent")
+    assert form is not None
+
+    submitted = await runtime.port.submit(
+        console.session.origin, form.form_id, {"contact": "Mary OBrian"}
+    )
+
+    refused = submitted.reply
+    assert refused is not None
+    assert refused.error
+    assert refused.text == (
+        "Did you mean Mary O'Brien (Acme)? Choose “Yes, …” to log it for them, or "
+        "“No, someone new” if “Mary OBrian” is someone new."
+    )
+    assert [b.label for b in refused.buttons] == ["Yes, Mary O'Brien (Acme)", "No, someone new"]
+    pressed = await runtime.port.press(console.session.origin, button(refused, "No, someone new"))
+    assert pressed.update is not None
+    assert pressed.update.text.startswith(refused.text)
+    assert console.count("contacts") == 2
+
+
 async def test_someone_new_logs_the_name_as_typed_and_an_older_offer_is_overtaken(
     console: Console, runtime: Runtime
 ) -> None:
