@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -382,9 +382,12 @@ class Engine:
         states = await self._store.member_states(inv.member.id, contact_id)
         return states[0] if states else None
 
-    async def recent_contacts(self, inv: Invocation) -> list[Contact]:
-        """The member's contacts, the most recently active first."""
-        return await self._store.recent_contacts(inv.member.id)
+    async def recent_contacts(
+        self, inv: Invocation, keep: Callable[[str], bool] | None = None, limit: int | None = None
+    ) -> list[Contact]:
+        """The member's contacts, the most recently active first: those whose name ``keep``
+        accepts, at most ``limit``."""
+        return await self._store.recent_contacts(inv.member.id, keep, limit)
 
     async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
         """The name as the member first logged it, or ``typed`` for someone new."""

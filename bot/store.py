@@ -17,7 +17,7 @@ Promises that hold for every method:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -453,9 +453,16 @@ class Store(Protocol):
     async def all_member_contacts(self, member_id: int) -> list[Contact]:
         """Every contact of the member, in the order they were created."""
 
-    async def recent_contacts(self, member_id: int) -> list[Contact]:
-        """Every contact of the member, the most recently active first (its latest live
-        action, else when it was created; the newer contact first among equals)."""
+    async def recent_contacts(
+        self,
+        member_id: int,
+        keep: Callable[[str], bool] | None = None,
+        limit: int | None = None,
+    ) -> list[Contact]:
+        """The member's contacts, the most recently active first (its latest live action,
+        else when it was created; the newer contact first among equals): those whose name
+        ``keep`` accepts, at most ``limit``. The name test is Python's, since names compare
+        in a form SQL cannot compute, and only the contacts kept are built."""
 
     async def standings(
         self,

@@ -7,9 +7,10 @@ database's single writer; reads see committed data.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from itertools import islice
 from typing import Any, Protocol
 
 from bot.followups import (
@@ -966,9 +967,15 @@ class SqliteStore:
         )
         return [contact_from_row(row) for row in rows]
 
-    async def recent_contacts(self, member_id: int) -> list[Contact]:
+    async def recent_contacts(
+        self,
+        member_id: int,
+        keep: Callable[[str], bool] | None = None,
+        limit: int | None = None,
+    ) -> list[Contact]:
         rows = await self._read(_RECENT_CONTACTS, (member_id,))
-        return [contact_from_row(row) for row in rows]
+        kept = (row for row in rows if keep is None or keep(row["name"]))
+        return [contact_from_row(row) for row in islice(kept, limit)]
 
     async def standings(
         self,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date
-from itertools import islice
 
 from bot.commands.dispatch import APOLOGY, Dispatcher, refusal
 from bot.commands.registry import Registry
@@ -227,10 +226,8 @@ class Presses:
         if inv is None:
             return []
         wanted = normalize(typed)
-        recent = await self._engine.recent_contacts(inv)
-        # The newest 25 that match: names past them are never compared (each keystroke).
-        found = islice(
-            (c for c in recent if not wanted or wanted in normalize(c.name)), MAX_SUGGESTIONS
+        found = await self._engine.recent_contacts(
+            inv, (lambda name: wanted in normalize(name)) if wanted else None, MAX_SUGGESTIONS
         )
         return [Suggestion(contact_label(c)[:100], c.name[:100]) for c in found]
 

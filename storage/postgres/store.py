@@ -11,8 +11,9 @@ SQLite writer makes them. A log is one call of the function ``reachout_log_actio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 
 import asyncpg
 
@@ -772,14 +773,20 @@ class PostgresStore:
         )
         return [rows.contact(row) for row in found]
 
-    async def recent_contacts(self, member_id: int) -> list[Contact]:
+    async def recent_contacts(
+        self,
+        member_id: int,
+        keep: Callable[[str], bool] | None = None,
+        limit: int | None = None,
+    ) -> list[Contact]:
         found = await self.db.fetch(
             f"SELECT {_CONTACT_OF_STATE} FROM contacts c "
             "LEFT JOIN contact_state s ON s.contact_id = c.id WHERE c.member_id = $1 "
             "ORDER BY coalesce(s.last_activity, c.created_at) DESC, c.id DESC",
             member_id,
         )
-        return [rows.contact(row) for row in found]
+        kept = (row for row in found if keep is None or keep(row["name"]))
+        return [rows.contact(row) for row in islice(kept, limit)]
 
     async def standings(
         self,

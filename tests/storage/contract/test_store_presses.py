@@ -77,6 +77,20 @@ async def test_recent_contacts_come_most_recently_active_first(
     assert [c.name for c in await store.recent_contacts(member.id)] == ["Ann", "Cy", "Bo"]
 
 
+async def test_recent_contacts_keep_only_the_names_asked_for_up_to_the_limit(
+    store: Store, member: Member
+) -> None:
+    for hour, name in enumerate(["Ann Lee", "Bo Lee", "Cy Park", "Di Lee"]):
+        await log(store, member, contact=name, at=NOW + timedelta(hours=hour))
+
+    lees = await store.recent_contacts(member.id, lambda name: name.endswith("Lee"), 2)
+
+    assert [c.name for c in lees] == ["Di Lee", "Bo Lee"]
+    assert [c.member_id for c in lees] == [member.id, member.id]
+    assert await store.recent_contacts(member.id, lambda name: False) == []
+    assert len(await store.recent_contacts(member.id, None, 3)) == 3
+
+
 async def test_a_snooze_is_kept_replaced_and_leaves_the_clock_due_by_its_end(
     store: Store, ledger: Ledger, member: Member
 ) -> None:
