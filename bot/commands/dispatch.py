@@ -15,7 +15,7 @@ from bot.commands.parser import parse
 from bot.commands.registry import Args, Command, Registry
 from bot.engine import Engine
 from bot.errors import UserError
-from bot.invocation import Origin
+from bot.invocation import Invocation, Origin
 from bot.names import CloseNames
 from bot.presses.offers import offer
 from bot.replies import Reply
@@ -99,11 +99,12 @@ class Dispatcher:
         path: str,
         raw: Mapping[str, object],
         *,
-        once_key: str | None = None,
+        pressed: Invocation | None = None,
         form: bool = False,
     ) -> Reply:
         """A command with its arguments already separated (Discord's native options, a
-        button's or a form's); ``once_key`` makes what it logs a press's, logged once, and
+        button's or a form's). ``pressed`` is the presser's context when a button runs it,
+        already checked (its ``once_key`` makes what it logs the press's, logged once), and
         ``form`` words its refusals for a form (which has no options to add)."""
         started = time.perf_counter()
         command = self.registry.find(path)
@@ -115,7 +116,7 @@ class Dispatcher:
         except UserError as problem:
             self._handled(origin, command.path, "refused", started)
             return refusal(str(problem))
-        return await self._invoke(origin, command, args, started, raw, once_key, form)
+        return await self._invoke(origin, command, args, started, raw, pressed, form)
 
     async def _invoke(
         self,
@@ -124,13 +125,13 @@ class Dispatcher:
         args: Args,
         started: float,
         raw: Mapping[str, object],
-        once_key: str | None = None,
+        pressed: Invocation | None = None,
         form: bool = False,
     ) -> Reply:
         assert command.handler is not None
         outcome = "failed"
         try:
-            invocation = replace(await self.engine.resolve(origin), once_key=once_key)
+            invocation = pressed or await self.engine.resolve(origin)
             if command.organizer_only and not await self.engine.is_organizer(invocation):
                 outcome = "denied"
                 return refusal(

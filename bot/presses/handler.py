@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 
 from bot.commands.dispatch import APOLOGY, Dispatcher, refusal
@@ -113,7 +114,7 @@ class Presses:
             )
         path, extra = COMMANDS[button.choice]
         reply = await self._dispatcher.run(
-            origin, path, {"contact": entry.contact.name, **extra}, once_key=button.message_key
+            origin, path, {"contact": entry.contact.name, **extra}, pressed=_once(inv, button)
         )
         if reply.error:
             return Press(reply=reply)
@@ -141,7 +142,7 @@ class Presses:
         else:
             raw["new"] = True
             outcome = "Logged as someone new"
-        reply = await self._dispatcher.run(origin, kept.path, raw, once_key=button.message_key)
+        reply = await self._dispatcher.run(origin, kept.path, raw, pressed=_once(inv, button))
         if reply.error:
             return Press(reply=reply)
         return Press(reply=reply, update=settled(Reply(kept.text), outcome))
@@ -200,7 +201,7 @@ class Presses:
             **filled(moved_form(button), values),
         }
         reply = await self._dispatcher.run(
-            origin, "interview", raw, once_key=button.message_key, form=True
+            origin, "interview", raw, pressed=_once(inv, button), form=True
         )
         if reply.error:
             return Press(reply=reply)
@@ -253,6 +254,12 @@ class _Settled(UserError):
             if entry is not None
             else None
         )
+
+
+def _once(inv: Invocation, button: ButtonId) -> Invocation:
+    """The presser's context for the command a press runs: logged under the message's key,
+    and not resolved again (a press never makes anyone a member, nor changes one)."""
+    return replace(inv, once_key=button.message_key)
 
 
 def _well_formed(button: ButtonId) -> bool:
