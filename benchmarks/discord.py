@@ -21,12 +21,29 @@ warm-up touches every one of them first. ``--rate R`` is open loop: interactions
 R a second whatever the bot does, latency counts from each one's due time (so a generator
 that falls behind shows as latency, not as a gentler load), and the table adds the rate sent
 and the rate answered.
+
+**Buttons and autocomplete** (a second phase, on by default; ``--no-presses`` skips it):
+``reachout run`` again, on a fresh database of its own seeded by ``benchmarks._reminders``,
+so that as it starts every one of ``--concurrency`` members gets ``--rounds`` reminder DMs
+with buttons (the 7-business-day *Followed up* ones) and one more member has ``--contacts``
+contacts. Each round, every member presses *Followed up* on one of their reminders at once
+(the click, type 3, on the DM) and types ``/followup`` for another contact at once (the
+same-run baseline; which goes first alternates by round), then presses the same button
+again as a client that had not yet shown the update would (the double click). Latency is
+again INTERACTION_CREATE to the first callback (for a press, the type 7 update of the DM);
+the private "Logged a follow-up" that follows is reported too. The database must then hold
+exactly one follow-up per pressed and per typed contact. Then the member with the contacts
+types in ``/followup contact:`` (autocomplete, type 4) with prefixes from none to a full
+miss, one at a time, against their ``/contacts`` (the baseline) in between. Targets: a
+press p99 <= 100 ms, none without a response, none logged twice or not at all; an
+autocomplete p99 <= 50 ms. ``--actions`` and ``--rate`` change the first phase only.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import random
@@ -46,13 +63,32 @@ from benchmarks._dataset import (
     platform_scale,
     settle_clocks,
 )
-from tests.fakes.discord import FakeDiscord, FakeUser
+from benchmarks._reminders import (
+    TYPINGS,
+    CpuMeter,
+    check_follow_ups,
+    collector_name,
+    pressed_name,
+    process_cpu,
+    seed,
+    typed_name,
+)
+from bot.invocation import Origin
+from tests.adapters.discord_fixtures import message_text
+from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeUser
 
 MEMBERS = 200
 WARM_UP = 50
 SEED = 20251119
 BASELINE = 200
 TARGET_P99 = 0.100
+ROUNDS = 5
+CONTACTS = 1000
+CYCLES = 40
+"""Rounds of autocomplete, each every prefix of ``TYPINGS`` and one ``/contacts``."""
+TARGET_PRESS_P99 = 0.100
+TARGET_SUGGEST_P99 = 0.050
+FOLLOWED_UP = "Followed up"
 MIX: tuple[tuple[str, dict[str, Any], int], ...] = (
     ("sent", {"count": 1}, 5),
     ("progress", {}, 3),
@@ -171,15 +207,6 @@ class Run:
     sending: float | None = None
 
 
-def process_cpu(pid: int) -> float | None:
-    """User + system CPU seconds of a process, where /proc tells (Linux)."""
-    stat = Path(f"/proc/{pid}/stat")
-    if not stat.exists():
-        return None
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def measure(
     fake: FakeDiscord,
     members: list[FakeUser],
@@ -288,6 +315,317 @@ async def run(
     return baseline, loaded
 
 
+@dataclass
+class PressRun:
+    """The buttons-and-autocomplete phase: latencies in seconds, and what went wrong."""
+
+    presses: list[float] = field(default_factory=list)
+    confirmed: list[float] = field(default_factory=list)
+    again: list[float] = field(default_factory=list)
+    typed: list[float] = field(default_factory=list)
+    suggest: list[float] = field(default_factory=list)
+    contacts: list[float] = field(default_factory=list)
+    unanswered: int = 0
+    """Presses, first or second, with no accepted first response."""
+    refused: int = 0
+    """First presses not answered by the DM's update and "Logged a follow-up"."""
+    again_wrong: int = 0
+    """Second presses not answered "Already done"."""
+    typed_unanswered: int = 0
+    suggest_unanswered: int = 0
+    suggest_wrong: int = 0
+    """Autocomplete answers with other choices than the member's matching contacts."""
+    reminders: int = 0
+    reminders_after: float = 0.0
+    missing: int = 0
+    doubled: int = 0
+    problems: list[str] = field(default_factory=list)
+    cpu: CpuMeter = field(default_factory=lambda: CpuMeter(None))
+
+
+def _origin(fake: FakeDiscord, user: FakeUser) -> Origin:
+    """The member as the adapter names them in the fake's server channel."""
+    return Origin(
+        "discord",
+        str(fake.guild.id),
+        fake.guild.name,
+        str(fake.channel.id),
+        str(user.id),
+        user.global_name or user.username,
+    )
+
+
+async def presses_phase(
+    folder: Path, members: int, rounds: int, contacts: int, cycles: int
+) -> PressRun:
+    """``reachout run`` on a seeded database: presses at ``members`` in flight, rounds of
+    them, then autocomplete for a member with ``contacts`` contacts (``folder`` exists)."""
+    result = PressRun()
+    async with FakeDiscord(validate=False, wait_timeout=10.0) as fake:
+        users = []
+        for n in range(members):
+            user = fake.add_user(f"presser{n}", global_name=f"Presser {n}")
+            fake.guild.add_member(user)
+            users.append(user)
+        collector = fake.add_user("collector", global_name="Collector")
+        fake.guild.add_member(collector)
+        env = bot_environment(fake)
+        env["REACHOUT_DATABASE"] = str(folder / "reachout.db")
+        origins = [_origin(fake, user) for user in users]
+        await seed(env, origins, rounds, _origin(fake, collector), contacts)
+        started = time.monotonic()
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=folder,
+            env=env,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        result.cpu = CpuMeter(bot.pid)
+        try:
+            await fake.wait_for_session()
+            await fake.wait_for(lambda: bool(fake.global_commands))
+            reminders = await _reminders(fake, users, rounds)
+            result.reminders = len(reminders)
+            result.reminders_after = time.monotonic() - started
+            await asyncio.gather(*(one(fake, "progress", {}, user) for user in users))
+            await _suggest_cycle(fake, collector, contacts, PressRun())  # warm-up
+            for r in range(rounds):
+                pressing = _press_round(fake, users, reminders, r, result, second=False)
+                typing = _typed_round(fake, users, r, result)
+                order = [("press", pressing), ("typed", typing)]
+                for kind, work in order if r % 2 == 0 else order[::-1]:
+                    await result.cpu.measure(kind, work)
+                await result.cpu.measure(
+                    "again", _press_round(fake, users, reminders, r, result, second=True)
+                )
+            for _ in range(cycles):
+                await _suggest_cycle(fake, collector, contacts, result)
+        finally:
+            bot.send_signal(signal.SIGINT)
+            await bot.wait()
+    expected = {
+        name(r, i): 1
+        for r in range(rounds)
+        for i in range(members)
+        for name in (pressed_name, typed_name)
+    }
+    result.missing, result.doubled, result.problems = check_follow_ups(
+        folder / "reachout.db", expected
+    )
+    return result
+
+
+async def _reminders(
+    fake: FakeDiscord, users: list[FakeUser], rounds: int
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """Each member's *Followed up* reminder DMs, by (round, member), as first sent."""
+    wanted = len(users) * rounds
+    deadline = time.monotonic() + 30 + wanted / 20  # two paced requests a DM at 45/s
+    found: dict[tuple[int, int], dict[str, Any]] = {}
+    while len(found) < wanted:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(found)} of {wanted} reminders with buttons arrived")
+        await asyncio.sleep(0.1)
+        for i, user in enumerate(users):
+            for message in fake.dms_to(user):
+                text = message_text(message)
+                for r in range(rounds):
+                    if f"wrote to {pressed_name(r, i)}." in text and message.get("components"):
+                        found.setdefault((r, i), json.loads(json.dumps(message)))
+    return found
+
+
+def _button(message: dict[str, Any], label: str) -> str:
+    [found] = [
+        b["custom_id"]
+        for row in message["components"]
+        for b in row["components"]
+        if b.get("label") == label
+    ]
+    return str(found)
+
+
+async def _answer(fake: FakeDiscord, started: Any) -> tuple[FakeInteraction | None, Any]:
+    """The interaction ``started`` dispatches and its first response, or Nones if lost."""
+    try:
+        async with asyncio.timeout(2 * fake.interaction_deadline):
+            interaction = await started
+            return interaction, await interaction.first_response()
+    except (TimeoutError, RuntimeError):
+        return None, None
+
+
+async def _confirmation(fake: FakeDiscord, interaction: FakeInteraction) -> str | None:
+    """The private follow-up a press is answered with (after the update), or None."""
+    try:
+        async with asyncio.timeout(2 * fake.interaction_deadline):
+            return message_text(await interaction.followup())
+    except TimeoutError:
+        return None
+
+
+def _followup_at(fake: FakeDiscord, interaction: FakeInteraction) -> float | None:
+    """When the fake received the interaction's first follow-up message."""
+    path = f"/webhooks/{fake.application_id}/{interaction.token}"
+    return next(
+        (r.received_at for r in fake.requests if r.method == "POST" and r.path == path), None
+    )
+
+
+async def _press_round(
+    fake: FakeDiscord,
+    users: list[FakeUser],
+    reminders: dict[tuple[int, int], dict[str, Any]],
+    r: int,
+    result: PressRun,
+    *,
+    second: bool,
+) -> None:
+    """Every member presses *Followed up* on their round-``r`` reminder at once (``second``:
+    again, as a client still showing the buttons would)."""
+    answers = await asyncio.gather(
+        *(
+            _answer(
+                fake,
+                fake.click(reminders[r, i], _button(reminders[r, i], FOLLOWED_UP), as_seen=second),
+            )
+            for i in range(len(users))
+        )
+    )
+    said = await asyncio.gather(
+        *(_confirmation(fake, i) for i, first in answers if i is not None and first.accepted)
+    )
+    words = iter(said)
+    for interaction, first in answers:
+        if interaction is None or not first.accepted:
+            result.unanswered += 1
+            continue
+        text = next(words) or ""
+        (result.again if second else result.presses).append(first.elapsed)
+        if second:
+            result.again_wrong += "Already done" not in text
+            continue
+        if first.type != 7 or "Logged a follow-up" not in text:
+            result.refused += 1
+        at = _followup_at(fake, interaction)
+        if at is not None:
+            result.confirmed.append(at - interaction.dispatched_at)
+
+
+async def _typed_round(fake: FakeDiscord, users: list[FakeUser], r: int, result: PressRun) -> None:
+    """The baseline: every member types ``/followup`` for their round-``r`` typed contact."""
+    answers = await asyncio.gather(
+        *(
+            _answer(fake, fake.send_interaction("followup", {"contact": typed_name(r, i)}, user=u))
+            for i, u in enumerate(users)
+        )
+    )
+    for interaction, first in answers:
+        if interaction is None or not first.accepted:
+            result.typed_unanswered += 1
+        else:
+            result.typed.append(first.elapsed)
+
+
+async def _suggest_cycle(
+    fake: FakeDiscord, collector: FakeUser, contacts: int, result: PressRun
+) -> None:
+    """Each of ``TYPINGS`` in ``/followup contact:``, one at a time, then ``/contacts``."""
+    names = [collector_name(n).casefold() for n in range(contacts)]
+    for typed in TYPINGS:
+        interaction, first = await _answer(
+            fake, fake.autocomplete("followup", {"contact": typed}, "contact", user=collector)
+        )
+        if interaction is None or not first.accepted or first.type != 8:
+            result.suggest_unanswered += 1
+            continue
+        result.suggest.append(first.elapsed)
+        expected = min(25, sum(1 for n in names if typed.casefold() in n))
+        choices = interaction.choices or []
+        result.suggest_wrong += len(choices) != expected or not all(
+            typed.casefold() in c["value"].casefold() for c in choices
+        )
+    try:
+        result.contacts.append(await one(fake, "contacts", {}, collector))
+    except (TimeoutError, LookupError):
+        result.suggest_unanswered += 1
+
+
+def press_rows(
+    run: PressRun, members: int, rounds: int, contacts: int
+) -> list[tuple[str, str, bool]]:
+    """The phase's lines of the table."""
+    if not run.typed or not run.presses or not run.suggest or not run.contacts:
+        return [("buttons and autocomplete", "nothing answered", False)]
+
+    def spread(values: list[float]) -> str:
+        return f"{percentile(values, 0.5) * 1000:.1f} / {percentile(values, 0.99) * 1000:.1f} ms"
+
+    typed99, press99 = percentile(run.typed, 0.99), percentile(run.presses, 0.99)
+    contacts99, suggest99 = percentile(run.contacts, 0.99), percentile(run.suggest, 0.99)
+    count = members * rounds
+    return [
+        (
+            f"buttons: {run.reminders} reminder DMs with buttons sent at start-up",
+            f"all in {run.reminders_after:.1f} s from spawn",
+            True,
+        ),
+        (
+            f"typed /followup, {members} at once (baseline), p50 / p99",
+            spread(run.typed),
+            run.typed_unanswered == 0,
+        ),
+        (
+            f"*Followed up* on a DM, {members} at once, p50 / p99 -> first response",
+            f"{spread(run.presses)} = {press99 / typed99:.2f}x baseline p99 "
+            f"(target p99 <= {TARGET_PRESS_P99 * 1000:.0f} ms)",
+            press99 <= TARGET_PRESS_P99,
+        ),
+        (
+            '  -> its private "Logged a follow-up", p50 / p99',
+            spread(run.confirmed) if run.confirmed else "none",
+            True,
+        ),
+        ("second press of each (already done), p50 / p99", spread(run.again), True),
+        (
+            f'presses without a response / refused / second not "already done", of {count}',
+            f"{run.unanswered} / {run.refused} / {run.again_wrong}",
+            run.unanswered == 0 and run.refused == 0 and run.again_wrong == 0,
+        ),
+        (
+            f"follow-ups in the database: missing / twice, of {2 * count}",
+            f"{run.missing} / {run.doubled}",
+            run.missing == 0 and run.doubled == 0,
+        ),
+        (
+            "bot CPU per press / second press / typed /followup",
+            " / ".join(
+                f"{run.cpu.per(kind, count) * 1000:.2f} ms" for kind in ("press", "again", "typed")
+            ),
+            True,
+        ),
+        (
+            f"/contacts of a member with {contacts:,} contacts (baseline), p50 / p99",
+            spread(run.contacts),
+            True,
+        ),
+        (
+            f"autocomplete /followup contact: ({len(run.suggest)}), p50 / p99",
+            f"{spread(run.suggest)} = {suggest99 / contacts99:.2f}x baseline p99 "
+            f"(target p99 <= {TARGET_SUGGEST_P99 * 1000:.0f} ms)",
+            suggest99 <= TARGET_SUGGEST_P99,
+        ),
+        (
+            "autocomplete without an answer / with wrong choices",
+            f"{run.suggest_unanswered} / {run.suggest_wrong}",
+            run.suggest_unanswered == 0 and run.suggest_wrong == 0,
+        ),
+    ]
+
+
 def member_count(path: Path) -> int:
     conn = sqlite3.connect(path)
     try:
@@ -327,17 +665,44 @@ def main() -> int:
     parser.add_argument(
         "--rate", type=float, metavar="R", help="open loop: R interactions a second, arriving"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"rounds of presses, --concurrency at once (default {ROUNDS}; --quick: 2)",
+    )
+    parser.add_argument(
+        "--contacts",
+        type=int,
+        default=CONTACTS,
+        help=f"contacts of the member who asks for autocomplete (default {CONTACTS:,})",
+    )
+    parser.add_argument(
+        "--no-presses", action="store_true", help="skip the buttons and autocomplete phase"
+    )
     args = parser.parse_args()
     if args.actions is not None and args.actions < 1:
         parser.error("--actions: give a number of actions above 0")
     if args.rate is not None and args.rate <= 0:
         parser.error("--rate: give interactions a second above 0")
+    if not 1 <= args.rounds <= 20:
+        parser.error("--rounds: between 1 and 20 (a member logs at most 20 emails a day)")
     count = 200 if args.quick else args.interactions
+    rounds = 2 if args.quick else args.rounds
+    cycles = 8 if args.quick else CYCLES
+    pressed = None
     with tempfile.TemporaryDirectory() as folder:
         built = None
         if args.actions is not None:
             built = cached_copy(platform_scale(args.actions), SEED, live_now(), Path(folder))
         baseline, loaded = asyncio.run(run(Path(folder), count, args.concurrency, built, args.rate))
+        if not args.no_presses:
+            (Path(folder) / "presses").mkdir()
+            pressed = asyncio.run(
+                presses_phase(
+                    Path(folder) / "presses", args.concurrency, rounds, args.contacts, cycles
+                )
+            )
     unit = percentile(baseline.results.latencies, 0.50)
     start = "INTERACTION_CREATE" if args.rate is None else "due time"
     results = loaded.results
@@ -386,9 +751,13 @@ def main() -> int:
     for command, latencies in sorted(results.by_command.items()):
         spread = f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}"
         rows.append((f"  /{command} ({len(latencies)})", spread, True))
+    if pressed is not None:
+        rows += press_rows(pressed, args.concurrency, rounds, args.contacts)
     width = max(len(r[0]) for r in rows)
     for name, value, ok in rows:
         print(f"{name:<{width}}  {value}  {'PASS' if ok else 'FAIL'}")
+    for problem in [] if pressed is None else pressed.problems[:10]:
+        print(f"  {problem}")
     return 0 if all(ok for _, _, ok in rows) else 1
 
 

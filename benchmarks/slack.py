@@ -15,13 +15,32 @@ N actions (built once, cached in ``.bench/``, copied for each mode, history endi
 as one Slack cohort's 100 members, each with their own history; the run fails if the bot had
 to create a member. ``--rate R`` is open loop: commands arrive at R a second whatever the bot
 does, latency counts from each one's due time, and the line adds the rate sent.
+
+**Buttons and did-you-mean** (a second phase, in each mode run, on by default;
+``--no-presses`` skips it): ``reachout run`` again, on a fresh database seeded by
+``benchmarks._reminders`` so that as it starts each of ``--concurrency`` members gets
+``--rounds`` *Followed up* reminder DMs with buttons. Each round every member clicks
+*Followed up* on one at once (``block_actions``), types ``/followup`` for another contact at
+once (the same-run baseline; the order alternates by round), then clicks the same button
+again on the message as first posted (the double click). A click's ack is empty, so the
+latency judged is from sending the click to the fake receiving the ``chat.update`` that
+rewrites the DM, what the member sees first; the ack (Slack's 3 s) and the answer posted
+in the DM are reported too. The database must then hold exactly one follow-up per pressed
+and per typed contact. Slack has no autocomplete for these options; its suggestions come
+in the "did you mean" reply, so a member with ``--contacts`` contacts types ``/followup``
+with near misses of their names, one at a time, against their ``/contacts``. Targets: the
+update p99 <= 100 ms, none lost, none logged twice or not at all; did-you-mean p99 <= 50 ms.
+``--actions`` and ``--rate`` change the commands phase only; ``--quick`` is 200 commands,
+2 rounds and 80 near misses.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
+import json
 import math
 import os
 import signal
@@ -33,8 +52,9 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -47,7 +67,16 @@ from benchmarks._dataset import (
     platform_scale,
     settle_clocks,
 )
+from benchmarks._reminders import (
+    CpuMeter,
+    check_follow_ups,
+    collector_name,
+    pressed_name,
+    seed,
+    typed_name,
+)
 from bot.engine import DAILY_CAP
+from bot.invocation import Origin
 from tests.fakes.slack import COHORT_CHANNEL_ID, DEFAULT_TEAM_ID, FakeSlack, SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +88,14 @@ MEMBERS = 50
 TARGET_P99_MS = 100.0
 SEED = 20251119
 WARM_UP = 50
+ROUNDS = 5
+CONTACTS = 1000
+NEAR_MISSES = 400
+"""Did-you-mean replies measured (``--quick``: 80), a ``/contacts`` after every tenth."""
+TARGET_NEAR_P99_MS = 50.0
+PACE_GAP = 1.05
+"""Seconds between rounds of presses: the notifier posts at most one message a second in a
+channel, and every press is answered in the presser's DM."""
 
 
 @dataclass(frozen=True)
@@ -376,6 +413,399 @@ def report(mode: str, result: Result) -> bool:
     return met
 
 
+Send = Callable[[str, dict[str, Any]], Awaitable[tuple[float | None, str]]]
+"""Deliver one request of a kind (``slash_commands``, ``interactive``): its ack's latency
+(None if not acknowledged within the deadline) and the ack's body as text."""
+
+
+@dataclass
+class PressRun:
+    """The buttons and did-you-mean phase of one mode: latencies in seconds, and faults."""
+
+    acks: list[float] = field(default_factory=list)
+    updates: list[float] = field(default_factory=list)
+    answers: list[float] = field(default_factory=list)
+    again: list[float] = field(default_factory=list)
+    typed: list[float] = field(default_factory=list)
+    near: list[float] = field(default_factory=list)
+    contacts: list[float] = field(default_factory=list)
+    unanswered: int = 0
+    """Presses, first or second, not acked within 3 s or with no update of the DM in 3 s."""
+    refused: int = 0
+    """First presses whose answer in the DM is not "Logged a follow-up"."""
+    again_wrong: int = 0
+    typed_unanswered: int = 0
+    near_unanswered: int = 0
+    near_wrong: int = 0
+    reminders: int = 0
+    reminders_after: float = 0.0
+    missing: int = 0
+    doubled: int = 0
+    problems: list[str] = field(default_factory=list)
+    cpu: CpuMeter = field(default_factory=lambda: CpuMeter(None))
+
+
+def presser_id(index: int) -> str:
+    return f"U0PRESS{index:03d}"
+
+
+COLLECTOR_ID = "U0COLLECT"
+
+
+async def presses_phase(mode: str, members: int, rounds: int, contacts: int, near: int) -> PressRun:
+    """``reachout run`` in ``mode`` on a seeded database (``benchmarks._reminders``): rounds
+    of presses of *Followed up* at ``members`` in flight, then did-you-mean replies for a
+    member with ``contacts`` contacts."""
+    result = PressRun()
+    with tempfile.TemporaryDirectory() as folder:
+        async with FakeSlack() as fake:
+            users = [presser_id(n) for n in range(members)]
+            for n, user in enumerate(users):
+                fake.add_user(user, name=f"presser{n}", tz="Europe/Berlin")
+            fake.add_user(COLLECTOR_ID, name="collector", tz="Europe/Berlin")
+            env = {
+                "REACHOUT_DATABASE": str(Path(folder) / "reachout.db"),
+                "REACHOUT_TIMEZONE": "America/New_York",
+            }
+            await seed(
+                env,
+                [_origin(fake, user, f"presser{n}") for n, user in enumerate(users)],
+                rounds,
+                _origin(fake, COLLECTOR_ID, "collector"),
+                contacts,
+            )
+            port = free_port()
+            connected = len(fake.socket.connections)
+            started = time.monotonic()
+            process = start_bot(fake, mode, Path(folder), port)
+            result.cpu = CpuMeter(process.pid)
+            try:
+                async with contextlib.AsyncExitStack() as stack:
+                    if mode == "http":
+                        url = f"http://127.0.0.1:{port}"
+                        await wait_for_http(url, process)
+                        sender = await stack.enter_async_context(SlackSender(url, SIGNING_SECRET))
+                        send = _http_send(sender)
+                    else:
+                        await fake.socket.wait_connected(count=connected + 1, within=START_TIMEOUT)
+                        send = _socket_send(fake)
+                    await _press_work(fake, send, users, rounds, contacts, near, result, started)
+            finally:
+                stop_bot(process)
+        expected = {
+            name(r, i): 1
+            for r in range(rounds)
+            for i in range(members)
+            for name in (pressed_name, typed_name)
+        }
+        result.missing, result.doubled, result.problems = check_follow_ups(
+            Path(folder) / "reachout.db", expected
+        )
+    return result
+
+
+def _origin(fake: FakeSlack, user_id: str, name: str) -> Origin:
+    """The member as the adapter names them in the cohort's channel."""
+    return Origin(
+        "slack",
+        fake.team.id,
+        fake.team.name,
+        COHORT_CHANNEL_ID,
+        user_id,
+        name,
+        user_timezone="Europe/Berlin",
+    )
+
+
+def _http_send(sender: SlackSender) -> Send:
+    async def send(kind: str, payload: dict[str, Any]) -> tuple[float | None, str]:
+        try:
+            if kind == "slash_commands":
+                delivery = await asyncio.wait_for(sender.slash_command(payload), ACK_DEADLINE)
+            else:
+                delivery = await asyncio.wait_for(sender.interactive(payload), ACK_DEADLINE)
+        except (TimeoutError, aiohttp.ClientError):
+            return None, ""
+        ok = delivery.status == 200 and delivery.elapsed <= ACK_DEADLINE
+        return (delivery.elapsed if ok else None), delivery.text
+
+    return send
+
+
+def _socket_send(fake: FakeSlack) -> Send:
+    async def send(kind: str, payload: dict[str, Any]) -> tuple[float | None, str]:
+        sent = await fake.socket_send(kind, payload)
+        try:
+            ack = await sent.ack(within=ACK_DEADLINE)
+        except AssertionError:
+            return None, ""
+        return ack.elapsed, json.dumps(ack.payload or {})
+
+    return send
+
+
+async def _press_work(
+    fake: FakeSlack,
+    send: Send,
+    users: list[str],
+    rounds: int,
+    contacts: int,
+    near: int,
+    result: PressRun,
+    started: float,
+) -> None:
+    reminders = await _reminders(fake, users, rounds)
+    result.reminders, result.reminders_after = len(reminders), time.monotonic() - started
+    await asyncio.gather(*(send("slash_commands", _command(fake, u, "/progress")) for u in users))
+    await _near_misses(fake, send, contacts, 10, PressRun())  # warm-up
+    await asyncio.sleep(PACE_GAP)
+    for r in range(rounds):
+        pressing = _press_round(fake, send, users, reminders, r, result, second=False)
+        typing = _typed_round(fake, send, users, r, result)
+        order = [("press", pressing), ("typed", typing)]
+        for kind, work in order if r % 2 == 0 else order[::-1]:
+            await result.cpu.measure(kind, work)
+        await result.cpu.measure(
+            "again", _press_round(fake, send, users, reminders, r, result, second=True)
+        )
+        await asyncio.sleep(PACE_GAP)
+    await _near_misses(fake, send, contacts, near, result)
+
+
+def _command(fake: FakeSlack, user_id: str, command: str, text: str = "") -> dict[str, Any]:
+    return dict(fake.slash_command(command, text, user_id=user_id, channel_id=COHORT_CHANNEL_ID))
+
+
+async def _reminders(
+    fake: FakeSlack, users: list[str], rounds: int
+) -> dict[tuple[int, int], tuple[str, dict[str, Any]]]:
+    """Each member's *Followed up* reminder, by (round, member): its DM and the message as
+    first posted. The notifier posts one message a second in a DM, so they take ``rounds``
+    seconds or so."""
+    wanted = len(users) * rounds
+    deadline = time.monotonic() + 30 + 2 * rounds
+    found: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}
+    while len(found) < wanted:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(found)} of {wanted} reminders with buttons arrived")
+        await asyncio.sleep(0.1)
+        for channel, messages in fake.messages.items():
+            if not channel.startswith("D"):
+                continue
+            for message in messages:
+                text = json.dumps(message)
+                if "Followed up" not in text:
+                    continue
+                for r in range(rounds):
+                    for i in range(len(users)):
+                        if (r, i) not in found and f"wrote to {pressed_name(r, i)}." in text:
+                            found[r, i] = (channel, json.loads(text))
+    return found
+
+
+async def _press_round(
+    fake: FakeSlack,
+    send: Send,
+    users: list[str],
+    reminders: dict[tuple[int, int], tuple[str, dict[str, Any]]],
+    r: int,
+    result: PressRun,
+    *,
+    second: bool,
+) -> None:
+    """Every member clicks *Followed up* on their round-``r`` reminder at once (``second``:
+    again, on the message as it was before the update, as a double click would). The ack is
+    empty; the member sees the DM rewritten (``chat.update``), then the answer in the DM."""
+    first_call = len(fake.calls)
+
+    async def click(i: int) -> tuple[float, float | None]:
+        channel, message = reminders[r, i]
+        payload = fake.click(message, "Followed up", user_id=users[i], channel_id=channel)
+        clicked = time.time()
+        latency, _ = await send("interactive", payload)
+        return clicked, latency
+
+    clicks = await asyncio.gather(*(click(i) for i in range(len(users))))
+    wanted = {
+        reminders[r, i][0]: (reminders[r, i][1]["ts"], clicks[i][0]) for i in range(len(users))
+    }
+    updated: dict[str, float] = {}
+    answered: dict[str, tuple[float, str]] = {}
+    deadline = max(c for c, _ in clicks) + ACK_DEADLINE + 1.0
+    seen = first_call
+    while (len(updated) < len(wanted) or len(answered) < len(wanted)) and time.time() < deadline:
+        await asyncio.sleep(0.01)
+        for call in fake.calls[seen:]:
+            channel = str(call.params.get("channel", ""))
+            if channel not in wanted or call.at < wanted[channel][1]:
+                continue
+            if call.method == "chat.update" and call.params.get("ts") == wanted[channel][0]:
+                updated.setdefault(channel, call.at)
+            elif call.method == "chat.postMessage":
+                answered.setdefault(channel, (call.at, json.dumps(call.params)))
+        seen = len(fake.calls)
+    for i in range(len(users)):
+        channel = reminders[r, i][0]
+        clicked, ack = clicks[i]
+        update = updated.get(channel)
+        if ack is None or update is None or update - clicked > ACK_DEADLINE:
+            result.unanswered += 1
+            continue
+        said = answered.get(channel, (0.0, ""))[1]
+        if second:
+            result.again.append(update - clicked)
+            result.again_wrong += "Already done" not in said
+            continue
+        result.acks.append(ack)
+        result.updates.append(update - clicked)
+        if "Logged a follow-up" not in said:
+            result.refused += 1
+        else:
+            result.answers.append(answered[channel][0] - clicked)
+
+
+async def _typed_round(
+    fake: FakeSlack, send: Send, users: list[str], r: int, result: PressRun
+) -> None:
+    """The baseline: every member types ``/followup`` for their round-``r`` typed contact at
+    once, in the cohort's channel; the ack carries the reply."""
+    acks = await asyncio.gather(
+        *(
+            send("slash_commands", _command(fake, u, "/followup", typed_name(r, i)))
+            for i, u in enumerate(users)
+        )
+    )
+    for latency, text in acks:
+        if latency is None or "Logged a follow-up" not in text:
+            result.typed_unanswered += 1
+        else:
+            result.typed.append(latency)
+
+
+def near_miss(index: int, kind: int) -> str:
+    """A slip in the collector's contact ``index``: a letter left out, two swapped, one
+    wrong (first letter and digits kept, as a typo does)."""
+    name = collector_name(index)
+    if kind == 0:
+        return name.replace("Person", "Persn")
+    if kind == 1:
+        return name.replace("Person", "Preson")
+    return name.replace("Surname", "Surnane")
+
+
+async def _near_misses(
+    fake: FakeSlack, send: Send, contacts: int, count: int, result: PressRun
+) -> None:
+    """The collector types ``/followup`` with a near miss of one of their names, one at a
+    time: the ack is the did-you-mean reply; their ``/contacts`` after every tenth."""
+    for n in range(count):
+        index = (n * 7919) % contacts
+        latency, text = await send(
+            "slash_commands", _command(fake, COLLECTOR_ID, "/followup", near_miss(index, n % 3))
+        )
+        if latency is None:
+            result.near_unanswered += 1
+        else:
+            result.near.append(latency)
+            result.near_wrong += not ("Did you mean" in text and collector_name(index) in text)
+        if n % 10 == 9:
+            latency, _ = await send("slash_commands", _command(fake, COLLECTOR_ID, "/contacts"))
+            if latency is None:
+                result.near_unanswered += 1
+            else:
+                result.contacts.append(latency)
+
+
+def press_report(mode: str, run: PressRun, members: int, rounds: int, contacts: int) -> bool:
+    """Print the phase's lines; True if every target is met."""
+    if not (run.typed and run.updates and run.near and run.contacts):
+        print(f"{mode:<7} buttons and did-you-mean: nothing answered")
+        return False
+
+    def spread(values: list[float]) -> str:
+        values = sorted(values)
+        return f"{percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f} ms"
+
+    def p99(values: list[float]) -> float:
+        return percentile(sorted(values), 0.99)
+
+    count = members * rounds
+    press_met = p99(run.updates) <= TARGET_P99_MS
+    faults = run.unanswered + run.refused + run.again_wrong + run.missing + run.doubled
+    near_met = p99(run.near) <= TARGET_NEAR_P99_MS
+    lines = [
+        (
+            f"{run.reminders} reminder DMs with buttons sent at start-up",
+            f"all in {run.reminders_after:.1f} s from spawn",
+            "",
+        ),
+        (f"typed /followup, {members} at once (baseline), p50 / p99", spread(run.typed), ""),
+        (
+            f"Followed up, {members} at once: click -> DM updated, p50 / p99",
+            f"{spread(run.updates)} = {p99(run.updates) / p99(run.typed):.2f}x baseline p99",
+            f"p99 <= {TARGET_P99_MS:.0f} ms: {'met' if press_met else 'MISSED'}",
+        ),
+        ("  the click's ack (empty), p50 / p99", spread(run.acks), "< 3 s"),
+        (
+            '  click -> "Logged a follow-up" in the DM, p50 / p99',
+            spread(run.answers) if run.answers else "none",
+            "",
+        ),
+        ("second click of each (already done) -> DM updated, p50 / p99", spread(run.again), ""),
+        (
+            f'lost / refused / second not "already done" / typed failed, of {count}',
+            f"{run.unanswered} / {run.refused} / {run.again_wrong} / {run.typed_unanswered}",
+            "0: "
+            + (
+                "met"
+                if run.unanswered + run.refused + run.again_wrong + run.typed_unanswered == 0
+                else "MISSED"
+            ),
+        ),
+        (
+            f"follow-ups in the database: missing / twice, of {2 * count}",
+            f"{run.missing} / {run.doubled}",
+            "0 / 0: " + ("met" if run.missing + run.doubled == 0 else "MISSED"),
+        ),
+        (
+            "bot CPU per click / second click / typed /followup",
+            " / ".join(
+                f"{run.cpu.per(kind, count) * 1000:.2f} ms" for kind in ("press", "again", "typed")
+            ),
+            "",
+        ),
+        (
+            f"/contacts of a member with {contacts:,} contacts (baseline), p50 / p99",
+            spread(run.contacts),
+            "",
+        ),
+        (
+            f"did-you-mean /followup, {contacts:,} contacts ({len(run.near)}), p50 / p99",
+            f"{spread(run.near)} = {p99(run.near) / p99(run.contacts):.2f}x baseline p99",
+            f"p99 <= {TARGET_NEAR_P99_MS:.0f} ms: {'met' if near_met else 'MISSED'}",
+        ),
+        (
+            "did-you-mean unanswered / without the name",
+            f"{run.near_unanswered} / {run.near_wrong}",
+            "0 / 0: " + ("met" if run.near_unanswered + run.near_wrong == 0 else "MISSED"),
+        ),
+    ]
+    width = max(len(name) for name, _, _ in lines)
+    print(f"{mode}: buttons and did-you-mean")
+    for name, value, target in lines:
+        print(f"  {name:<{width}}  {value}  {target}")
+    for problem in run.problems[:10]:
+        print(f"    {problem}")
+    return (
+        press_met
+        and near_met
+        and faults == 0
+        and run.typed_unanswered == 0
+        and run.near_unanswered == 0
+        and run.near_wrong == 0
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("http", "socket", "both"), default="both")
@@ -390,11 +820,36 @@ def main() -> int:
     parser.add_argument(
         "--rate", type=float, metavar="R", help="open loop: R commands a second, arriving"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"rounds of presses, --concurrency at once (default {ROUNDS}; --quick: 2)",
+    )
+    parser.add_argument(
+        "--contacts",
+        type=int,
+        default=CONTACTS,
+        help=f"contacts of the member whose near misses are measured (default {CONTACTS:,})",
+    )
+    parser.add_argument(
+        "--no-presses", action="store_true", help="skip the buttons and did-you-mean phase"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="200 commands, 2 rounds of presses, 80 near misses: for development",
+    )
     args = parser.parse_args()
     if args.actions is not None and args.actions < 1:
         parser.error("--actions: give a number of actions above 0")
     if args.rate is not None and args.rate <= 0:
         parser.error("--rate: give commands a second above 0")
+    if not 1 <= args.rounds <= 20:
+        parser.error("--rounds: between 1 and 20 (a member logs at most 20 emails a day)")
+    if args.quick:
+        args.requests, args.rounds = 200, 2
+    near = 80 if args.quick else NEAR_MISSES
     cohort = fresh_cohort() if args.actions is None else built_cohort(args.actions)
     load = Load(
         warm_up(cohort.users), workload(args.requests, cohort.users), args.concurrency, args.rate
@@ -409,10 +864,13 @@ def main() -> int:
     )
     print(f"{'mode':<7} {'sent':>6} {'p50':>8} {'p99':>8} {'max':>8} {'lost':>5} {'acked/s':>8}")
     print("  (then per command: count, p50, p99)")
-    return asyncio.run(run(args.mode, cohort, load))
+    presses = None if args.no_presses else (args.concurrency, args.rounds, args.contacts, near)
+    return asyncio.run(run(args.mode, cohort, load, presses))
 
 
-async def run(mode: str, cohort: Cohort, load: Load) -> int:
+async def run(
+    mode: str, cohort: Cohort, load: Load, presses: tuple[int, int, int, int] | None = None
+) -> int:
     results = []
     async with FakeSlack(team_id=cohort.team_id, team_name=cohort.team_name) as fake:
         if cohort.database is not None:
@@ -423,6 +881,15 @@ async def run(mode: str, cohort: Cohort, load: Load) -> int:
             results.append(report("http", await bench_http(fake, cohort, load)))
         if mode in ("socket", "both"):
             results.append(report("socket", await bench_socket(fake, cohort, load)))
+    if presses is not None:
+        members, rounds, contacts, near = presses
+        print(
+            f"buttons: {rounds} rounds of {members} presses at once, on a seeded database; "
+            "latency from the click (or the command) sent"
+        )
+        for each in ("http", "socket") if mode == "both" else (mode,):
+            run_ = await presses_phase(each, members, rounds, contacts, near)
+            results.append(press_report(each, run_, members, rounds, contacts))
     return 0 if all(results) else 1
 
 

@@ -75,6 +75,7 @@ class Courier:
         self.on_change: Callable[[], None] | None = None
         self._run_lock = asyncio.Lock()
         self._in_flight: set[str] = set()
+        self._look_again: set[int] = set()
         self._limits: dict[str, asyncio.Semaphore] = {}
         self._quiet_version: int | None = None
         self._closed = False
@@ -83,6 +84,7 @@ class Courier:
         """Deliver for ``notifier.platform`` from now on."""
         self.notifiers[notifier.platform] = notifier
         self._limits[notifier.platform] = asyncio.Semaphore(PLATFORM_CONCURRENCY)
+        self._look_again |= self.planner.waiting.pop(notifier.platform, set())
         self._quiet_version = None
         self.schedule_changed()
 
@@ -92,6 +94,10 @@ class Courier:
             if self._closed:
                 return 0
             now = self.clock.now()
+            if self._look_again:
+                # Clocks put off while their platform was not connected (at start-up).
+                waiting, self._look_again = self._look_again, set()
+                await self.ledger.set_clock_checks(dict.fromkeys(waiting, now))
             version = await self.ledger.change_counter()
             if self._nothing_to_do(version, now):
                 return 0

@@ -125,6 +125,9 @@ class Planner:
         self.ledger = ledger
         self.clock = clock
         self.charts = charts
+        self.waiting: dict[str, set[int]] = {}
+        """Clocks put off because their platform was not connected yet, by platform: looked
+        at again the moment it connects (``Courier.register``), not an hour later."""
 
     async def plan(
         self, now: datetime, notifiers: Mapping[str, Notifier], in_flight: Collection[str]
@@ -236,6 +239,7 @@ class Planner:
             contact_id = candidate.entry.contact.id
             if candidate.workspace.platform not in notifiers:
                 checks[contact_id] = now + DISCONNECTED_RECHECK
+                self.waiting.setdefault(candidate.workspace.platform, set()).add(contact_id)
                 continue
             tz = zone(member_timezone(candidate.member, candidate.cohort))
             calendar = member_calendar(candidate.member, candidate.cohort)

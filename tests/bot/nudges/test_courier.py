@@ -322,6 +322,21 @@ async def test_reminders_skip_paused_members_and_those_who_turned_them_off(
     assert [d.target for d in notifier.direct_messages()] == ["sam"]
 
 
+async def test_a_reminder_due_before_its_platform_connects_goes_out_as_it_connects(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    await setup_member_with_contact(runtime, clock)
+    clock.set(datetime(2026, 12, 1, 14, 0, 30, tzinfo=UTC))  # the 3-day morning, at start-up
+    await runtime.courier.run_due()  # ``reachout run``'s first wake: no platform connected yet
+    notifier = RecordingNotifier()
+    clock.advance(timedelta(seconds=2))
+    runtime.courier.register(notifier)  # the platform connected
+    await runtime.courier.run_due()
+    assert [d.key.split(":")[3] for d in notifier.direct_messages()] == ["second_contact"]
+    assert runtime.courier.next_due is not None
+    assert runtime.courier.next_due > clock.now() + timedelta(days=1)
+
+
 async def test_writing_to_a_second_person_there_answers_the_3b_reminder(
     runtime: Runtime, clock: ManualClock, notifier: RecordingNotifier
 ) -> None:
