@@ -1,6 +1,8 @@
 """``reachout``: the command line, and the one place that wires concrete pieces together.
 
-Adapters are loaded by name, so ``bot`` never imports a platform library.
+Adapters are loaded by name, so ``bot`` never imports a platform library. PostgreSQL's
+modules (asyncpg) and ``copy-database``'s are imported where a command needs them, so a bot
+on SQLite never loads them (about 3 MB).
 """
 
 from __future__ import annotations
@@ -55,13 +57,10 @@ from bot.runtime import Runtime
 from bot.store import Store
 from bot.supervisor import RETRY_BACKOFF, Backoff, EveryPlatformRefused, supervise
 from bot.timezones import UnknownTimezone, require_timezone
-from storage import copying
 from storage.connection import Database, open_database
 from storage.health import database_problem, delivery_counts, inspect_database
 from storage.lease import FileLease
 from storage.ledger import SqliteLedger
-from storage.postgres import health as postgres_health
-from storage.postgres import wiring as postgres_wiring
 from storage.repository import SqliteStore
 from storage.schema import SchemaTooNew, available_migrations
 from storage.upgrade import Upgrade, UpgradeFailed, pending, upgrade
@@ -172,6 +171,9 @@ async def _open_backend(settings: Settings) -> AsyncIterator[tuple[Store, Ledger
     """The store, ledger and health probe of ``REACHOUT_DATABASE``: PostgreSQL for a URL,
     else SQLite (upgraded after a backup)."""
     if settings.database_url is not None:
+        from storage.postgres import health as postgres_health
+        from storage.postgres import wiring as postgres_wiring
+
         try:
             async with postgres_wiring.open_storage(settings) as (store, ledger, pool):
                 yield (
@@ -200,6 +202,8 @@ async def open_storage(settings: Settings) -> AsyncIterator[tuple[Store, Ledger]
 def scheduler_lease(settings: Settings) -> Lease:
     """What makes one process of those on the database run the scheduler."""
     if settings.database_url is not None:
+        from storage.postgres import wiring as postgres_wiring
+
         return postgres_wiring.scheduler_lease(settings)
     return FileLease(settings.database)
 
@@ -298,6 +302,8 @@ async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     if args.check:
         return await _migrate_check(settings)
     if settings.database_url is not None:
+        from storage.postgres import wiring as postgres_wiring
+
         try:
             before, after = await postgres_wiring.migrate_database(settings)
         except postgres_wiring.Unusable as problem:
@@ -322,6 +328,8 @@ EXIT_PENDING = 1
 async def _migrate_check(settings: Settings) -> int:
     """For deploy scripts: 0 when up to date, 1 when migrations are pending; changes nothing."""
     if settings.database_url is not None:
+        from storage.postgres import wiring as postgres_wiring
+
         try:
             state = await postgres_wiring.pending_migrations(settings)
         except postgres_wiring.Unusable as problem:
@@ -361,6 +369,8 @@ def _backup_target(settings: Settings, path: str) -> Path:
 
 async def _backup(settings: Settings, args: argparse.Namespace) -> int:
     if settings.database_url is not None:
+        from storage.postgres import wiring as postgres_wiring
+
         command = postgres_wiring.pg_dump_command(settings.database_url, args.path)
         print(
             "reachout backs up SQLite only; for PostgreSQL use pg_dump, which takes a "
@@ -377,6 +387,8 @@ async def _backup(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _copy_database(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import copying
+
     try:
         counts = await copying.copy_database(args.source, args.target, copying.TextProgress())
     except copying.CopyRefused as refused:
@@ -556,6 +568,8 @@ def _doctor_without_settings(problem: ConfigError) -> int:
 
 async def _postgres_checks(settings: Settings) -> list[Check]:
     """The server answers, and the schema's state; read-only, nothing is migrated here."""
+    from storage.postgres import wiring as postgres_wiring
+
     label = settings.database_label
     try:
         state = await postgres_wiring.pending_migrations(settings)

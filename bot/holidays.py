@@ -5,7 +5,9 @@ subdivision (``CA-ON``, ``DE-BE``). A cohort's calendar is set by its organizers
 its time zone where the zone belongs to one country (``Europe/Berlin`` is Germany; ``UTC``
 is nobody's); a member may choose their own. ``none`` means weekends only.
 
-The dates come from the ``holidays`` package, built one year at a time and kept.
+The dates come from the ``holidays`` package, built one year at a time and kept. It is
+imported when a calendar is first looked up, not when the bot starts: it costs about 5 MB
+(and its countries' data 9 MB more), which a bot answering no follow-up never needs.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
-
-import holidays as holiday_data
 
 from bot.errors import UserError
 from bot.models import Cohort, Member
@@ -127,6 +127,8 @@ def describe(calendar: HolidayCalendar | None) -> str:
 
 @cache
 def _supported() -> dict[str, list[str]]:
+    import holidays as holiday_data
+
     return {
         code: list(subdivisions)
         for code, subdivisions in holiday_data.list_supported_countries().items()
@@ -136,6 +138,8 @@ def _supported() -> dict[str, list[str]]:
 @lru_cache(maxsize=256)
 def _year(country: str, subdivision: str | None, year: int) -> dict[date, str]:
     """One year of a calendar, named in English where the data has English names."""
+    import holidays as holiday_data
+
     probe = holiday_data.country_holidays(country)
     languages = probe.supported_languages or ()
     language = next((lang for lang in _ENGLISH if lang in languages), None)

@@ -1,8 +1,12 @@
-"""The import direction: adapters -> bot <- storage, no circles, adapters through the port."""
+"""The import direction: adapters -> bot <- storage, no circles, adapters through the port;
+and what a running bot leaves unloaded until a command needs it."""
 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +167,42 @@ def test_the_cycle_checker_finds_a_circle_through_three_modules(tmp_path: Path) 
     )
     (package / "d.py").write_text("from pkg import a\n")
     assert cycles(import_graph("pkg", tmp_path)) == [["pkg.a", "pkg.c", "pkg.sub.b"]]
+
+
+NOT_AT_START = {"holidays", "yaml", "asyncpg", "PIL", "matplotlib", "prompt_toolkit"}
+"""Libraries a bot running Discord and Slack on SQLite loads only when a command needs them:
+a calendar looked up, a manifest printed, PostgreSQL configured, a chart drawn, a terminal."""
+
+
+def _modules_after(code: str) -> set[str]:
+    """Top-level modules loaded in a fresh interpreter once ``code`` has run."""
+    shown = "import sys; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run(  # noqa: S603 - this interpreter, code of this file
+        [sys.executable, "-c", f"{code}\n{shown}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return set(done.stdout.split())
+
+
+def test_the_cli_with_both_adapters_leaves_heavy_libraries_unloaded() -> None:
+    loaded = _modules_after(
+        "import bot.cli\nfor name in bot.cli.PLATFORMS.values(): __import__(name)"
+    )
+    assert {"bot", "discord", "slack_bolt", "aiohttp"} <= loaded
+    assert loaded & NOT_AT_START == set()
+
+
+def test_a_calendar_lookup_and_a_manifest_load_what_they_need() -> None:
+    loaded = _modules_after(
+        "from datetime import date\n"
+        "from bot.holidays import HolidayCalendar\n"
+        "from adapters.slack.manifest import manifest_text\n"
+        "from bot.commands.catalog import build_registry\n"
+        "assert HolidayCalendar('US').holiday(date(2026, 7, 4))\n"
+        "assert manifest_text(build_registry()).startswith('#')"
+    )
+    assert {"holidays", "yaml"} <= loaded

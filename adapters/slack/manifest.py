@@ -13,8 +13,6 @@ import json
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
-import yaml
-
 from adapters.slack.config import EVENTS_PATH
 from bot.commands.registry import Command, Registry
 from bot.config import ConfigError
@@ -103,13 +101,6 @@ def build_manifest(registry: Registry, http_url: str | None = None) -> dict[str,
     }
 
 
-class _IndentedDumper(yaml.SafeDumper):
-    """Block style with lists indented under their key, as Slack's own examples show them."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
 def manifest_text(registry: Registry, http_url: str | None = None, fmt: str = "yaml") -> str:
     """``reachout slack manifest``: YAML (with a header saying how to use it) or JSON.
 
@@ -123,12 +114,25 @@ def manifest_text(registry: Registry, http_url: str | None = None, fmt: str = "y
         f"# reachout's Slack app manifest ({mode}).\n"
         "# Create the app at https://api.slack.com/apps > Create New App > From a manifest.\n"
     )
-    body = yaml.dump(
+    return header + _yaml(manifest)
+
+
+def _yaml(manifest: dict[str, Value]) -> str:
+    """Block style with lists indented under their key, as Slack's own examples show them.
+
+    PyYAML is imported here, when a manifest is printed, so a running bot never loads it.
+    """
+    import yaml
+
+    class IndentedDumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)
+
+    return yaml.dump(
         manifest,
-        Dumper=_IndentedDumper,
+        Dumper=IndentedDumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
         width=10_000,  # never fold a long description across lines
     )
-    return header + body
