@@ -401,6 +401,24 @@ async def test_work_slower_than_the_budget_is_deferred_then_followed_up(
     assert fake.schema_errors == []
 
 
+async def test_work_done_while_its_deferral_is_on_the_way_waits_for_it_then_edits(
+    runtime: Runtime, fake: FakeDiscord
+) -> None:
+    async def ponder(engine: Engine, inv: Invocation, args: Args) -> Reply:
+        await asyncio.sleep(0.1)
+        return Reply("Thought it over.", private=True)
+
+    slow = Command("ponder", "Take a while to answer", (), ponder)
+    async with connected(with_extra_commands(runtime, slow), fake, defer_after=0.05):
+        fake.answer_delay = 0.3
+        interaction = await fake.send_interaction("ponder")
+        first = await interaction.first_response()
+        assert (first.type, first.ephemeral) == (5, True)
+        assert (await final_message(interaction))["content"] == "Thought it over."
+    assert [r.status for r in fake.requests_to(*CALLBACK)] == [200]
+    assert [r.status for r in fake.requests_to(*EDIT_ORIGINAL)] == [200]
+
+
 async def test_a_handler_that_raises_still_answers_with_a_private_apology(
     runtime: Runtime, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
