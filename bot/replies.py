@@ -179,7 +179,10 @@ def render_text(
     """Escape ordinary text and turn placeholders for listed users into platform mentions.
 
     A placeholder for a user who is not listed in ``names`` is shown as escaped plain text.
+    Text with no placeholder (most of a reply's lines) is only escaped.
     """
+    if MENTION_MARK not in text:
+        return escape(text)
     pieces = text.split(MENTION_MARK)
     out = []
     for index, piece in enumerate(pieces):

@@ -181,17 +181,28 @@ def _chunks(value: str, limit: int) -> list[str]:
 
 
 def _add_fields(embed: discord.Embed, fields: list[tuple[str, str]]) -> None:
-    """Fields in order, long ones continued, stopping short of Discord's embed limits."""
+    """Fields in order, long ones continued, stopping short of Discord's embed limits.
+
+    The fields are counted here: ``Embed.fields`` builds a new list of all of them each time.
+    """
     used = len(embed.title or "") + len(embed.description or "")
+    count = len(embed.fields)
     for name, value in fields:
         for index, piece in enumerate(_chunks(value, FIELD_VALUE_LIMIT)):
             label = clip(name if index == 0 else f"{name} (continued)", FIELD_NAME_LIMIT)
             cost = len(label) + len(piece)
-            if len(embed.fields) == FIELD_COUNT_LIMIT or used + cost > EMBED_TOTAL_LIMIT:
+            if count == FIELD_COUNT_LIMIT or used + cost > EMBED_TOTAL_LIMIT:
                 embed.set_footer(text="(shortened to fit Discord's limits)")
                 return
             embed.add_field(name=label, value=piece, inline=False)
+            count += 1
             used += cost
+
+
+def _escape(text: str) -> str:
+    """``escape_mentions``, whose every mention starts with ``@``: text without one (most
+    lines of a reply) is returned as it is, without running the regular expression."""
+    return escape_mentions(text) if "@" in text else text
 
 
 def render_reply(reply: Reply) -> DiscordMessage:
@@ -199,7 +210,7 @@ def render_reply(reply: Reply) -> DiscordMessage:
     names = {m.user_id: m.display_name for m in reply.mentions if _SNOWFLAKE.fullmatch(m.user_id)}
 
     def show(text: str) -> str:
-        return render_text(text, names, escape=escape_mentions, mention=lambda uid, _: f"<@{uid}>")
+        return render_text(text, names, escape=_escape, mention=lambda uid, _: f"<@{uid}>")
 
     text = show(reply.text).strip()
     allowed = discord.AllowedMentions(

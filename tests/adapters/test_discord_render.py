@@ -73,6 +73,14 @@ def test_an_embed_never_exceeds_discords_limits() -> None:
     assert message.embed.footer.text == "(shortened to fit Discord's limits)"
 
 
+def test_an_embed_keeps_at_most_25_fields_in_order() -> None:
+    fields = tuple(Field(f"Field {n}", f"value {n}") for n in range(40))
+    message = render_reply(Reply("", title="Many", fields=fields))
+    assert message.embed is not None
+    assert [f.name for f in message.embed.fields] == [f"Field {n}" for n in range(25)]
+    assert message.embed.footer.text == "(shortened to fit Discord's limits)"
+
+
 def test_a_file_travels_with_its_text_and_an_empty_reply_still_says_something() -> None:
     export = Attachment("reachout-export.json", b"{}")
     kwargs = render_reply(Reply("Here you go.", attachment=export)).send_kwargs()
