@@ -211,7 +211,7 @@ class InteractionRunner:
                 return await running
             finally:
                 running.cancel()
-        deferral: asyncio.Task[None] | None = None
+        deferral: asyncio.Task[Any] | None = None
 
         def defer() -> None:
             nonlocal deferral
