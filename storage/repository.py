@@ -38,6 +38,7 @@ from bot.store import (
     LoggedAction,
     Lookup,
     NewAction,
+    PipelinePage,
 )
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import Database, from_db, to_db
@@ -518,6 +519,119 @@ def board_page_from_rows(rows: Iterable[Row], member_id: int, size: int) -> Boar
     return BoardPage(top, own, own_rank, counted, shown)
 
 
+_CLOCK_STAGES = (Stage.INTERVIEWED, Stage.SCHEDULED, Stage.FOLLOWED_UP, Stage.EMAILED)
+"""The kept stages whose step has a due instant (``step_at``); the others never do."""
+
+
+def _stage_literals(stages: Collection[Stage]) -> str:
+    """Stages as SQL string literals: the enum's own constants, never anything typed."""
+    return ", ".join(f"'{stage.value}'" for stage in sorted(stages))
+
+
+def _placed(mark: str) -> dict[str, str]:
+    """``step_at`` in SQL, for the ``contact_state`` row ``s``, with ``{mark}1`` the member
+    and ``{mark}2`` the instant: the stage shown then, whether a step is due, and the due
+    instant shown. The second-contact check is asked only of a contact between its two
+    email milestones, the one case ``step_at`` needs it: CASE, unlike AND and OR, is
+    evaluated lazily wherever it stands, so each decision is one."""
+    now = f"{mark}2"
+    second = (
+        "(s.org_key <> '' AND EXISTS (SELECT 1 FROM contact_state o "
+        "WHERE o.member_id = s.member_id AND o.org_key = s.org_key "
+        "AND o.contact_id <> s.contact_id AND o.latest_email_at > s.latest_email_at))"
+    )
+    clocked = _stage_literals(_CLOCK_STAGES)
+    return {
+        "second": second,
+        "stage": (
+            f"CASE WHEN s.stage NOT IN ({clocked}) THEN s.stage "
+            "WHEN s.due_at IS NULL THEN 'emailed' "
+            f"WHEN s.stage = 'followed_up' AND {now} >= s.due_at THEN 'no_reply' "
+            "ELSE s.stage END"
+        ),
+        "due": (
+            "CASE WHEN s.due_at IS NULL THEN FALSE WHEN s.stage = 'interviewed' THEN TRUE "
+            f"WHEN s.stage IN ('scheduled', 'followed_up') THEN {now} >= s.due_at "
+            f"WHEN s.stage <> 'emailed' OR {now} < s.due_at THEN FALSE "
+            f"WHEN {now} >= s.later_due_at THEN TRUE WHEN {second} THEN FALSE ELSE TRUE END"
+        ),
+        "shown_due": (
+            f"CASE WHEN s.due_at IS NULL OR s.stage NOT IN ({clocked}) THEN NULL "
+            f"WHEN s.stage <> 'emailed' OR {now} < s.due_at THEN s.due_at "
+            f"WHEN {now} < s.later_due_at THEN CASE WHEN {second} THEN s.later_due_at "
+            "ELSE s.due_at END ELSE s.later_due_at END"
+        ),
+    }
+
+
+def _stored_stages(shown: Collection[Stage]) -> set[Stage]:
+    """The kept stages that can show as one of ``shown`` at some instant: a contact whose
+    follow-up went unanswered shows "no reply", one with no clock shows "emailed"."""
+    stored = set(shown) - {Stage.NO_REPLY}
+    if Stage.NO_REPLY in shown:
+        stored.add(Stage.FOLLOWED_UP)
+    if Stage.EMAILED in shown:
+        stored.update(_CLOCK_STAGES)
+    return stored
+
+
+def pipeline_page_sql(
+    mark: str, stages: Collection[Stage] | None, due: bool, limit: int | None
+) -> str:
+    """The rows of a pipeline page (both backends; ``mark`` is the parameter sign, ``{mark}1``
+    the member, ``{mark}2`` the instant): the chosen contacts placed in SQL, ordered as
+    ``bot.followups.pipeline_from_states`` orders them (due first by due instant, then the
+    others with one by it, then the rest latest activity first, ties in creation order) and
+    cut there; only the rows kept are joined to their contact, second-contact check and
+    referrer. ``chosen`` counts every chosen row."""
+    placed = _placed(mark)
+    chosen = ["s.member_id = " + f"{mark}1"]
+    if stages is not None:
+        chosen.append(f"s.stage IN ({_stage_literals(_stored_stages(stages)) or 'NULL'})")
+        chosen.append(f"({placed['stage']}) IN ({_stage_literals(stages) or 'NULL'})")
+    if due:
+        chosen.append(placed["due"])
+    order = (
+        "CASE WHEN shown_due IS NULL THEN 2 WHEN is_due THEN 0 ELSE 1 END, shown_due, "
+        "CASE WHEN shown_due IS NULL THEN last_activity END DESC, contact_id"
+    )
+    cut = f" LIMIT {int(limit)}" if limit is not None else ""
+    return (
+        f"SELECT {prefixed(CONTACT_COLUMNS, 'k', 'k_')}, "
+        f"{prefixed(STATE_COLUMNS, 's', '')}, p.chosen, {placed['second']} AS second, "
+        "(SELECT r.name FROM contacts r JOIN contact_state rs ON rs.contact_id = r.id "
+        "WHERE r.id = k.referred_by AND r.member_id = k.member_id) AS via "
+        "FROM (SELECT contact_id, place, chosen FROM (SELECT contact_id, "
+        f"row_number() OVER (ORDER BY {order}) AS place, count(*) OVER () AS chosen "
+        f"FROM (SELECT s.contact_id, s.last_activity, {placed['due']} AS is_due, "
+        f"{placed['shown_due']} AS shown_due FROM contact_state s "
+        f"WHERE {' AND '.join(chosen)}) placed) ranked ORDER BY place{cut}) p "
+        "JOIN contact_state s ON s.contact_id = p.contact_id "
+        "JOIN contacts k ON k.id = s.contact_id ORDER BY p.place"
+    )
+
+
+def stage_counts_sql(mark: str) -> str:
+    """Each stage shown at the instant ``{mark}2`` and how many of the member ``{mark}1``'s
+    kept states stand there (both backends)."""
+    return (
+        f"SELECT {_placed(mark)['stage']} AS shown, count(*) AS n FROM contact_state s "
+        f"WHERE s.member_id = {mark}1 GROUP BY shown"
+    )
+
+
+def referral_contacts_sql(mark: str) -> str:
+    """The member ``{mark}1``'s contacts with a kept state that name a referrer or are named
+    by one, in creation order (both backends; through the partial index of referred ones)."""
+    referred = f"FROM contacts WHERE member_id = {mark}1 AND referred_by IS NOT NULL"
+    return (
+        f"SELECT {prefixed(CONTACT_COLUMNS, 'k', '')} FROM contacts k "
+        f"WHERE k.member_id = {mark}1 AND k.id IN (SELECT id {referred} "
+        f"UNION SELECT referred_by {referred}) "
+        "AND EXISTS (SELECT 1 FROM contact_state s WHERE s.contact_id = k.id) ORDER BY k.id"
+    )
+
+
 def _placeholders(values: Collection[object]) -> str:
     return ", ".join("?" for _ in values)
 
@@ -952,6 +1066,33 @@ class SqliteStore:
             )
             for row in rows
         ]
+
+    async def pipeline_page(
+        self,
+        member_id: int,
+        now: datetime,
+        stages: Collection[Stage] | None = None,
+        *,
+        due: bool = False,
+        limit: int | None = None,
+    ) -> PipelinePage:
+        rows = await self._read(pipeline_page_sql("?", stages, due, limit), (member_id, to_db(now)))
+        entries = [
+            StateEntry(
+                contact_from_row(unprefixed(row, "k_")), state_from_row(row), bool(row["second"])
+            )
+            for row in rows
+        ]
+        referrers = {row["k_id"]: row["via"] for row in rows if row["via"] is not None}
+        return PipelinePage(entries, rows[0]["chosen"] if rows else 0, referrers)
+
+    async def stage_counts(self, member_id: int, now: datetime) -> dict[Stage, int]:
+        rows = await self._read(stage_counts_sql("?"), (member_id, to_db(now)))
+        return {Stage(row["shown"]): row["n"] for row in rows}
+
+    async def referral_contacts(self, member_id: int) -> list[Contact]:
+        rows = await self._read(referral_contacts_sql("?"), (member_id,))
+        return [contact_from_row(row) for row in rows]
 
     async def member_history(self, member_id: int) -> list[Action]:
         rows = await self._read(
