@@ -601,17 +601,21 @@ class Engine:
         month_since, month_until = month_bounds(now, tz)
         # Independent reads, queued together so their round trips overlap (in two groups,
         # the most that gather's typing follows).
-        (week, month, stages, due, scheduled, referred), (streak, pause) = await asyncio.gather(
+        (week, month, stages, due, referred), (streak, pause) = await asyncio.gather(
             asyncio.gather(
                 self._store.member_totals(member_id, week_since, week_until),
                 self._store.member_totals(member_id, month_since, month_until),
                 self._store.stage_counts(member_id, now),
                 self._store.pipeline_page(member_id, now, due=True, limit=DUE_SHOWN),
-                self._store.pipeline_page(member_id, now, (Stage.SCHEDULED,)),
                 self._store.referral_contacts(member_id),
             ),
             asyncio.gather(self.streak(inv), self.current_pause(inv)),
         )
+        # Most members have no interview scheduled: the counts say whether to ask.
+        scheduled = []
+        if stages.get(Stage.SCHEDULED):
+            page = await self._store.pipeline_page(member_id, now, (Stage.SCHEDULED,))
+            scheduled = pipeline_from_states(page.entries, now)
         return Progress(
             week_first_day=local_date(week_since, tz),
             week_counts=week,
@@ -624,7 +628,7 @@ class Engine:
             due=pipeline_from_states(due.entries, now),
             due_count=due.chosen,
             pause=pause,
-            scheduled=pipeline_from_states(scheduled.entries, now),
+            scheduled=scheduled,
             referrals=sum(1 for contact in referred if contact.referred_by is not None),
             longest_chain=longest_chain(referred),
         )

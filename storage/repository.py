@@ -7,9 +7,10 @@ database's single writer; reads see committed data.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
 from bot.followups import (
@@ -232,6 +233,28 @@ def state_from_row(row: Row) -> ContactState:
         interview_at=time.fromisoformat(at) if (at := row["interview_at"]) else None,
         latest_email_at=_instant(row["latest_email_at"]),
         last_activity=from_db(row["last_activity"]),
+    )
+
+
+def _page_entry(row: sqlite3.Row) -> StateEntry:
+    """A row of ``pipeline_page_sql`` as a ``StateEntry``, read by position (its contact's
+    columns, then the state's, as the query lists them): a page maps only a few rows, but
+    every reply maps them, and by name costs three times as much."""
+    return StateEntry(
+        Contact(row[0], row[1], row[2], row[3], from_db(row[4]), row[5]),
+        ContactState(
+            stage=Stage(row[6]),
+            anchor_id=row[7],
+            due_at=_instant(row[8]),
+            holiday=row[9],
+            later_due_at=_instant(row[10]),
+            later_holiday=row[11],
+            interview_on=date.fromisoformat(on) if (on := row[12]) else None,
+            interview_at=time.fromisoformat(at) if (at := row[13]) else None,
+            latest_email_at=_instant(row[14]),
+            last_activity=from_db(row[15]),
+        ),
+        bool(row["second"]),
     )
 
 
@@ -564,62 +587,94 @@ def _placed(mark: str) -> dict[str, str]:
     }
 
 
-def _stored_stages(shown: Collection[Stage]) -> set[Stage]:
-    """The kept stages that can show as one of ``shown`` at some instant: a contact whose
-    follow-up went unanswered shows "no reply", one with no clock shows "emailed"."""
-    stored = set(shown) - {Stage.NO_REPLY}
-    if Stage.NO_REPLY in shown:
-        stored.add(Stage.FOLLOWED_UP)
-    if Stage.EMAILED in shown:
-        stored.update(_CLOCK_STAGES)
-    return stored
-
-
 def pipeline_page_sql(
     mark: str, stages: Collection[Stage] | None, due: bool, limit: int | None
 ) -> str:
+    """``_pipeline_page_sql`` for any collection of stages (built once per page kind)."""
+    return _pipeline_page_sql(mark, None if stages is None else frozenset(stages), due, limit)
+
+
+@lru_cache(maxsize=256)
+def _pipeline_page_sql(
+    mark: str, stages: frozenset[Stage] | None, due: bool, limit: int | None
+) -> str:
     """The rows of a pipeline page (both backends; ``mark`` is the parameter sign, ``{mark}1``
-    the member, ``{mark}2`` the instant): the chosen contacts placed in SQL, ordered as
-    ``bot.followups.pipeline_from_states`` orders them (due first by due instant, then the
-    others with one by it, then the rest latest activity first, ties in creation order) and
-    cut there; only the rows kept are joined to their contact, second-contact check and
-    referrer. ``chosen`` counts every chosen row."""
+    the member, ``{mark}2`` the instant), ordered as ``bot.followups.pipeline_from_states``
+    orders them: due first by due instant, then the others with one by it, then the rest
+    latest activity first, ties in creation order.
+
+    Settled states (migration 0008) come in that order from their index, each kind cut at
+    the page's size; only the few still open are placed by ``step_at``'s rules here. Just
+    the rows kept are joined to their contact, second-contact check and referrer;
+    ``chosen`` counts every chosen row (from the indexes).
+    """
     placed = _placed(mark)
-    chosen = ["s.member_id = " + f"{mark}1"]
+    member, now = f"{mark}1", f"{mark}2"
+    still_open = [f"s.member_id = {member}", f"s.settles_at > {now}"]
+    chosen_by_settled = [f"s.member_id = {member}"]
     if stages is not None:
-        chosen.append(f"s.stage IN ({_stage_literals(_stored_stages(stages)) or 'NULL'})")
-        chosen.append(f"({placed['stage']}) IN ({_stage_literals(stages) or 'NULL'})")
+        literals = _stage_literals(stages) or "NULL"
+        still_open.append(f"({placed['stage']}) IN ({literals})")
+        chosen_by_settled.append(f"s.settled_stage IN ({literals})")
     if due:
-        chosen.append(placed["due"])
-    order = (
-        "CASE WHEN shown_due IS NULL THEN 2 WHEN is_due THEN 0 ELSE 1 END, shown_due, "
-        "CASE WHEN shown_due IS NULL THEN last_activity END DESC, contact_id"
-    )
+        still_open.append(placed["due"])
+        chosen_by_settled.append("s.settled_due = TRUE")
+    settled = [*chosen_by_settled, f"(s.settles_at IS NULL OR s.settles_at <= {now})"]
     cut = f" LIMIT {int(limit)}" if limit is not None else ""
+    arms = [
+        f"SELECT s.contact_id, CASE WHEN {placed['due']} THEN 0 ELSE 1 END AS bucket, "
+        f"{placed['shown_due']} AS sort_key FROM contact_state s "
+        f"WHERE {' AND '.join(still_open)}",
+        "SELECT * FROM (SELECT s.contact_id, 0 AS bucket, s.settled_key AS sort_key "
+        f"FROM contact_state s WHERE {' AND '.join(settled)} AND s.settled_due = TRUE "
+        f"ORDER BY s.settled_key, s.contact_id{cut}) due_now",
+    ]
+    # Every row the settled columns choose, less the open ones among them (counted from the
+    # index alone), and the open ones chosen as they stand now.
+    counts = (
+        f"(SELECT count(*) FROM contact_state s WHERE {' AND '.join(chosen_by_settled)}) - "
+        f"(SELECT count(*) FROM contact_state s WHERE {' AND '.join(chosen_by_settled)} "
+        f"AND s.settles_at > {now}) + "
+        f"(SELECT count(*) FROM contact_state s WHERE {' AND '.join(still_open)})"
+    )
+    if not due:
+        arms.append(
+            "SELECT * FROM (SELECT s.contact_id, 2 AS bucket, s.settled_key AS sort_key "
+            f"FROM contact_state s WHERE {' AND '.join(settled)} AND s.settled_due = FALSE "
+            f"ORDER BY s.settled_key DESC, s.contact_id{cut}) done"
+        )
+    order = (
+        "p.bucket, CASE WHEN p.bucket < 2 THEN p.sort_key END, "
+        "CASE WHEN p.bucket = 2 THEN p.sort_key END DESC, p.contact_id"
+    )
     return (
         f"SELECT {prefixed(CONTACT_COLUMNS, 'k', 'k_')}, "
-        f"{prefixed(STATE_COLUMNS, 's', '')}, p.chosen, {placed['second']} AS second, "
+        f"{prefixed(STATE_COLUMNS, 's', '')}, {counts} AS chosen, "
+        f"{placed['second']} AS second, "
         "(SELECT r.name FROM contacts r JOIN contact_state rs ON rs.contact_id = r.id "
         "WHERE r.id = k.referred_by AND r.member_id = k.member_id) AS via "
-        "FROM (SELECT contact_id, place, chosen FROM (SELECT contact_id, "
-        f"row_number() OVER (ORDER BY {order}) AS place, count(*) OVER () AS chosen "
-        f"FROM (SELECT s.contact_id, s.last_activity, {placed['due']} AS is_due, "
-        f"{placed['shown_due']} AS shown_due FROM contact_state s "
-        f"WHERE {' AND '.join(chosen)}) placed) ranked ORDER BY place{cut}) p "
+        f"FROM (SELECT * FROM ({' UNION ALL '.join(arms)}) p ORDER BY {order}{cut}) p "
         "JOIN contact_state s ON s.contact_id = p.contact_id "
-        "JOIN contacts k ON k.id = s.contact_id ORDER BY p.place"
+        f"JOIN contacts k ON k.id = s.contact_id ORDER BY {order}"
     )
 
 
+@lru_cache(maxsize=4)
 def stage_counts_sql(mark: str) -> str:
     """Each stage shown at the instant ``{mark}2`` and how many of the member ``{mark}1``'s
-    kept states stand there (both backends)."""
+    kept states stand there (both backends): the settled ones by their settled stage, the
+    few still open by the stage they show now; a stage may come twice, once from each."""
+    member, now = f"{mark}1", f"{mark}2"
     return (
-        f"SELECT {_placed(mark)['stage']} AS shown, count(*) AS n FROM contact_state s "
-        f"WHERE s.member_id = {mark}1 GROUP BY shown"
+        "SELECT s.settled_stage AS shown, count(*) AS n FROM contact_state s "
+        f"WHERE s.member_id = {member} AND (s.settles_at IS NULL OR s.settles_at <= {now}) "
+        f"GROUP BY s.settled_stage UNION ALL SELECT {_placed(mark)['stage']} AS shown, "
+        f"count(*) AS n FROM contact_state s WHERE s.member_id = {member} "
+        f"AND s.settles_at > {now} GROUP BY 1"
     )
 
 
+@lru_cache(maxsize=4)
 def referral_contacts_sql(mark: str) -> str:
     """The member ``{mark}1``'s contacts with a kept state that name a referrer or are named
     by one, in creation order (both backends; through the partial index of referred ones)."""
@@ -1077,18 +1132,15 @@ class SqliteStore:
         limit: int | None = None,
     ) -> PipelinePage:
         rows = await self._read(pipeline_page_sql("?", stages, due, limit), (member_id, to_db(now)))
-        entries = [
-            StateEntry(
-                contact_from_row(unprefixed(row, "k_")), state_from_row(row), bool(row["second"])
-            )
-            for row in rows
-        ]
+        entries = [_page_entry(row) for row in rows]
         referrers = {row["k_id"]: row["via"] for row in rows if row["via"] is not None}
         return PipelinePage(entries, rows[0]["chosen"] if rows else 0, referrers)
 
     async def stage_counts(self, member_id: int, now: datetime) -> dict[Stage, int]:
-        rows = await self._read(stage_counts_sql("?"), (member_id, to_db(now)))
-        return {Stage(row["shown"]): row["n"] for row in rows}
+        counts: Counter[Stage] = Counter()
+        for row in await self._read(stage_counts_sql("?"), (member_id, to_db(now))):
+            counts[Stage(row["shown"])] += row["n"]
+        return dict(counts)
 
     async def referral_contacts(self, member_id: int) -> list[Contact]:
         rows = await self._read(referral_contacts_sql("?"), (member_id,))

@@ -11,6 +11,7 @@ SQLite writer makes them. A log is one call of the function ``reachout_log_actio
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
@@ -781,8 +782,10 @@ class PostgresStore:
         return PipelinePage(entries, found[0]["chosen"] if found else 0, referrers)
 
     async def stage_counts(self, member_id: int, now: datetime) -> dict[Stage, int]:
-        found = await self.db.fetch(stage_counts_sql("$"), member_id, now)
-        return {Stage(row["shown"]): row["n"] for row in found}
+        counts: Counter[Stage] = Counter()
+        for row in await self.db.fetch(stage_counts_sql("$"), member_id, now):
+            counts[Stage(row["shown"])] += row["n"]
+        return dict(counts)
 
     async def referral_contacts(self, member_id: int) -> list[Contact]:
         found = await self.db.fetch(referral_contacts_sql("$"), member_id)
