@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.engine import BOARD_SIZE, Board, Progress
-from bot.followups import PipelineItem
+from bot.engine import BOARD_SIZE, Board, ContactsPage, Progress
 from bot.invocation import Invocation
 from bot.models import ActionKind
 from bot.periods import month_bounds, week_bounds
@@ -217,15 +216,14 @@ def check(name: str, answer: object, rows: list[Row], inv: Invocation) -> None:
         contacts = [r for r in rows if r[0] == "contact"]
         _same(name, "week's totals", answer.week_counts, week)
         _same(name, "contacts", sum(answer.stages.values()), len(contacts))
-    elif isinstance(answer, list):
-        items: list[PipelineItem] = answer
-        _same(name, "contacts", sorted(i.contact.id for i in items), sorted(r[1] for r in rows))
+    elif isinstance(answer, ContactsPage):
         latest = {r[1]: r[3] for r in rows}
+        _same(name, "contacts", answer.chosen, len(rows))
         _same(
             name,
             "latest activity",
-            {i.contact.id: to_db(i.last_activity) for i in items},
-            latest,
+            {i.contact.id: to_db(i.last_activity) for i in answer.items},
+            {i.contact.id: latest.get(i.contact.id) for i in answer.items},
         )
     else:
         raise TypeError(f"{name}: no check for {type(answer).__name__}")

@@ -107,7 +107,7 @@ READS: dict[str, tuple[Read, float | None]] = {
     "leaderboard month": (lambda e, i: e.leaderboard(i, Period.MONTH, Metric.INTERVIEWS), 20.0),
     "leaderboard all": (lambda e, i: e.leaderboard(i, Period.ALL, Metric.INTERVIEWS), 50.0),
     "progress": (lambda e, i: e.progress(i), 10.0),
-    "contacts": (lambda e, i: e.pipeline(i), None),
+    "contacts": (lambda e, i: e.contacts(i), None),
 }
 """Each timed read with its p99 target in milliseconds (None: measured, no target)."""
 

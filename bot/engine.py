@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -90,6 +90,9 @@ class Progress:
     streak: int
     stages: Counter[Stage]
     due: list[PipelineItem]
+    """The first ``DUE_SHOWN`` contacts with a step due, the soonest first."""
+    due_count: int
+    """How many contacts have a step due."""
     pause: Pause | None
     scheduled: list[PipelineItem] = field(default_factory=list)
     """Conversations scheduled and not yet logged, each with its check-back."""
@@ -97,6 +100,20 @@ class Progress:
     """Contacts reached through an introduction from another contact."""
     longest_chain: tuple[str, ...] = ()
     """The names along the longest chain of introductions, first to last."""
+
+
+@dataclass(frozen=True)
+class ContactsPage:
+    """The contacts ``/contacts`` lists, and what it says about the rest."""
+
+    items: list[PipelineItem]
+    """The first ``CONTACTS_SHOWN`` chosen, in pipeline order."""
+    chosen: int
+    """How many contacts were chosen in all."""
+    referrers: dict[int, str]
+    """The names of the listed contacts' referrers that have a state too, by contact id."""
+    any_contact: bool
+    """Whether the member has any contact with a live action, chosen or not."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,10 @@ class Board:
 
 
 BOARD_SIZE = 10
+DUE_SHOWN = 5
+"""Contacts with a step due that ``/progress`` lists by name."""
+CONTACTS_SHOWN = 20
+"""Contacts one ``/contacts`` reply lists."""
 
 
 def clean_display_name(name: str) -> str:
@@ -576,17 +597,28 @@ class Engine:
         return await member_streak(self._store, inv.member, inv.cohort, inv.now)
 
     async def progress(self, inv: Invocation) -> Progress:
-        tz = inv.tz
-        week_since, week_until = week_bounds(inv.now, tz, inv.cohort.week_start)
-        month_since, month_until = month_bounds(inv.now, tz)
-        # Independent reads, queued together so their round trips overlap.
-        week, month, items, streak, pause = await asyncio.gather(
-            self._store.member_totals(inv.member.id, week_since, week_until),
-            self._store.member_totals(inv.member.id, month_since, month_until),
-            self.pipeline(inv),
-            self.streak(inv),
-            self.current_pause(inv),
+        """The member's week, with their pipeline read as counts and the few contacts shown:
+        the cost follows what the reply shows, not how many contacts they ever had."""
+        tz, now, member_id = inv.tz, inv.now, inv.member.id
+        week_since, week_until = week_bounds(now, tz, inv.cohort.week_start)
+        month_since, month_until = month_bounds(now, tz)
+        # Independent reads, queued together so their round trips overlap (in two groups,
+        # the most that gather's typing follows).
+        (week, month, stages, due, referred), (streak, pause) = await asyncio.gather(
+            asyncio.gather(
+                self._store.member_totals(member_id, week_since, week_until),
+                self._store.member_totals(member_id, month_since, month_until),
+                self._store.stage_counts(member_id, now),
+                self._store.pipeline_page(member_id, now, due=True, limit=DUE_SHOWN),
+                self._store.referral_contacts(member_id),
+            ),
+            asyncio.gather(self.streak(inv), self.current_pause(inv)),
         )
+        # Most members have no interview scheduled: the counts say whether to ask.
+        scheduled = []
+        if stages.get(Stage.SCHEDULED):
+            page = await self._store.pipeline_page(member_id, now, (Stage.SCHEDULED,))
+            scheduled = pipeline_from_states(page.entries, now)
         return Progress(
             week_first_day=local_date(week_since, tz),
             week_counts=week,
@@ -595,12 +627,29 @@ class Engine:
             interviews_this_month=month.get(ActionKind.INTERVIEW_DONE, 0),
             interview_goal=inv.interview_goal,
             streak=streak,
-            stages=Counter(item.next.stage for item in items),
-            due=[item for item in items if item.next.is_due],
+            stages=Counter(stages),
+            due=pipeline_from_states(due.entries, now),
+            due_count=due.chosen,
             pause=pause,
-            scheduled=[item for item in items if item.next.stage is Stage.SCHEDULED],
-            referrals=sum(1 for item in items if item.contact.referred_by is not None),
-            longest_chain=longest_chain([item.contact for item in items]),
+            scheduled=scheduled,
+            referrals=sum(1 for contact in referred if contact.referred_by is not None),
+            longest_chain=longest_chain(referred),
+        )
+
+    async def contacts(
+        self, inv: Invocation, stages: Collection[Stage] | None = None, *, due: bool = False
+    ) -> ContactsPage:
+        """What ``/contacts`` lists: the first ``CONTACTS_SHOWN`` of the member's contacts at
+        one of ``stages`` (None: any) or with a step due, and how many there are."""
+        page = await self._store.pipeline_page(
+            inv.member.id, inv.now, stages, due=due, limit=CONTACTS_SHOWN
+        )
+        any_contact = page.chosen > 0 or (
+            (stages is not None or due)
+            and bool(await self._store.stage_counts(inv.member.id, inv.now))
+        )
+        return ContactsPage(
+            pipeline_from_states(page.entries, inv.now), page.chosen, page.referrers, any_contact
         )
 
     async def leaderboard(self, inv: Invocation, period: Period, metric: Metric) -> Board:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
-from bot.followups import StateEntry
+from bot.followups import Stage, StateEntry
 from bot.models import (
     Action,
     ActionKind,
@@ -53,6 +53,21 @@ class BoardPage:
     own_rank: int
     counted: int
     shown: int
+
+
+@dataclass(frozen=True)
+class PipelinePage:
+    """The part of a member's pipeline a reply shows, without a record for every contact.
+
+    ``entries`` are the first contacts the filter chose, in the order of
+    ``bot.followups.pipeline_from_states`` at the instant asked about; ``chosen`` is how many
+    it chose in all; ``referrers`` the names of those entries' referrers (by contact id) that
+    have a kept state themselves, as a reply names them ("via ...").
+    """
+
+    entries: list[StateEntry]
+    chosen: int
+    referrers: dict[int, str]
 
 
 SIGHTING_MEMORY = timedelta(days=1)
@@ -446,6 +461,35 @@ class Store(Protocol):
         recomputes it in the transaction of each log, undo, moved interview, and change of
         the member's or their cohort's zone or calendar), and whether someone else at its
         organisation (case ignored) was emailed later than its latest email."""
+
+    async def pipeline_page(
+        self,
+        member_id: int,
+        now: datetime,
+        stages: Collection[Stage] | None = None,
+        *,
+        due: bool = False,
+        limit: int | None = None,
+    ) -> PipelinePage:
+        """Part of ``member_states`` placed at ``now``, as ``bot.followups.pipeline_from_states``
+        places and orders it, chosen and cut in the store so that a reply costs what it shows.
+
+        Args:
+            member_id: whose contacts.
+            now: the instant their next steps are placed at.
+            stages: only contacts whose stage at ``now`` is one of these; None for any.
+            due: only contacts with a step due at ``now``.
+            limit: at most this many entries (the first in pipeline order); None for all.
+        """
+
+    async def stage_counts(self, member_id: int, now: datetime) -> dict[Stage, int]:
+        """How many of the member's contacts with a kept state stand at each stage at ``now``
+        (the stage ``step_at`` gives them then); stages with none are left out."""
+
+    async def referral_contacts(self, member_id: int) -> list[Contact]:
+        """The member's contacts with a kept state that name a referrer, and those they name
+        that have a kept state too: every link of a chain of introductions among the
+        contacts ``member_states`` gives, in the order they were created."""
 
     async def member_history(self, member_id: int) -> list[Action]:
         """Every action the member logged, undone ones included, in the order logged."""

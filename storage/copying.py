@@ -261,9 +261,12 @@ class PostgresEnd:
         self._switched = False
 
     async def tables(self) -> dict[str, list[str]]:
+        """Each table's written columns; generated ones (migration 0008) follow from them,
+        as SQLite's ``table_info`` leaves them out too."""
         found = await self.conn.fetch(
             "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            "WHERE table_schema = current_schema() AND is_generated = 'NEVER' "
+            "ORDER BY table_name, ordinal_position"
         )
         tables: dict[str, list[str]] = {}
         for row in found:

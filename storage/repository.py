@@ -7,9 +7,10 @@ database's single writer; reads see committed data.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from itertools import islice
 from typing import Any, Protocol
 
@@ -39,6 +40,7 @@ from bot.store import (
     LoggedAction,
     Lookup,
     NewAction,
+    PipelinePage,
 )
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import Database, from_db, to_db
@@ -232,6 +234,28 @@ def state_from_row(row: Row) -> ContactState:
         interview_at=time.fromisoformat(at) if (at := row["interview_at"]) else None,
         latest_email_at=_instant(row["latest_email_at"]),
         last_activity=from_db(row["last_activity"]),
+    )
+
+
+def _page_entry(row: sqlite3.Row) -> StateEntry:
+    """A row of ``pipeline_page_sql`` as a ``StateEntry``, read by position (its contact's
+    columns, then the state's, as the query lists them): a page maps only a few rows, but
+    every reply maps them, and by name costs three times as much."""
+    return StateEntry(
+        Contact(row[0], row[1], row[2], row[3], from_db(row[4]), row[5]),
+        ContactState(
+            stage=Stage(row[6]),
+            anchor_id=row[7],
+            due_at=_instant(row[8]),
+            holiday=row[9],
+            later_due_at=_instant(row[10]),
+            later_holiday=row[11],
+            interview_on=date.fromisoformat(on) if (on := row[12]) else None,
+            interview_at=time.fromisoformat(at) if (at := row[13]) else None,
+            latest_email_at=_instant(row[14]),
+            last_activity=from_db(row[15]),
+        ),
+        bool(row["second"]),
     )
 
 
@@ -517,6 +541,151 @@ def board_page_from_rows(rows: Iterable[Row], member_id: int, size: int) -> Boar
         if standing.member_id == member_id:
             own, own_rank = standing, int(row["rnk"])
     return BoardPage(top, own, own_rank, counted, shown)
+
+
+_CLOCK_STAGES = (Stage.INTERVIEWED, Stage.SCHEDULED, Stage.FOLLOWED_UP, Stage.EMAILED)
+"""The kept stages whose step has a due instant (``step_at``); the others never do."""
+
+
+def _stage_literals(stages: Collection[Stage]) -> str:
+    """Stages as SQL string literals: the enum's own constants, never anything typed."""
+    return ", ".join(f"'{stage.value}'" for stage in sorted(stages))
+
+
+def _placed(mark: str) -> dict[str, str]:
+    """``step_at`` in SQL, for the ``contact_state`` row ``s``, with ``{mark}1`` the member
+    and ``{mark}2`` the instant: the stage shown then, whether a step is due, and the due
+    instant shown. The second-contact check is asked only of a contact between its two
+    email milestones, the one case ``step_at`` needs it: CASE, unlike AND and OR, is
+    evaluated lazily wherever it stands, so each decision is one."""
+    now = f"{mark}2"
+    second = (
+        "(s.org_key <> '' AND EXISTS (SELECT 1 FROM contact_state o "
+        "WHERE o.member_id = s.member_id AND o.org_key = s.org_key "
+        "AND o.contact_id <> s.contact_id AND o.latest_email_at > s.latest_email_at))"
+    )
+    clocked = _stage_literals(_CLOCK_STAGES)
+    return {
+        "second": second,
+        "stage": (
+            f"CASE WHEN s.stage NOT IN ({clocked}) THEN s.stage "
+            "WHEN s.due_at IS NULL THEN 'emailed' "
+            f"WHEN s.stage = 'followed_up' AND {now} >= s.due_at THEN 'no_reply' "
+            "ELSE s.stage END"
+        ),
+        "due": (
+            "CASE WHEN s.due_at IS NULL THEN FALSE WHEN s.stage = 'interviewed' THEN TRUE "
+            f"WHEN s.stage IN ('scheduled', 'followed_up') THEN {now} >= s.due_at "
+            f"WHEN s.stage <> 'emailed' OR {now} < s.due_at THEN FALSE "
+            f"WHEN {now} >= s.later_due_at THEN TRUE WHEN {second} THEN FALSE ELSE TRUE END"
+        ),
+        "shown_due": (
+            f"CASE WHEN s.due_at IS NULL OR s.stage NOT IN ({clocked}) THEN NULL "
+            f"WHEN s.stage <> 'emailed' OR {now} < s.due_at THEN s.due_at "
+            f"WHEN {now} < s.later_due_at THEN CASE WHEN {second} THEN s.later_due_at "
+            "ELSE s.due_at END ELSE s.later_due_at END"
+        ),
+    }
+
+
+def pipeline_page_sql(
+    mark: str, stages: Collection[Stage] | None, due: bool, limit: int | None
+) -> str:
+    """``_pipeline_page_sql`` for any collection of stages (built once per page kind)."""
+    return _pipeline_page_sql(mark, None if stages is None else frozenset(stages), due, limit)
+
+
+@lru_cache(maxsize=256)
+def _pipeline_page_sql(
+    mark: str, stages: frozenset[Stage] | None, due: bool, limit: int | None
+) -> str:
+    """The rows of a pipeline page (both backends; ``mark`` is the parameter sign, ``{mark}1``
+    the member, ``{mark}2`` the instant), ordered as ``bot.followups.pipeline_from_states``
+    orders them: due first by due instant, then the others with one by it, then the rest
+    latest activity first, ties in creation order.
+
+    Settled states (migration 0008) come in that order from their index, each kind cut at
+    the page's size; only the few still open are placed by ``step_at``'s rules here. Just
+    the rows kept are joined to their contact, second-contact check and referrer;
+    ``chosen`` counts every chosen row (from the indexes).
+    """
+    placed = _placed(mark)
+    member, now = f"{mark}1", f"{mark}2"
+    still_open = [f"s.member_id = {member}", f"s.settles_at > {now}"]
+    chosen_by_settled = [f"s.member_id = {member}"]
+    if stages is not None:
+        literals = _stage_literals(stages) or "NULL"
+        still_open.append(f"({placed['stage']}) IN ({literals})")
+        chosen_by_settled.append(f"s.settled_stage IN ({literals})")
+    if due:
+        still_open.append(placed["due"])
+        chosen_by_settled.append("s.settled_due = TRUE")
+    settled = [*chosen_by_settled, f"(s.settles_at IS NULL OR s.settles_at <= {now})"]
+    cut = f" LIMIT {int(limit)}" if limit is not None else ""
+    arms = [
+        f"SELECT s.contact_id, CASE WHEN {placed['due']} THEN 0 ELSE 1 END AS bucket, "
+        f"{placed['shown_due']} AS sort_key FROM contact_state s "
+        f"WHERE {' AND '.join(still_open)}",
+        "SELECT * FROM (SELECT s.contact_id, 0 AS bucket, s.settled_key AS sort_key "
+        f"FROM contact_state s WHERE {' AND '.join(settled)} AND s.settled_due = TRUE "
+        f"ORDER BY s.settled_key, s.contact_id{cut}) due_now",
+    ]
+    # Every row the settled columns choose, less the open ones among them (counted from the
+    # index alone), and the open ones chosen as they stand now.
+    counts = (
+        f"(SELECT count(*) FROM contact_state s WHERE {' AND '.join(chosen_by_settled)}) - "
+        f"(SELECT count(*) FROM contact_state s WHERE {' AND '.join(chosen_by_settled)} "
+        f"AND s.settles_at > {now}) + "
+        f"(SELECT count(*) FROM contact_state s WHERE {' AND '.join(still_open)})"
+    )
+    if not due:
+        arms.append(
+            "SELECT * FROM (SELECT s.contact_id, 2 AS bucket, s.settled_key AS sort_key "
+            f"FROM contact_state s WHERE {' AND '.join(settled)} AND s.settled_due = FALSE "
+            f"ORDER BY s.settled_key DESC, s.contact_id{cut}) done"
+        )
+    order = (
+        "p.bucket, CASE WHEN p.bucket < 2 THEN p.sort_key END, "
+        "CASE WHEN p.bucket = 2 THEN p.sort_key END DESC, p.contact_id"
+    )
+    return (
+        f"SELECT {prefixed(CONTACT_COLUMNS, 'k', 'k_')}, "
+        f"{prefixed(STATE_COLUMNS, 's', '')}, {counts} AS chosen, "
+        f"{placed['second']} AS second, "
+        "(SELECT r.name FROM contacts r JOIN contact_state rs ON rs.contact_id = r.id "
+        "WHERE r.id = k.referred_by AND r.member_id = k.member_id) AS via "
+        f"FROM (SELECT * FROM ({' UNION ALL '.join(arms)}) p ORDER BY {order}{cut}) p "
+        "JOIN contact_state s ON s.contact_id = p.contact_id "
+        f"JOIN contacts k ON k.id = s.contact_id ORDER BY {order}"
+    )
+
+
+@lru_cache(maxsize=4)
+def stage_counts_sql(mark: str) -> str:
+    """Each stage shown at the instant ``{mark}2`` and how many of the member ``{mark}1``'s
+    kept states stand there (both backends): the settled ones by their settled stage, the
+    few still open by the stage they show now; a stage may come twice, once from each."""
+    member, now = f"{mark}1", f"{mark}2"
+    return (
+        "SELECT s.settled_stage AS shown, count(*) AS n FROM contact_state s "
+        f"WHERE s.member_id = {member} AND (s.settles_at IS NULL OR s.settles_at <= {now}) "
+        f"GROUP BY s.settled_stage UNION ALL SELECT {_placed(mark)['stage']} AS shown, "
+        f"count(*) AS n FROM contact_state s WHERE s.member_id = {member} "
+        f"AND s.settles_at > {now} GROUP BY 1"
+    )
+
+
+@lru_cache(maxsize=4)
+def referral_contacts_sql(mark: str) -> str:
+    """The member ``{mark}1``'s contacts with a kept state that name a referrer or are named
+    by one, in creation order (both backends; through the partial index of referred ones)."""
+    referred = f"FROM contacts WHERE member_id = {mark}1 AND referred_by IS NOT NULL"
+    return (
+        f"SELECT {prefixed(CONTACT_COLUMNS, 'k', '')} FROM contacts k "
+        f"WHERE k.member_id = {mark}1 AND k.id IN (SELECT id {referred} "
+        f"UNION SELECT referred_by {referred}) "
+        "AND EXISTS (SELECT 1 FROM contact_state s WHERE s.contact_id = k.id) ORDER BY k.id"
+    )
 
 
 def _placeholders(values: Collection[object]) -> str:
@@ -953,6 +1122,30 @@ class SqliteStore:
             )
             for row in rows
         ]
+
+    async def pipeline_page(
+        self,
+        member_id: int,
+        now: datetime,
+        stages: Collection[Stage] | None = None,
+        *,
+        due: bool = False,
+        limit: int | None = None,
+    ) -> PipelinePage:
+        rows = await self._read(pipeline_page_sql("?", stages, due, limit), (member_id, to_db(now)))
+        entries = [_page_entry(row) for row in rows]
+        referrers = {row["k_id"]: row["via"] for row in rows if row["via"] is not None}
+        return PipelinePage(entries, rows[0]["chosen"] if rows else 0, referrers)
+
+    async def stage_counts(self, member_id: int, now: datetime) -> dict[Stage, int]:
+        counts: Counter[Stage] = Counter()
+        for row in await self._read(stage_counts_sql("?"), (member_id, to_db(now))):
+            counts[Stage(row["shown"])] += row["n"]
+        return dict(counts)
+
+    async def referral_contacts(self, member_id: int) -> list[Contact]:
+        rows = await self._read(referral_contacts_sql("?"), (member_id,))
+        return [contact_from_row(row) for row in rows]
 
     async def member_history(self, member_id: int) -> list[Action]:
         rows = await self._read(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.registry import Args
-from bot.engine import Board, Engine
+from bot.engine import CONTACTS_SHOWN, DUE_SHOWN, Board, ContactsPage, Engine
 from bot.followups import PipelineItem, Stage
 from bot.funnel import funnel_lines
 from bot.invocation import Invocation
@@ -20,9 +20,6 @@ from bot.texts import (
     stage_label,
     step_text,
 )
-
-CONTACTS_SHOWN = 20
-DUE_SHOWN = 5
 
 _FILTERS: dict[str, frozenset[Stage]] = {
     "waiting": frozenset({Stage.EMAILED, Stage.FOLLOWED_UP}),
@@ -55,10 +52,10 @@ async def goal(engine: Engine, inv: Invocation, args: Args) -> Reply:
     return Reply(f"Goals set: {_goal_summary(updated)}. Small and steady beats big and abandoned.")
 
 
-def _due_lines(items: list[PipelineItem], inv: Invocation) -> str:
+def _due_lines(items: list[PipelineItem], count: int, inv: Invocation) -> str:
     lines = [f"• {contact_label(i.contact)}: {step_text(i.contact, i.next, inv.tz)}" for i in items]
-    if len(items) > DUE_SHOWN:
-        lines = [*lines[:DUE_SHOWN], f"…and {len(items) - DUE_SHOWN} more: `/contacts due`"]
+    if count > DUE_SHOWN:
+        lines = [*lines[:DUE_SHOWN], f"…and {count - DUE_SHOWN} more: `/contacts due`"]
     return "\n".join(lines)
 
 
@@ -85,7 +82,9 @@ async def progress(engine: Engine, inv: Invocation, args: Args) -> Reply:
         pipeline = ", ".join(f"{p.stages[s]} {s.value.replace('_', ' ')}" for s in order)
         fields.append(Field("Pipeline", pipeline))
     fields.append(Field("Your funnel (all time)", funnel_lines(await engine.member_funnel(inv))))
-    fields.append(Field("Follow-ups due", _due_lines(p.due, inv) if p.due else "Nothing due. 👍"))
+    fields.append(
+        Field("Follow-ups due", _due_lines(p.due, p.due_count, inv) if p.due else "Nothing due. 👍")
+    )
     if p.scheduled:
         fields.append(Field("Conversations coming up", _scheduled_lines(p.scheduled, inv)))
     if p.referrals:
@@ -114,38 +113,31 @@ async def progress(engine: Engine, inv: Invocation, args: Args) -> Reply:
 
 async def contacts(engine: Engine, inv: Invocation, args: Args) -> Reply:
     status = args.text("status") or "all"
-    items = await engine.pipeline(inv)
-    if status == "due":
-        chosen = [i for i in items if i.next.is_due]
-    elif status in _FILTERS:
-        chosen = [i for i in items if i.next.stage in _FILTERS[status]]
-    else:
-        chosen = items
-    if not items:
+    page = await engine.contacts(inv, _FILTERS.get(status), due=status == "due")
+    if not page.any_contact:
         return Reply(
             "No contacts yet. Log one with `/sent Jane Doe org:Acme`; "
             "only you can see your contacts."
         )
-    if not chosen:
+    if not page.items:
         return Reply(f"No contacts are `{status}` right now. `/contacts` shows them all.")
-    names = {i.contact.id: i.contact.name for i in items}
     lines = [
-        f"• {contact_label(i.contact)}{_via(i, names)} [{stage_label(i.next)}]: "
+        f"• {contact_label(i.contact)}{_via(i, page)} [{stage_label(i.next)}]: "
         f"{step_text(i.contact, i.next, inv.tz)}"
-        for i in chosen[:CONTACTS_SHOWN]
+        for i in page.items
     ]
-    if len(chosen) > CONTACTS_SHOWN:
+    if page.chosen > CONTACTS_SHOWN:
         lines.append(
-            f"…and {len(chosen) - CONTACTS_SHOWN} more. Filter with "
+            f"…and {page.chosen - CONTACTS_SHOWN} more. Filter with "
             "`/contacts status:due|waiting|replied|interviewed|no_reply|referred`."
         )
     title = "Your contacts" if status == "all" else f"Your contacts: {status.replace('_', ' ')}"
     return Reply(text="\n".join(lines), title=f"{title} (only you can see this)")
 
 
-def _via(item: PipelineItem, names: dict[int, str]) -> str:
-    referrer = item.contact.referred_by
-    return f", via {names[referrer]}" if referrer in names else ""
+def _via(item: PipelineItem, page: ContactsPage) -> str:
+    referrer = page.referrers.get(item.contact.id)
+    return f", via {referrer}" if referrer is not None else ""
 
 
 def _scheduled_lines(items: list[PipelineItem], inv: Invocation) -> str:

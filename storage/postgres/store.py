@@ -11,13 +11,14 @@ SQLite writer makes them. A log is one call of the function ``reachout_log_actio
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Collection
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 
 import asyncpg
 
-from bot.followups import StateEntry, clock_settings_of, contact_state, organization_key
+from bot.followups import Stage, StateEntry, clock_settings_of, contact_state, organization_key
 from bot.models import (
     Action,
     ActionKind,
@@ -36,6 +37,7 @@ from bot.store import (
     LoggedAction,
     Lookup,
     NewAction,
+    PipelinePage,
 )
 from bot.targets import NewTarget, Target, employer_key
 from storage.connection import to_db
@@ -56,6 +58,9 @@ from storage.repository import (
     board_page_from_rows,
     board_page_sql,
     contact_key,
+    pipeline_page_sql,
+    referral_contacts_sql,
+    stage_counts_sql,
 )
 
 _ONE_DAY = timedelta(days=1)
@@ -759,6 +764,33 @@ class PostgresStore:
             StateEntry(rows.contact(unprefixed(row, "k_")), rows.state(row), bool(row["second"]))
             for row in found
         ]
+
+    async def pipeline_page(
+        self,
+        member_id: int,
+        now: datetime,
+        stages: Collection[Stage] | None = None,
+        *,
+        due: bool = False,
+        limit: int | None = None,
+    ) -> PipelinePage:
+        found = await self.db.fetch(pipeline_page_sql("$", stages, due, limit), member_id, now)
+        entries = [
+            StateEntry(rows.contact(unprefixed(row, "k_")), rows.state(row), bool(row["second"]))
+            for row in found
+        ]
+        referrers = {row["k_id"]: row["via"] for row in found if row["via"] is not None}
+        return PipelinePage(entries, found[0]["chosen"] if found else 0, referrers)
+
+    async def stage_counts(self, member_id: int, now: datetime) -> dict[Stage, int]:
+        counts: Counter[Stage] = Counter()
+        for row in await self.db.fetch(stage_counts_sql("$"), member_id, now):
+            counts[Stage(row["shown"])] += row["n"]
+        return dict(counts)
+
+    async def referral_contacts(self, member_id: int) -> list[Contact]:
+        found = await self.db.fetch(referral_contacts_sql("$"), member_id)
+        return [rows.contact(row) for row in found]
 
     async def member_history(self, member_id: int) -> list[Action]:
         found = await self.db.fetch(

@@ -28,8 +28,8 @@ ORGS = ["Acme", "ACME", "Globex", ""]
 KINDS = list(ActionKind)
 
 Redo = Callable[[], Awaitable[None]]
-"""Takes the database back to before migration 0004 (its table and those of later migrations
-gone), then migrates it."""
+"""Takes the database back to before migration 0004 (its table and what later migrations
+added gone), then migrates it."""
 
 
 @asynccontextmanager
@@ -38,6 +38,7 @@ async def sqlite(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
         await migrate_sqlite(db)
 
         async def redo() -> None:
+            await db.write("DROP INDEX contacts_referred")
             await db.write("DROP TABLE reminder_snoozes")
             await db.write("DROP TABLE reminders_stopped")
             await db.write("DROP TABLE presses")
@@ -53,6 +54,7 @@ async def postgresql(folder: Path) -> AsyncIterator[tuple[Store, Redo]]:
     async with open_postgres(await postgres.empty_database(), 2) as db:
 
         async def redo() -> None:
+            await db.execute("DROP INDEX contacts_referred")
             await db.execute("DROP TABLE reminder_snoozes")
             await db.execute("DROP TABLE reminders_stopped")
             await db.execute("DROP TABLE presses")

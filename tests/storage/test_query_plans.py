@@ -1,4 +1,5 @@
-"""The ledger's status and kind filters keep their indexes: plans read from SQLite itself.
+"""The ledger's status and kind filters keep their indexes, and pipeline pages read settled
+states through theirs: plans read from SQLite itself.
 
 The values come from the enums; a partial index's ``WHERE`` is matched only by the same
 constants, so a query that bound them as parameters instead would silently scan the table.
@@ -14,8 +15,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.followups import Stage
 from storage.connection import Database, open_database
 from storage.ledger import SqliteLedger
+from storage.repository import SqliteStore
 from storage.schema import migrate
 
 NOW = datetime(2026, 11, 26, 15, tzinfo=UTC)
@@ -66,3 +69,23 @@ async def test_emails_at_an_organization_are_read_from_one_members_window_of_liv
     ledger = SqliteLedger(db)
     plan = await plan_of(db, monkeypatch, lambda: ledger.emailed_at_organization(1, "Acme", NOW, 2))
     assert any("USING INDEX actions_member_time (member_id=? AND occurred_at>?)" in s for s in plan)
+
+
+async def test_a_due_page_reads_settled_states_in_order_and_open_ones_apart(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqliteStore(db)
+    plan = await plan_of(db, monkeypatch, lambda: store.pipeline_page(1, NOW, due=True, limit=5))
+    settled = "USING INDEX contact_state_settled (member_id=? AND settled_due=?)"
+    assert any(settled in step for step in plan), plan
+    assert any("USING INDEX contact_state_open (member_id=? AND settles_at>?)" in s for s in plan)
+    assert not any(step.startswith("SCAN s") for step in plan), plan
+
+
+async def test_a_page_of_one_stage_reads_that_stages_settled_states(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SqliteStore(db)
+    plan = await plan_of(db, monkeypatch, lambda: store.pipeline_page(1, NOW, (Stage.SCHEDULED,)))
+    stage = "USING INDEX contact_state_settled_stage (member_id=? AND settled_stage=? AND "
+    assert any(stage in step for step in plan), plan
