@@ -411,7 +411,11 @@ class Engine:
         return await self._store.recent_contacts(inv.member.id, keep, limit)
 
     async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
-        """The name as the member first logged it, or ``typed`` for someone new."""
+        """The name as the member first logged it, or ``typed`` for someone new. The name
+        as stored is one indexed read; only another spelling reads every contact."""
+        named = await self._store.contact_named(inv.member.id, typed)
+        if named is not None:
+            return named.name
         found = match_name(typed, await self._store.all_member_contacts(inv.member.id))
         if found.exact is not None:
             return found.exact.name

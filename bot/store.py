@@ -407,6 +407,11 @@ class Store(Protocol):
     async def get_contact(self, contact_id: int) -> Contact | None:
         """The contact with that id, or None."""
 
+    async def contact_named(self, member_id: int, name: str) -> Contact | None:
+        """The member's contact whose name is ``name`` but for case and spacing (the unique
+        key contacts are stored under), or None: one indexed row, where telling close names
+        apart needs all of them."""
+
     async def move_interview(self, action_id: int, on: date, at: time | None) -> Action | None:
         """Give a live ``interview_scheduled`` action a new local date and time (None: no
         time), in one transaction. It is the one change an action ever takes besides undo:

@@ -1041,6 +1041,15 @@ class SqliteStore:
         )
         return contact_from_row(row) if row else None
 
+    async def contact_named(self, member_id: int, name: str) -> Contact | None:
+        row = _one(
+            await self._read(
+                f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE member_id = ? AND name_key = ?",
+                (member_id, contact_key(name)),
+            )
+        )
+        return contact_from_row(row) if row else None
+
     async def move_interview(self, action_id: int, on: date, at: time | None) -> Action | None:
         def work(conn: sqlite3.Connection) -> Action | None:
             row = conn.execute(

@@ -650,6 +650,14 @@ class PostgresStore:
         )
         return rows.contact(row) if row else None
 
+    async def contact_named(self, member_id: int, name: str) -> Contact | None:
+        row = await self.db.fetchrow(
+            f"SELECT {CONTACT_COLUMNS} FROM contacts WHERE member_id = $1 AND name_key = $2",
+            member_id,
+            contact_key(name),
+        )
+        return rows.contact(row) if row else None
+
     async def move_interview(self, action_id: int, on: date, at: time | None) -> Action | None:
         async with self.db.transaction() as conn:
             row = await conn.fetchrow(

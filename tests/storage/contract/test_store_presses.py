@@ -117,3 +117,16 @@ async def test_stopped_reminders_are_those_of_one_clock(
     await store.stop_reminders(logged.contact.id, logged.action.id, NOW)
     assert await ledger.reminders_stopped(logged.contact.id, logged.action.id)
     assert not await ledger.reminders_stopped(logged.contact.id, logged.action.id + 1)
+
+
+async def test_a_contact_is_found_by_its_stored_name_but_for_case_and_spacing(
+    store: Store, member: Member
+) -> None:
+    await log(store, member, contact="Mary O'Brien", at=NOW)
+
+    found = await store.contact_named(member.id, "  mary   o'BRIEN ")
+
+    assert found is not None
+    assert (found.name, found.member_id) == ("Mary O'Brien", member.id)
+    assert await store.contact_named(member.id, "Mary OBrien") is None
+    assert await store.contact_named(member.id + 1, "Mary O'Brien") is None
