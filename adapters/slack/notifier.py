@@ -12,6 +12,7 @@ are permanent too, named by Slack's error code.
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,9 @@ REFUSED_UNDONE = frozenset(
     {"ratelimited", "service_unavailable", "request_timeout", "team_added_to_org"}
 )
 """Slack error codes that mean nothing was done, so trying again later is safe."""
+
+DMS_REMEMBERED = 10_000
+"""Users whose DM channel id is kept in memory, the least recently answered forgotten."""
 
 MAYBE_DONE = frozenset({"internal_error", "fatal_error"})
 """Slack says part of the operation may have succeeded before these errors."""
@@ -58,6 +62,9 @@ class SlackNotifier:
     def __init__(self, client: AsyncWebClient, pacer: KeyedPacer | None = None) -> None:
         self._client = client
         self._pacer = pacer or channel_pacer()
+        self._dms: OrderedDict[tuple[str, str], str] = OrderedDict()
+        """The DM channel of each (workspace, user) that ``conversations.open`` named: a
+        user's DM with the app keeps its id, so each answer need not ask again."""
 
     async def post_to_channel(
         self, workspace_id: str, channel_id: str, reply: Reply, key: str = ""
@@ -68,7 +75,25 @@ class SlackNotifier:
     async def send_direct(
         self, workspace_id: str, user_id: str, reply: Reply, key: str = ""
     ) -> Receipt:
-        """A message, or a file, in the bot's DM with the user (``conversations.open``)."""
+        """A message, or a file, in the bot's DM with the user (``conversations.open``, once
+        per user while it keeps working)."""
+        who = (workspace_id, user_id)
+        opened = self._dms.get(who) or await self._open_dm(workspace_id, user_id)
+        if isinstance(opened, Receipt):
+            return opened
+        channel_id = opened
+        receipt = await self._deliver(workspace_id, channel_id, reply)
+        if receipt.permanent_failure is None:
+            self._dms[who] = channel_id
+            self._dms.move_to_end(who)
+            if len(self._dms) > DMS_REMEMBERED:
+                self._dms.popitem(last=False)
+        else:
+            self._dms.pop(who, None)
+        return receipt
+
+    async def _open_dm(self, workspace_id: str, user_id: str) -> str | Receipt:
+        """The DM channel's id, or the failure's receipt."""
         try:
             opened = await self._client.conversations_open(users=user_id)
         except SlackApiError as error:
@@ -78,8 +103,7 @@ class SlackNotifier:
             return self._failed(reason, workspace_id, f"DM with {user_id}")
         except (aiohttp.ClientError, TimeoutError) as error:
             raise TransientDeliveryError(f"conversations.open: {error!r}") from error
-        channel_id = str(opened["channel"]["id"])
-        return await self._deliver(workspace_id, channel_id, reply)
+        return str(opened["channel"]["id"])
 
     async def _deliver(self, workspace_id: str, channel_id: str, reply: Reply) -> Receipt:
         await self._pacer.wait(channel_id)

@@ -89,6 +89,28 @@ async def test_a_direct_message_opens_the_dm_first(
     assert "friendly follow-up" in fake.messages[dm][0]["text"]
 
 
+async def test_the_dm_is_opened_once_per_user_and_again_after_it_failed(
+    fake: FakeSlack, notifier: SlackNotifier
+) -> None:
+    first = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, Reply("One"), "a")
+    second = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, Reply("Two"), "b")
+    fake.fail_next("chat.postMessage", error="channel_not_found")
+    failed = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, Reply("Three"), "c")
+    fourth = await notifier.send_direct(DEFAULT_TEAM_ID, MEMBER_ID, Reply("Four"), "d")
+
+    assert (first.ok, second.ok, failed.ok, fourth.ok) == (True, True, False, True)
+    assert fake.calls.methods() == [
+        "conversations.open",
+        "chat.postMessage",
+        "chat.postMessage",
+        "chat.postMessage",
+        "conversations.open",
+        "chat.postMessage",
+    ]
+    dm = fake.calls.last("chat.postMessage").params["channel"]
+    assert [m["text"] for m in fake.messages[dm]] == ["One", "Two", "Four"]
+
+
 async def test_a_file_goes_to_the_dm_with_the_reply_as_its_comment(
     fake: FakeSlack, notifier: SlackNotifier
 ) -> None:
