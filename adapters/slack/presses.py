@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -165,17 +166,13 @@ class Presses:
 
     async def _update(self, pressed: Pressed, update: Reply, respond: AsyncRespond | None) -> None:
         """Rewrite the pressed message; one that is gone meanwhile is left alone."""
-        try:
-            if pressed.ephemeral and respond is not None:
-                await respond(replace_original=True, **message(update))
-            elif pressed.message_ts:
-                await self.notifier.update(pressed.channel_id, pressed.message_ts, update)
-        except SlackApiError as error:
-            log.warning(
-                "pressed message not updated (%s): %s", pressed.describe(), failure_of(error)
+        what = f"pressed message ({pressed.describe()})"
+        if pressed.ephemeral and respond is not None:
+            await _unless_gone(respond(replace_original=True, **message(update)), what)
+        elif pressed.message_ts:
+            await _unless_gone(
+                self.notifier.update(pressed.channel_id, pressed.message_ts, update), what
             )
-        except (aiohttp.ClientError, TimeoutError) as error:
-            log.warning("pressed message not updated (%s): %r", pressed.describe(), error)
 
     async def _answer(
         self,
@@ -243,20 +240,12 @@ class Presses:
             log.exception("Slack form %s failed (team=%s user=%s)", form_id[:40], team_id, user_id)
             return refusal(APOLOGY)
         if outcome.update is not None and opened.message_ts:
+            rewrite = self.notifier.update(opened.channel_id, opened.message_ts, outcome.update)
             self.tasks.spawn(
-                self._rewrite(opened, outcome.update), f"form's message for {user_id} in {team_id}"
+                _unless_gone(rewrite, "form's message"),
+                f"form's message for {user_id} in {team_id}",
             )
         return outcome.reply or refusal(APOLOGY)
-
-    async def _rewrite(self, opened: Opened, update: Reply) -> None:
-        """The message a form was opened from, as it should now read; one gone meanwhile
-        is left alone."""
-        try:
-            await self.notifier.update(opened.channel_id, opened.message_ts, update)
-        except SlackApiError as error:
-            log.warning("form's message not updated: %s", failure_of(error))
-        except (aiohttp.ClientError, TimeoutError) as error:
-            log.warning("form's message not updated: %r", error)
 
     async def _late(self, team_id: str, user_id: str, work: asyncio.Future[Reply]) -> None:
         """A submission that overran the ack budget: its answer, whatever it is, by DM."""
@@ -282,6 +271,17 @@ class Opened:
         if not isinstance(kept, dict):
             return cls("")
         return cls(str(kept.get("channel") or ""), str(kept.get("ts") or ""))
+
+
+async def _unless_gone(rewrite: Awaitable[object], what: str) -> None:
+    """A message rewritten in place; one that is gone meanwhile (or Slack unreachable) is
+    left as it was, which only costs its history a line."""
+    try:
+        await rewrite
+    except SlackApiError as error:
+        log.warning("%s not updated: %s", what, failure_of(error))
+    except (aiohttp.ClientError, TimeoutError) as error:
+        log.warning("%s not updated: %r", what, error)
 
 
 def _first_input(view: dict[str, Any]) -> str | None:
