@@ -73,6 +73,7 @@ from benchmarks._reminders import (
     seed,
     typed_name,
 )
+from benchmarks._serve import start_bot
 from bot.invocation import Origin
 from tests.adapters.discord_fixtures import message_text
 from tests.fakes.discord import FakeDiscord, FakeInteraction, FakeUser
@@ -286,15 +287,7 @@ async def run(
     async with FakeDiscord(validate=False) as fake:
         members = fake_members(fake, built)
         known = None if built is None else member_count(built)
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=folder,
-            env=bot_environment(fake),
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        bot = await start_bot(folder, bot_environment(fake))
         try:
             await fake.wait_for_session()
             await fake.wait_for(lambda: bool(fake.global_commands))
@@ -374,15 +367,7 @@ async def presses_phase(
         origins = [_origin(fake, user) for user in users]
         await seed(env, origins, rounds, _origin(fake, collector), contacts)
         started = time.monotonic()
-        bot = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=folder,
-            env=env,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        bot = await start_bot(folder, env)
         result.cpu = CpuMeter(bot.pid)
         try:
             await fake.wait_for_session()

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks._serve import start_bot
 from benchmarks.engine import machine
 from tests.fakes.discord import FakeDiscord, FakeUser
 from tests.fakes.slack import FakeSlack
@@ -183,16 +184,7 @@ async def measure(commands: int, concurrency: int) -> Figures:
         driver = Driver(discord, slack, users)
         with tempfile.TemporaryDirectory() as folder:
             started = time.monotonic()
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=folder,
-                env=bot_environment(discord, slack, Path(folder)),
-                stdin=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            bot = await start_bot(folder, bot_environment(discord, slack, Path(folder)))
             try:
                 async with asyncio.timeout(START_TIMEOUT):
                     first_discord, first_slack = await asyncio.gather(
