@@ -8,7 +8,7 @@ adapters render only the ids a reply lists in ``mentions``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 MENTION_MARK = "\x1f"
@@ -153,6 +153,19 @@ class Press:
     reply: Reply | None = None
     form: Form | None = None
     update: Reply | None = None
+
+    def answered_in_place(self) -> Press:
+        """The answer carried by the pressed message's update, for a message only the
+        presser sees (a DM): one platform call instead of two. A refusal, or an answer with
+        more than words and buttons, stays a message of its own, so the message's history
+        keeps only what was done."""
+        reply, update = self.reply, self.update
+        if reply is None or update is None or not reply.private or reply.error:
+            return self
+        if reply.title or reply.fields or reply.mentions or reply.attachment or reply.image:
+            return self
+        shown = replace(update, text=f"{update.text}\n\n{reply.text}", buttons=reply.buttons)
+        return Press(form=self.form, update=shown)
 
 
 @dataclass(frozen=True)

@@ -314,7 +314,8 @@ class InteractionRunner:
     async def _show(self, at: Placed, press: Press) -> None:
         """A form opens as a modal (only possible as the first answer); otherwise the pressed
         message is updated when the core says so (type 7), and the presser answered
-        privately: a follow-up after an update, else the first answer itself (type 4)."""
+        privately: in a DM, which only the presser sees, within that update; elsewhere a
+        follow-up after an update, else the first answer itself (type 4)."""
         interaction = at.interaction
         if press.form is not None:
             if interaction.response.is_done():
@@ -322,8 +323,10 @@ class InteractionRunner:
             else:
                 await interaction.response.send_modal(FormModal(at.form(press.form)))
             return
+        if at.dm_workspace is not None:
+            press = press.answered_in_place()
         if press.update is not None:
-            update = render_reply(press.update).edit_kwargs()
+            update = render_reply(at.reply(press.update)).edit_kwargs()
             if interaction.response.is_done():
                 await interaction.edit_original_response(**update)
             else:

@@ -121,15 +121,18 @@ class Presses:
         )
 
     async def _press(self, pressed: Pressed, respond: AsyncRespond | None) -> None:
+        """In a DM or an ephemeral message, which only the presser sees, the answer rides
+        in the rewrite of the pressed message; it is sent apart only if that rewrite fails."""
         outcome = await self._ask_core(pressed)
         if outcome.form is not None:
             await self._open(pressed, outcome.form, respond)
-        if outcome.update is not None:
-            await self._update(pressed, outcome.update, respond)
-        if outcome.reply is not None:
-            await self._answer(
-                pressed.team_id, pressed.user_id, pressed.channel_id, outcome.reply, respond
-            )
+        private = pressed.ephemeral or _is_dm(pressed.channel_id)
+        shown = outcome.answered_in_place() if private else outcome
+        reply = outcome.reply
+        if shown.update is not None and await self._update(pressed, shown.update, respond):
+            reply = shown.reply
+        if reply is not None:
+            await self._answer(pressed.team_id, pressed.user_id, pressed.channel_id, reply, respond)
 
     async def _ask_core(self, pressed: Pressed) -> Press:
         try:
@@ -164,15 +167,17 @@ class Presses:
                 pressed.team_id, pressed.user_id, pressed.channel_id, failed, respond
             )
 
-    async def _update(self, pressed: Pressed, update: Reply, respond: AsyncRespond | None) -> None:
-        """Rewrite the pressed message; one that is gone meanwhile is left alone."""
+    async def _update(self, pressed: Pressed, update: Reply, respond: AsyncRespond | None) -> bool:
+        """Rewrite the pressed message, saying whether it was; one that is gone meanwhile
+        is left alone."""
         what = f"pressed message ({pressed.describe()})"
         if pressed.ephemeral and respond is not None:
-            await _unless_gone(respond(replace_original=True, **message(update)), what)
-        elif pressed.message_ts:
-            await _unless_gone(
+            return await _unless_gone(respond(replace_original=True, **message(update)), what)
+        if pressed.message_ts:
+            return await _unless_gone(
                 self.notifier.update(pressed.channel_id, pressed.message_ts, update), what
             )
+        return False
 
     async def _answer(
         self,
@@ -273,15 +278,18 @@ class Opened:
         return cls(str(kept.get("channel") or ""), str(kept.get("ts") or ""))
 
 
-async def _unless_gone(rewrite: Awaitable[object], what: str) -> None:
-    """A message rewritten in place; one that is gone meanwhile (or Slack unreachable) is
-    left as it was, which only costs its history a line."""
+async def _unless_gone(rewrite: Awaitable[object], what: str) -> bool:
+    """Whether a message was rewritten in place; one that is gone meanwhile (or Slack
+    unreachable) is left as it was, which only costs its history a line."""
     try:
         await rewrite
     except SlackApiError as error:
         log.warning("%s not updated: %s", what, failure_of(error))
     except (aiohttp.ClientError, TimeoutError) as error:
         log.warning("%s not updated: %r", what, error)
+    else:
+        return True
+    return False
 
 
 def _first_input(view: dict[str, Any]) -> str | None:

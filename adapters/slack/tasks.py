@@ -18,8 +18,9 @@ class BackgroundTasks:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def spawn(self, work: Coroutine[Any, Any, None], what: str) -> None:
-        """Run ``work`` after the ack; ``what`` names it in the log if it fails."""
+    def spawn(self, work: Coroutine[Any, Any, object], what: str) -> None:
+        """Run ``work`` after the ack, its result unused; ``what`` names it in the log if it
+        fails."""
         task = asyncio.ensure_future(self._guard(work, what))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -39,7 +40,7 @@ class BackgroundTasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     @staticmethod
-    async def _guard(work: Coroutine[Any, Any, None], what: str) -> None:
+    async def _guard(work: Coroutine[Any, Any, object], what: str) -> None:
         try:
             await work
         except asyncio.CancelledError:

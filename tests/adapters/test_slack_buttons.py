@@ -121,15 +121,33 @@ async def test_followed_up_logs_one_follow_up_and_the_dm_shows_it(
     update = slack_bot.fake.calls.last("chat.update")
     assert (update.params["channel"], update.params["ts"]) == (dm, message["ts"])
     edited = next(m for m in slack_bot.fake.messages[dm] if m["ts"] == message["ts"])
-    assert "✓ Followed up (logged Wed 9 Dec)" in shown(edited)
+    done, _, answer = shown(edited).partition("✓ Followed up (logged Wed 9 Dec)")
+    assert "Jane Doe" in done
+    # The DM is private already: the answer rides in the rewrite, one call instead of two.
+    assert answer.strip().startswith("Logged a follow-up to Jane Doe (Acme).")
     assert buttons(edited) == []
     assert "edited" in edited
-    [answer] = answers_in(slack_bot, dm, before)
-    assert answer.startswith("Logged a follow-up to Jane Doe (Acme).")
+    assert answers_in(slack_bot, dm, before) == []
+    assert len(slack_bot.fake.calls.named("chat.update")) == 1
     assert slack_bot.count("actions") == 2
     assert "Jane Doe (Acme) [followed up]" in (await slack_bot.command("/contacts")).shown
     assert slack_bot.fake.spec_problems == []
     assert slack_bot.fake.block_errors == []
+
+
+async def test_an_answer_whose_dm_cannot_be_rewritten_comes_as_a_message_of_its_own(
+    slack_bot: SlackBot, clock: ManualClock
+) -> None:
+    message = await follow_up_reminder(slack_bot, clock)
+    dm = dm_of(slack_bot)
+    before = len(slack_bot.fake.messages[dm])
+    slack_bot.fake.fail_next("chat.update", "message_not_found")
+
+    await press(slack_bot, slack_bot.fake.click(message, "Followed up"))
+
+    [answer] = answers_in(slack_bot, dm, before)
+    assert answer.startswith("Logged a follow-up to Jane Doe (Acme).")
+    assert slack_bot.count("actions") == 2
 
 
 async def test_a_double_click_or_a_replayed_payload_logs_once(
@@ -147,7 +165,9 @@ async def test_a_double_click_or_a_replayed_payload_logs_once(
     await press(slack_bot, slack_bot.fake.click(as_first_seen, "They replied"))
 
     answers = answers_in(slack_bot, dm, before)
-    assert sum(a.startswith("Logged a follow-up to Jane Doe (Acme).") for a in answers) == 1
+    rewrites = [shown(c.params) for c in slack_bot.fake.calls.named("chat.update")]
+    assert sum("Logged a follow-up to Jane Doe (Acme)." in r for r in rewrites) == 1
+    assert not any("Logged a follow-up" in a for a in answers)
     already = [a for a in answers if a.startswith("Already done")]
     assert len(already) == 3
     assert already[0] == (
@@ -481,12 +501,13 @@ async def test_did_you_mean_comes_with_buttons_and_yes_logs_once(slack_bot: Slac
         slack_bot.fake.click(asked.payload, "No, someone new", channel_id=COHORT_CHANNEL_ID),
     )
 
-    replaced, answer, *again = slack_bot.fake.response_posts
+    replaced, *again = slack_bot.fake.response_posts
     assert replaced.body["replace_original"]  # the ephemeral question says what was done
-    assert "✓ Logged for Mary O'Brien (Acme)" in shown(replaced.body)
+    done, _, answer = shown(replaced.body).partition("✓ Logged for Mary O'Brien (Acme)")
+    assert done.startswith("Did you mean Mary O'Brien (Acme)?")
+    # Only the presser sees an ephemeral message: the answer rides in its rewrite.
+    assert answer.strip().startswith("Logged a follow-up to Mary O'Brien (Acme).")
     assert buttons(replaced.body) == []
-    assert answer.body["response_type"] == "ephemeral"
-    assert shown(answer.body).startswith("Logged a follow-up to Mary O'Brien (Acme).")
     assert [shown(p.body).startswith("Already done") for p in again] == [True, True]
     assert all(p.accepted for p in slack_bot.fake.response_posts)
     assert slack_bot.count("actions") == 2
@@ -524,9 +545,10 @@ async def test_did_you_mean_in_the_form_closes_it_on_where_its_buttons_went(
         slack_bot,
         slack_bot.fake.click(offer, "Yes, Mary O'Brien (Acme)", channel_id=COHORT_CHANNEL_ID),
     )
-    replaced, answer = slack_bot.fake.response_posts
-    assert "✓ Logged for Mary O'Brien (Acme)" in shown(replaced.body)
-    assert shown(answer.body).startswith("Logged an outreach email to Mary O'Brien (Acme)")
+    [replaced] = slack_bot.fake.response_posts
+    _, done, answer = shown(replaced.body).partition("✓ Logged for Mary O'Brien (Acme)")
+    assert done
+    assert answer.strip().startswith("Logged an outreach email to Mary O'Brien (Acme)")
     assert slack_bot.count("actions") == 2
 
 
@@ -547,8 +569,10 @@ async def test_each_reminder_button_does_what_its_command_does_once(
 
     await press(slack_bot, slack_bot.fake.click(message, label))
 
-    [answer] = answers_in(slack_bot, dm, seen)
-    assert answer.startswith(said)
-    assert f"✓ {label} (logged Wed 9 Dec)" in shown(slack_bot.fake.calls.last("chat.update").params)
+    assert answers_in(slack_bot, dm, seen) == []
+    rewrite = shown(slack_bot.fake.calls.last("chat.update").params)
+    _, done, answer = rewrite.partition(f"✓ {label} (logged Wed 9 Dec)")
+    assert done
+    assert answer.strip().startswith(said)
     assert slack_bot.count("actions") == 2
     assert f"Jane Doe (Acme) [{stage}]" in (await slack_bot.command("/contacts")).shown

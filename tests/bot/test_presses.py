@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.invocation import Origin
-from bot.replies import PRESS_PREFIX, Reply
+from bot.replies import PRESS_PREFIX, Button, Field, Press, Reply
 from bot.runtime import Runtime
 from tests.conftest import Console
 from tests.notifiers import RecordingNotifier
@@ -477,3 +477,39 @@ async def test_snooze_asks_again_two_business_days_later_once(
     followed = await runtime.port.press(console.session.origin, button(again, "They replied"))
     assert followed.reply is not None
     assert not followed.reply.error
+
+
+# -- an answer in the pressed message ------------------------------------------------------
+
+PRESSED = Reply("Seven business days since you wrote to Jane Doe.\n\n✓ Followed up", buttons=())
+
+
+def test_an_answer_in_words_and_buttons_rides_in_the_pressed_messages_update() -> None:
+    again = Button("Log an email", f"{PRESS_PREFIX}x")
+    answer = Reply("Logged a follow-up to Jane Doe.", buttons=(again,))
+
+    folded = Press(reply=answer, update=PRESSED).answered_in_place()
+
+    assert folded.reply is None
+    assert folded.update == Reply(f"{PRESSED.text}\n\n{answer.text}", buttons=(again,))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Reply("Already done: nothing new was logged.", error=True),
+        Reply("Your week", fields=(Field("Sent", "3"),)),
+        Reply("Posted for everyone", private=False),
+    ],
+    ids=["refusal", "more than words", "public"],
+)
+def test_a_refusal_or_a_richer_answer_stays_a_message_of_its_own(answer: Reply) -> None:
+    press = Press(reply=answer, update=PRESSED)
+
+    assert press.answered_in_place() == press
+
+
+def test_a_press_with_nothing_to_update_keeps_its_answer() -> None:
+    press = Press(reply=Reply("Snoozed."))
+
+    assert press.answered_in_place() == press
