@@ -6,7 +6,7 @@ dates, and local wall times are turned back into instants with ``local_to_utc``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Protocol
@@ -147,3 +147,9 @@ def _holidays_between(start: date, end: date, calendar: Holidays) -> tuple[str, 
         if name and name not in names:
             names.append(name)
     return tuple(names)
+
+
+def week_starts(firsts: Sequence[date], tz: ZoneInfo) -> list[datetime]:
+    """The instants the weeks starting on ``firsts`` begin, and the last one's end: the
+    bounds to total each week's emails by (a week across a clock change is still a week)."""
+    return [start_of_day(first, tz) for first in (*firsts, firsts[-1] + timedelta(weeks=1))]

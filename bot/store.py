@@ -17,7 +17,7 @@ Promises that hold for every method:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -608,16 +608,23 @@ class Store(Protocol):
         Sightings never read or replace ``get_state`` keys.
         """
 
-    async def members_action_times(
-        self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime
-    ) -> dict[int, list[tuple[datetime, int]]]:
-        """When each live action of these ``kinds`` since ``since`` (inclusive) of each of
-        these members happened, and its count, in a few queries whatever the number of ids.
+    async def members_period_totals(
+        self,
+        member_ids: Collection[int],
+        kinds: Collection[ActionKind],
+        bounds: Sequence[datetime],
+    ) -> dict[int, list[int]]:
+        """Each member's live actions of these ``kinds`` summed per period, in one query per
+        chunk of ids: the database adds up a long history, so a streak or a chart reads a
+        number per week instead of every email.
+
+        ``bounds`` are ascending instants; period ``i`` runs from ``bounds[i]`` (inclusive)
+        to ``bounds[i + 1]`` (exclusive), so n + 1 bounds give n periods.
 
         Returns:
             Every id asked for as a key (an id with no such actions, or of no member, has
-            an empty list), each with its ``(occurred_at, count)`` pairs in time order,
-            oldest first (streaks rely on it); all empty if ``kinds`` is empty.
+            zeros), each with one total per period, in the order of ``bounds``; all zeros if
+            ``kinds`` is empty.
         """
 
     async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:

@@ -10,12 +10,13 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
-from bot.periods import local_date, week_bounds
+from bot.periods import local_date, week_bounds, week_start_date, week_starts
 from bot.store import Store
-from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak
+from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak, streak_weeks
 from bot.timezones import member_timezone, zone
 
 STREAK_READS = (8, STREAK_LOOKBACK_WEEKS)
@@ -84,8 +85,8 @@ async def streaks(
 ) -> dict[int, int]:
     """Each member's weekly streak as of ``now``, weeks counted in the member's own zone.
 
-    Two queries for everyone (pauses, then a few weeks of emails); only members whose streak
-    runs past those weeks are read again, further back.
+    A query for everyone's pauses, then one per time zone for a few weeks' email totals;
+    only members whose streak runs past those weeks are read again, further back.
     """
     if not members:
         return {}
@@ -93,27 +94,22 @@ async def streaks(
     found: dict[int, int] = {}
     pending = list(members)
     for lookback in STREAK_READS:
-        zones = {m.id: zone(member_timezone(m, cohort)) for m in pending}
-        since = min(
-            week_bounds(now - timedelta(weeks=lookback + 1), zones[m.id], cohort.week_start)[0]
-            for m in pending
-        )
-        emails = await store.members_action_times([m.id for m in pending], EMAIL_KINDS, since)
-        unfinished = []
+        by_zone: dict[ZoneInfo, list[Member]] = {}
         for member in pending:
-            goal = member.email_goal or cohort.email_goal
-            streak = current_streak(
-                emails[member.id],
-                pauses[member.id],
-                goal,
-                zones[member.id],
-                cohort.week_start,
-                now,
-                lookback,
+            by_zone.setdefault(zone(member_timezone(member, cohort)), []).append(member)
+        unfinished = []
+        for tz, group in by_zone.items():
+            this_week = week_start_date(local_date(now, tz), cohort.week_start)
+            firsts = streak_weeks(this_week, lookback)
+            totals = await store.members_period_totals(
+                [m.id for m in group], EMAIL_KINDS, week_starts(firsts, tz)
             )
-            found[member.id] = streak.weeks
-            if not streak.complete:
-                unfinished.append(member)
+            for member in group:
+                goal = member.email_goal or cohort.email_goal
+                streak = current_streak(totals[member.id], firsts, pauses[member.id], goal)
+                found[member.id] = streak.weeks
+                if not streak.complete:
+                    unfinished.append(member)
         pending = unfinished
         if not pending:
             break

@@ -8,14 +8,12 @@ weeks are counted in the member's own zone, as their streak and ``/progress`` ar
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
-from bot.periods import local_date, start_of_day, week_start_date
+from bot.periods import local_date, start_of_day, week_start_date, week_starts
 from bot.store import Store
 from bot.summaries import WeekActivity, summarise_week
 from bot.timezones import member_timezone, zone
@@ -80,14 +78,6 @@ def chart_counts(weeks: Sequence[WeekActivity]) -> tuple[WeekCount, ...]:
     )
 
 
-def _per_week(times: list[tuple[datetime, int]], tz: ZoneInfo, week_start: int) -> Counter[date]:
-    """Counts summed per local week (keyed by its first day)."""
-    weeks: Counter[date] = Counter()
-    for occurred_at, amount in times:
-        weeks[week_start_date(local_date(occurred_at, tz), week_start)] += amount
-    return weeks
-
-
 async def member_weeks(
     store: Store, member: Member, cohort: Cohort, now: datetime, count: int = CHART_WEEKS
 ) -> tuple[WeekCount, ...]:
@@ -95,11 +85,14 @@ async def member_weeks(
     tz = zone(member_timezone(member, cohort))
     this_week = week_start_date(local_date(now, tz), cohort.week_start)
     first_days = [*weeks_before(this_week, count - 1), this_week]
-    since = start_of_day(first_days[0], tz)
+    bounds = week_starts(first_days, tz)
     emails, interviews = await asyncio.gather(
-        store.members_action_times([member.id], EMAIL_KINDS, since),
-        store.members_action_times([member.id], [ActionKind.INTERVIEW_DONE], since),
+        store.members_period_totals([member.id], EMAIL_KINDS, bounds),
+        store.members_period_totals([member.id], [ActionKind.INTERVIEW_DONE], bounds),
     )
-    sent = _per_week(emails[member.id], tz, cohort.week_start)
-    held = _per_week(interviews[member.id], tz, cohort.week_start)
-    return tuple(WeekCount(day, sent[day], held[day]) for day in first_days)
+    return tuple(
+        WeekCount(day, sent, held)
+        for day, sent, held in zip(
+            first_days, emails[member.id], interviews[member.id], strict=True
+        )
+    )

@@ -6,12 +6,13 @@ database's single writer; reads see committed data.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
-from itertools import islice
+from itertools import islice, pairwise
 from typing import Any, Protocol
 
 from bot.followups import (
@@ -1285,21 +1286,31 @@ class SqliteStore:
 
         return await self.db.transaction(work)
 
-    async def members_action_times(
-        self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime
-    ) -> dict[int, list[tuple[datetime, int]]]:
-        found: dict[int, list[tuple[datetime, int]]] = {m: [] for m in member_ids}
+    async def members_period_totals(
+        self,
+        member_ids: Collection[int],
+        kinds: Collection[ActionKind],
+        bounds: Sequence[datetime],
+    ) -> dict[int, list[int]]:
+        periods = len(bounds) - 1
+        found = {m: [0] * max(periods, 0) for m in member_ids}
+        if periods < 1 or not kinds:
+            return found
+        # The periods are the outer loop (CROSS JOIN keeps that order), each one a range
+        # read of the partial index on (member_id, occurred_at, kind, count).
+        windows = json.dumps([[to_db(lo), to_db(hi)] for lo, hi in pairwise(bounds)])
         kind_values = [k.value for k in kinds]
         for chunk in _chunks(sorted(found), MEMBERS_PER_QUERY):
             rows = await self._read(
-                "SELECT member_id, occurred_at, count FROM actions "
-                f"WHERE member_id IN ({_placeholders(chunk)}) AND occurred_at >= ? "
-                f"AND undone_at IS NULL AND kind IN ({_placeholders(kind_values)}) "
-                "ORDER BY member_id, occurred_at",
-                (*chunk, to_db(since), *kind_values),
+                "WITH p(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?)) "
+                "SELECT a.member_id, p.i, sum(a.count) AS total FROM p CROSS JOIN actions a "
+                f"WHERE a.member_id IN ({_placeholders(chunk)}) AND a.occurred_at >= p.lo "
+                "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
+                f"AND a.kind IN ({_placeholders(kind_values)}) GROUP BY a.member_id, p.i",
+                (windows, *chunk, *kind_values),
             )
             for row in rows:
-                found[row["member_id"]].append((from_db(row["occurred_at"]), row["count"]))
+                found[row["member_id"]][row["i"]] = row["total"]
         return found
 
     async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:

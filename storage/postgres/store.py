@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 
@@ -965,21 +965,28 @@ class PostgresStore:
             )
         return inserted is not None
 
-    async def members_action_times(
-        self, member_ids: Collection[int], kinds: Collection[ActionKind], since: datetime
-    ) -> dict[int, list[tuple[datetime, int]]]:
-        found: dict[int, list[tuple[datetime, int]]] = {m: [] for m in member_ids}
-        if not found or not kinds:
+    async def members_period_totals(
+        self,
+        member_ids: Collection[int],
+        kinds: Collection[ActionKind],
+        bounds: Sequence[datetime],
+    ) -> dict[int, list[int]]:
+        periods = len(bounds) - 1
+        found = {m: [0] * max(periods, 0) for m in member_ids}
+        if not found or periods < 1 or not kinds:
             return found
         for row in await self.db.fetch(
-            "SELECT member_id, occurred_at, count FROM actions "
-            "WHERE member_id = ANY($1::bigint[]) AND occurred_at >= $2 AND undone_at IS NULL "
-            "AND kind = ANY($3::text[]) ORDER BY member_id, occurred_at",
+            "SELECT a.member_id, p.i, sum(a.count) AS total "
+            "FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS p(lo, hi, i) "
+            "JOIN actions a ON a.member_id = ANY($1::bigint[]) AND a.occurred_at >= p.lo "
+            "AND a.occurred_at < p.hi WHERE a.undone_at IS NULL AND a.kind = ANY($4::text[]) "
+            "GROUP BY a.member_id, p.i",
             sorted(found),
-            since,
+            list(bounds[:-1]),
+            list(bounds[1:]),
             [k.value for k in kinds],
         ):
-            found[row["member_id"]].append((row["occurred_at"], row["count"]))
+            found[row["member_id"]][row["i"] - 1] = row["total"]
         return found
 
     async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:

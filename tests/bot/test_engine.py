@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from bot.errors import UserError
 from bot.invocation import Origin
 from bot.models import ActionKind, Metric, Period
 from bot.runtime import Runtime
+from bot.summaries import streaks
 from tests.conftest import ON_BOTH_BACKENDS
 
 pytestmark = ON_BOTH_BACKENDS
@@ -153,6 +155,26 @@ async def test_streaks_skip_paused_weeks_and_break_on_a_missed_one(
     assert await engine.streak(inv) == 5
 
 
+async def test_streaks_of_members_in_different_zones_count_each_in_their_own_weeks(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    engine = runtime.engine
+    start = clock.now()  # Thursday 26 November; the week began Monday 05:00 UTC in New York
+    tokyo = await engine.resolve(origin("tokyo"))
+    await engine.update_settings(tokyo, replace(tokyo.member, timezone="Asia/Tokyo"))
+    for weeks_ago in (1, 2):
+        # Sunday 23:00 UTC: the end of a week in New York, Monday morning in Tokyo.
+        clock.set(datetime(2026, 11, 22, 23, tzinfo=UTC) - timedelta(weeks=weeks_ago))
+        for user in ("newyork", "tokyo"):
+            await engine.record(await engine.resolve(origin(user)), ActionKind.EMAIL_SENT, count=3)
+    clock.set(start)
+    newyork, tokyo = [await engine.resolve(origin(user)) for user in ("newyork", "tokyo")]
+    found = await streaks(runtime.store, newyork.cohort, [newyork.member, tokyo.member], start)
+    # New York met its goal 2 and 3 weeks ago, not last week; Tokyo last week and the one before.
+    assert found == {newyork.member.id: 0, tokyo.member.id: 2}
+    assert [await engine.streak(inv) for inv in (newyork, tokyo)] == [0, 2]
+
+
 async def test_pausing_replaces_an_earlier_pause_and_resuming_ends_it(runtime: Runtime) -> None:
     engine = runtime.engine
     inv = await engine.resolve(origin("p"))
@@ -204,8 +226,6 @@ async def test_the_effective_time_zone_prefers_the_members_then_the_platform_pro
 ) -> None:
     inv = await runtime.engine.resolve(origin("tz", user_timezone="Asia/Kolkata"))
     assert inv.timezone == "Asia/Kolkata"
-    from dataclasses import replace
-
     updated = await runtime.engine.update_settings(
         inv, replace(inv.member, timezone="Europe/Berlin")
     )

@@ -205,23 +205,30 @@ async def test_member_totals_sum_live_actions_per_kind_within_the_window_in_any_
     assert totals == {EMAIL: 6, INTERVIEW: 1}
 
 
-async def test_action_times_are_in_time_order_and_only_of_the_given_kinds(
+async def test_period_totals_add_up_each_period_of_the_given_kinds_bounds_half_open(
     store: Store, member: Member
 ) -> None:
     await log(store, member, count=2, at=NOW)
     await log(store, member, FOLLOW_UP, at=NOW - 2 * HOUR)
     await log(store, member, INTERVIEW, at=NOW - HOUR)
-    await log(store, member, count=3, at=NOW - 3 * HOUR)
-    await log(store, member, at=NOW - 10 * DAY)
+    await log(store, member, count=3, at=NOW - 3 * HOUR)  # exactly on the first bound: in
+    await log(store, member, at=NOW - 10 * DAY)  # before the first period
+    await log(store, member, count=5, at=NOW + DAY)  # exactly on the last bound: out
     await log(store, member, at=NOW + HOUR)
     await store.undo_last_action(member.id, NOW)
-    times = await store.members_action_times([member.id], {EMAIL, FOLLOW_UP}, NOW - 3 * HOUR)
-    assert times == {member.id: [(NOW - 3 * HOUR, 3), (NOW - 2 * HOUR, 1), (NOW, 2)]}
+    bounds = [NOW - 3 * HOUR, NOW - HOUR, NOW + HOUR, NOW + DAY]
+    totals = await store.members_period_totals([member.id], {EMAIL, FOLLOW_UP}, bounds)
+    assert totals == {member.id: [4, 2, 0]}
 
 
-async def test_action_times_of_no_kinds_are_none(store: Store, member: Member) -> None:
-    await log(store, member)
-    assert await store.members_action_times([member.id], set(), NOW - DAY) == {member.id: []}
+async def test_period_totals_of_no_kinds_or_no_periods_are_zeros(
+    store: Store, member: Member
+) -> None:
+    await log(store, member, at=NOW)
+    bounds = [NOW - DAY, NOW + DAY]
+    assert await store.members_period_totals([member.id], set(), bounds) == {member.id: [0]}
+    assert await store.members_period_totals([member.id], {EMAIL}, [NOW]) == {member.id: []}
+    assert await store.members_period_totals([member.id], {EMAIL}, []) == {member.id: []}
 
 
 async def test_member_contacts_come_in_creation_order_with_live_actions_oldest_first(
@@ -426,10 +433,10 @@ async def test_forget_member_of_an_unknown_id_changes_nothing(
     assert await store.member_history(member.id) == [logged.action]
 
 
-# -- members_action_times --------------------------------------------------------------------
+# -- members_period_totals -------------------------------------------------------------------
 
 
-async def test_members_action_times_answers_for_each_member_asked_and_no_other(
+async def test_members_period_totals_answer_for_each_member_asked_and_no_other(
     store: Store, workspace: Workspace, cohort: Cohort, member: Member
 ) -> None:
     bo = await other_member(store, workspace, cohort)
@@ -442,23 +449,29 @@ async def test_members_action_times_answers_for_each_member_asked_and_no_other(
     await log(store, bo, at=NOW + HOUR)
     await store.undo_last_action(bo.id, NOW)
     await log(store, cy, at=NOW)
-    kinds = {EMAIL, FOLLOW_UP}
-    since = NOW - 2 * DAY
-    found = await store.members_action_times([member.id, bo.id], kinds, since)
-    assert found == {
-        member.id: [(NOW - HOUR, 1), (NOW, 2)],
-        bo.id: [(NOW - DAY, 3)],
-    }
+    bounds = [NOW - 2 * DAY, NOW - DAY + HOUR, NOW + 2 * HOUR]
+    found = await store.members_period_totals([member.id, bo.id], {EMAIL, FOLLOW_UP}, bounds)
+    assert found == {member.id: [0, 3], bo.id: [3, 0]}
 
 
-async def test_members_action_times_lists_every_id_asked_even_with_nothing_to_show(
+async def test_members_period_totals_list_every_id_asked_even_with_nothing_to_show(
     store: Store, member: Member
 ) -> None:
     await log(store, member, at=NOW)
     ids = [member.id, *range(1000, 2200)]
-    found = await store.members_action_times(ids, {EMAIL}, NOW - DAY)
+    bounds = [NOW - DAY, NOW + DAY]
+    found = await store.members_period_totals(ids, {EMAIL}, bounds)
     assert set(found) == set(ids)
-    assert found[member.id] == [(NOW, 1)]
-    assert all(found[n] == [] for n in ids[1:])
-    assert await store.members_action_times([member.id], set(), NOW - DAY) == {member.id: []}
-    assert await store.members_action_times([], {EMAIL}, NOW - DAY) == {}
+    assert found[member.id] == [1]
+    assert all(found[n] == [0] for n in ids[1:])
+    assert await store.members_period_totals([], {EMAIL}, bounds) == {}
+
+
+async def test_members_period_totals_count_a_long_history_week_by_week(
+    store: Store, member: Member
+) -> None:
+    for week in range(110):
+        await log(store, member, count=week % 4 + 1, at=NOW - timedelta(weeks=week, hours=1))
+    bounds = [NOW - timedelta(weeks=n) for n in range(105, -1, -1)]
+    found = await store.members_period_totals([member.id], {EMAIL}, bounds)
+    assert found[member.id] == [week % 4 + 1 for week in range(104, -1, -1)]
