@@ -11,7 +11,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from itertools import islice, pairwise
 from typing import Any, Protocol
 
@@ -79,8 +79,10 @@ class Row(Protocol):
     def __getitem__(self, key: str) -> Any: ...
 
 
+@cache
 def prefixed(columns: str, alias: str, prefix: str) -> str:
-    """``a.x AS p_x, a.y AS p_y``: columns of a joined table, told apart by a prefix."""
+    """``a.x AS p_x, a.y AS p_y``: columns of a joined table, told apart by a prefix (built
+    once per query shape: lookups build it on every command)."""
     return ", ".join(f"{alias}.{c} AS {prefix}{c}" for c in columns.split(", "))
 
 

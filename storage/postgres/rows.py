@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 import asyncpg
@@ -38,8 +39,10 @@ __all__ = [
 Row = Mapping[str, Any] | asyncpg.Record
 
 
+@cache
 def prefixed(columns: str, alias: str, prefix: str) -> str:
-    """``a.x AS p_x, a.y AS p_y``: columns of a joined table, told apart by a prefix."""
+    """``a.x AS p_x, a.y AS p_y``: columns of a joined table, told apart by a prefix (built
+    once per query shape: lookups build it on every command)."""
     return ", ".join(f"{alias}.{c} AS {prefix}{c}" for c in columns.split(", "))
 
 
