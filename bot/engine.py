@@ -7,7 +7,6 @@ It returns data; turning data into words is the job of ``bot.commands``.
 
 from __future__ import annotations
 
-import asyncio
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -54,7 +53,7 @@ from bot.presses.ids import pending_key
 from bot.presses.words import already_done
 from bot.replies import Image, Reply
 from bot.reports.term import TermReport, report_weeks, term_report
-from bot.store import CohortBinding, LoggedAction, NewAction, Store
+from bot.store import CohortBinding, LoggedAction, NewAction, Store, together
 from bot.summaries import CohortWeek, cohort_week, member_streak
 from bot.targets import MAX_TARGETS, NewTarget, Target, employer_key, next_target, rank_targets
 from bot.timezones import canonical_timezone, zone
@@ -557,7 +556,7 @@ class Engine:
     async def targets_with_contacts(self, inv: Invocation) -> tuple[list[Target], dict[str, int]]:
         """The ranked list, and per employer key how many of the member's contacts work there
         (a contact's organisation matching a target links them)."""
-        targets, items = await asyncio.gather(self.targets(inv), self.pipeline(inv))
+        targets, items = await together(self._store, self.targets(inv), self.pipeline(inv))
         linked: Counter[str] = Counter(
             employer_key(i.contact.organization) for i in items if i.contact.organization
         )
@@ -568,7 +567,7 @@ class Engine:
     async def next_target(self, inv: Invocation) -> Target | None:
         """The best-ranked employer without an open follow-up clock (someone there emailed and
         not yet answered), so the member never waits on one organisation."""
-        targets, items = await asyncio.gather(self.targets(inv), self.pipeline(inv))
+        targets, items = await together(self._store, self.targets(inv), self.pipeline(inv))
         busy = {
             employer_key(i.contact.organization)
             for i in items
@@ -606,17 +605,18 @@ class Engine:
         tz, now, member_id = inv.tz, inv.now, inv.member.id
         week_since, week_until = week_bounds(now, tz, inv.cohort.week_start)
         month_since, month_until = month_bounds(now, tz)
-        # Independent reads, queued together so their round trips overlap (in two groups,
-        # the most that gather's typing follows).
-        (week, month, stages, due, referred), (streak, pause) = await asyncio.gather(
-            asyncio.gather(
+        # Independent reads: together, so that round trips to a server overlap.
+        (week, month, stages, due, referred), (streak, pause) = await together(
+            self._store,
+            together(
+                self._store,
                 self._store.member_totals(member_id, week_since, week_until),
                 self._store.member_totals(member_id, month_since, month_until),
                 self._store.stage_counts(member_id, now),
                 self._store.pipeline_page(member_id, now, due=True, limit=DUE_SHOWN),
                 self._store.referral_contacts(member_id),
             ),
-            asyncio.gather(self.streak(inv), self.current_pause(inv)),
+            together(self._store, self.streak(inv), self.current_pause(inv)),
         )
         # Most members have no interview scheduled: the counts say whether to ask.
         scheduled = []
@@ -724,7 +724,8 @@ class Engine:
     async def member_data(self, inv: Invocation) -> MemberData:
         """Everything stored about the member, read for an export."""
         member_id = inv.member.id
-        organizer, contacts, history, pauses, targets = await asyncio.gather(
+        organizer, contacts, history, pauses, targets = await together(
+            self._store,
             self._store.is_organizer(inv.cohort.id, member_id),
             self._store.all_member_contacts(member_id),
             self._store.member_history(member_id),
@@ -809,8 +810,10 @@ class Engine:
 
     async def cohort_history(self, cohort: Cohort) -> CohortHistory:
         """The cohort's roster and live actions, read for an export."""
-        members, actions = await asyncio.gather(
-            self._store.cohort_members(cohort.id), self._store.cohort_history(cohort.id)
+        members, actions = await together(
+            self._store,
+            self._store.cohort_members(cohort.id),
+            self._store.cohort_history(cohort.id),
         )
         return CohortHistory(members, actions)
 

@@ -703,6 +703,8 @@ def _chunks(values: list[int], size: int) -> Iterator[list[int]]:
 class SqliteStore:
     """The storage contract on one SQLite database."""
 
+    reads_overlap = False
+
     def __init__(self, db: Database) -> None:
         self.db = db
 

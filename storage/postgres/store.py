@@ -216,6 +216,8 @@ async def _end_pauses(conn: Conn, member_id: int, day: date) -> int:
 class PostgresStore:
     """The storage contract on one PostgreSQL database."""
 
+    reads_overlap = True
+
     def __init__(self, db: PostgresDatabase) -> None:
         self.db = db
 
