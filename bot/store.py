@@ -619,13 +619,17 @@ class Store(Protocol):
         member_ids: Collection[int],
         kinds: Collection[ActionKind],
         bounds: Sequence[datetime],
+        at_most: int | None = None,
     ) -> dict[int, list[int]]:
         """Each member's live actions of these ``kinds`` summed per period, in one query per
         chunk of ids: the database adds up a long history, so a streak or a chart reads a
         number per week instead of every email.
 
         ``bounds`` are ascending instants; period ``i`` runs from ``bounds[i]`` (inclusive)
-        to ``bounds[i + 1]`` (exclusive), so n + 1 bounds give n periods.
+        to ``bounds[i + 1]`` (exclusive), so n + 1 bounds give n periods. With ``at_most``,
+        no more than that many actions are added up per member and period (each counts at
+        least 1), so a total is exact or at least ``at_most``: all that deciding whether a
+        goal of ``at_most`` was met needs, without reading a busy member's every email.
 
         Returns:
             Every id asked for as a key (an id with no such actions, or of no member, has

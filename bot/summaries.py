@@ -85,8 +85,9 @@ async def streaks(
 ) -> dict[int, int]:
     """Each member's weekly streak as of ``now``, weeks counted in the member's own zone.
 
-    A query for everyone's pauses, then one per time zone for a few weeks' email totals;
-    only members whose streak runs past those weeks are read again, further back.
+    A query for everyone's pauses, then one per time zone and goal for a few weeks of
+    email totals, each counted only as far as the goal; only members whose streak runs
+    past those weeks are read again, further back.
     """
     if not members:
         return {}
@@ -94,18 +95,18 @@ async def streaks(
     found: dict[int, int] = {}
     pending = list(members)
     for lookback in STREAK_READS:
-        by_zone: dict[ZoneInfo, list[Member]] = {}
+        groups: dict[tuple[ZoneInfo, int], list[Member]] = {}
         for member in pending:
-            by_zone.setdefault(zone(member_timezone(member, cohort)), []).append(member)
+            tz = zone(member_timezone(member, cohort))
+            groups.setdefault((tz, member.email_goal or cohort.email_goal), []).append(member)
         unfinished = []
-        for tz, group in by_zone.items():
+        for (tz, goal), group in groups.items():
             this_week = week_start_date(local_date(now, tz), cohort.week_start)
             firsts = streak_weeks(this_week, lookback)
             totals = await store.members_period_totals(
-                [m.id for m in group], EMAIL_KINDS, week_starts(firsts, tz)
+                [m.id for m in group], EMAIL_KINDS, week_starts(firsts, tz), at_most=goal
             )
             for member in group:
-                goal = member.email_goal or cohort.email_goal
                 streak = current_streak(totals[member.id], firsts, pauses[member.id], goal)
                 found[member.id] = streak.weeks
                 if not streak.complete:

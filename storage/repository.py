@@ -70,6 +70,8 @@ _ONE_DAY = timedelta(days=1)
 SIGHTING_PREFIX = "sighting:"
 """``bot_state`` keys of ``first_sighting`` start so; their value is the instant seen."""
 MEMBERS_PER_QUERY = 500
+_PERIODS = "p(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?))"
+"""Numbered periods from a JSON list of ``[start, end]`` pairs, for per-period totals."""
 """Members named in one ``IN (...)`` list, well under SQLite's limit on bound values."""
 
 
@@ -1295,26 +1297,39 @@ class SqliteStore:
         member_ids: Collection[int],
         kinds: Collection[ActionKind],
         bounds: Sequence[datetime],
+        at_most: int | None = None,
     ) -> dict[int, list[int]]:
         periods = len(bounds) - 1
         found = {m: [0] * max(periods, 0) for m in member_ids}
         if periods < 1 or not kinds:
             return found
-        # The periods are the outer loop (CROSS JOIN keeps that order), each one a range
-        # read of the partial index on (member_id, occurred_at, kind, count).
         windows = json.dumps([[to_db(lo), to_db(hi)] for lo, hi in pairwise(bounds)])
         kind_values = [k.value for k in kinds]
+        kind_list = _placeholders(kind_values)
         for chunk in _chunks(sorted(found), MEMBERS_PER_QUERY):
-            rows = await self._read(
-                "WITH p(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?)) "
-                "SELECT a.member_id, p.i, sum(a.count) AS total FROM p CROSS JOIN actions a "
-                f"WHERE a.member_id IN ({_placeholders(chunk)}) AND a.occurred_at >= p.lo "
-                "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
-                f"AND a.kind IN ({_placeholders(kind_values)}) GROUP BY a.member_id, p.i",
-                (windows, *chunk, *kind_values),
-            )
-            for row in rows:
-                found[row["member_id"]][row["i"]] = row["total"]
+            # The periods are the outer loop (CROSS JOIN keeps that order), each one a range
+            # read of the partial index on (member_id, occurred_at, kind, count); with
+            # at_most, a read of no more than that many entries per member and period.
+            if at_most is None:
+                sql = (
+                    f"WITH {_PERIODS} SELECT a.member_id, p.i, sum(a.count) AS total "
+                    f"FROM p CROSS JOIN actions a WHERE a.member_id IN ({_placeholders(chunk)}) "
+                    "AND a.occurred_at >= p.lo AND a.occurred_at < p.hi AND a.undone_at IS NULL "
+                    f"AND a.kind IN ({kind_list}) GROUP BY a.member_id, p.i"
+                )
+                params: tuple[object, ...] = (windows, *chunk, *kind_values)
+            else:
+                sql = (
+                    f"WITH {_PERIODS}, m(id) AS (SELECT value FROM json_each(?)) "
+                    "SELECT m.id AS member_id, p.i, (SELECT sum(n) FROM (SELECT a.count AS n "
+                    "FROM actions a WHERE a.member_id = m.id AND a.occurred_at >= p.lo "
+                    "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
+                    f"AND a.kind IN ({kind_list}) LIMIT ?)) AS total FROM m CROSS JOIN p"
+                )
+                params = (windows, json.dumps(chunk), *kind_values, at_most)
+            for row in await self._read(sql, params):
+                if row["total"] is not None:
+                    found[row["member_id"]][row["i"]] = row["total"]
         return found
 
     async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:

@@ -972,23 +972,36 @@ class PostgresStore:
         member_ids: Collection[int],
         kinds: Collection[ActionKind],
         bounds: Sequence[datetime],
+        at_most: int | None = None,
     ) -> dict[int, list[int]]:
         periods = len(bounds) - 1
         found = {m: [0] * max(periods, 0) for m in member_ids}
         if not found or periods < 1 or not kinds:
             return found
-        for row in await self.db.fetch(
-            "SELECT a.member_id, p.i, sum(a.count) AS total "
-            "FROM unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS p(lo, hi, i) "
-            "JOIN actions a ON a.member_id = ANY($1::bigint[]) AND a.occurred_at >= p.lo "
-            "AND a.occurred_at < p.hi WHERE a.undone_at IS NULL AND a.kind = ANY($4::text[]) "
-            "GROUP BY a.member_id, p.i",
-            sorted(found),
-            list(bounds[:-1]),
-            list(bounds[1:]),
-            [k.value for k in kinds],
-        ):
-            found[row["member_id"]][row["i"] - 1] = row["total"]
+        windows = "unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS p(lo, hi, i)"
+        if at_most is None:
+            sql = (
+                f"SELECT a.member_id, p.i, sum(a.count) AS total FROM {windows} "
+                "JOIN actions a ON a.member_id = ANY($1::bigint[]) AND a.occurred_at >= p.lo "
+                "AND a.occurred_at < p.hi WHERE a.undone_at IS NULL AND a.kind = ANY($4::text[]) "
+                "GROUP BY a.member_id, p.i"
+            )
+            extra: tuple[object, ...] = ()
+        else:
+            # No more than at_most entries per member and period: all a goal check needs.
+            sql = (
+                f"SELECT m.id AS member_id, p.i, t.total FROM unnest($1::bigint[]) AS m(id) "
+                f"CROSS JOIN {windows} CROSS JOIN LATERAL (SELECT sum(n) AS total FROM "
+                "(SELECT a.count AS n FROM actions a WHERE a.member_id = m.id "
+                "AND a.occurred_at >= p.lo AND a.occurred_at < p.hi AND a.undone_at IS NULL "
+                "AND a.kind = ANY($4::text[]) LIMIT $5) AS capped) AS t"
+            )
+            extra = (at_most,)
+        starts, ends, kind_values = list(bounds[:-1]), list(bounds[1:]), [k.value for k in kinds]
+        rows = await self.db.fetch(sql, sorted(found), starts, ends, kind_values, *extra)
+        for row in rows:
+            if row["total"] is not None:
+                found[row["member_id"]][row["i"] - 1] = row["total"]
         return found
 
     async def members_pauses(self, member_ids: Collection[int]) -> dict[int, list[Pause]]:

@@ -467,6 +467,32 @@ async def test_members_period_totals_list_every_id_asked_even_with_nothing_to_sh
     assert await store.members_period_totals([], {EMAIL}, bounds) == {}
 
 
+async def test_period_totals_at_most_a_goal_are_exact_below_it_and_reach_it_above(
+    store: Store, workspace: Workspace, cohort: Cohort, member: Member
+) -> None:
+    bo = await other_member(store, workspace, cohort)
+    for hours in range(1, 6):  # five emails in the first period
+        await log(store, member, at=NOW - DAY + hours * HOUR)
+    await log(store, member, count=4, at=NOW + HOUR)  # one action counting 4: past the goal
+    await log(store, member, at=NOW + DAY + HOUR)  # one email: below it
+    await log(store, member, INTERVIEW, at=NOW + DAY + 2 * HOUR)
+    await log(store, bo, count=2, at=NOW + 2 * HOUR)
+    await log(store, bo, at=NOW + 3 * HOUR)
+    await store.undo_last_action(bo.id, NOW)
+    bounds = [NOW - DAY, NOW, NOW + DAY, NOW + 2 * DAY]
+    exact = await store.members_period_totals([member.id, bo.id], {EMAIL}, bounds)
+    assert exact == {member.id: [5, 4, 1], bo.id: [0, 2, 0]}
+    capped = await store.members_period_totals([member.id, bo.id], {EMAIL}, bounds, at_most=3)
+    assert capped[bo.id] == [0, 2, 0]
+    first, second, third = capped[member.id]
+    assert 3 <= first <= 5  # at least the goal, though not every email was added up
+    assert (second, third) == (4, 1)
+    many = [member.id, *range(1000, 1600)]
+    wide = await store.members_period_totals(many, {EMAIL}, bounds, at_most=3)
+    assert wide[member.id] == capped[member.id]
+    assert all(wide[n] == [0, 0, 0] for n in many[1:])
+
+
 async def test_members_period_totals_count_a_long_history_week_by_week(
     store: Store, member: Member
 ) -> None:
