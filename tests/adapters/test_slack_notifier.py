@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator
 
@@ -292,3 +293,26 @@ async def test_update_rewrites_the_message_in_place(
     assert "✓ Followed up" in shown(message)
     assert [b["type"] for b in message["blocks"]] == ["section"]
     assert fake.spec_problems == []
+
+
+@pytest.mark.parametrize(("level", "lines"), [(logging.INFO, 0), (logging.DEBUG, 2)])
+async def test_web_api_calls_build_debug_lines_only_when_debug_logging_is_on(
+    fake: FakeSlack,
+    session: aiohttp.ClientSession,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    level: int,
+    lines: int,
+) -> None:
+    sdk = logging.getLogger("slack_sdk.web.async_base_client")
+    monkeypatch.setattr(sdk, "level", logging.NOTSET)  # as a fresh process has it
+    caplog.set_level(level)
+    built: list[str] = []
+    client = client_for(fake, session)
+    monkeypatch.setattr(client.logger, "debug", lambda text, *_: built.append(text))
+
+    await client.chat_postMessage(channel=COHORT_CHANNEL_ID, text="Hello")
+
+    # slack-sdk formats a request line and a response line before logging can drop them.
+    assert len(built) == lines
+    assert all(fake.bot_token not in text for text in built)
