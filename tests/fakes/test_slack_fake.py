@@ -883,3 +883,14 @@ def test_text_inputs_and_views_follow_block_kits_limits() -> None:
         for p in problems_of(form(placeholder={"type": "plain_text", "text": "x" * 151}))
     )
     assert any("callback_id" in p for p in problems_of({**FORM, "callback_id": "c" * 256}))
+
+
+@pytest.mark.asyncio
+async def test_a_fake_made_for_a_benchmark_leaves_the_spec_check_out() -> None:
+    async with FakeSlack(check_spec=False) as unchecked:
+        client = AsyncWebClient(token=unchecked.bot_token, base_url=unchecked.api_base)
+        await client.api_call(
+            "chat.postMessage", json={"channel": COHORT_CHANNEL_ID, "text": "x", "colour": "red"}
+        )
+        assert unchecked.calls.last("chat.postMessage").params["colour"] == "red"
+        assert unchecked.spec_problems == []
