@@ -35,7 +35,7 @@ from bot.models import (
     Standing,
     Workspace,
 )
-from bot.names import CloseNames, match_name, normalize
+from bot.names import CloseNames, close_to, match_name, normalize
 from bot.nudges.calendar import Occurrence, Schedule, upcoming
 from bot.nudges.courier import Courier, Outcome
 from bot.nudges.ledger import Ledger, LedgerEntry
@@ -411,11 +411,13 @@ class Engine:
 
     async def _known_name(self, inv: Invocation, typed: str, new_contact: bool) -> str:
         """The name as the member first logged it, or ``typed`` for someone new. The name
-        as stored is one indexed read; only another spelling reads every contact."""
+        as stored is one indexed read; only another spelling reads every contact's name,
+        and builds just the close ones."""
         named = await self._store.contact_named(inv.member.id, typed)
         if named is not None:
             return named.name
-        found = match_name(typed, await self._store.all_member_contacts(inv.member.id))
+        close = await self._store.recent_contacts(inv.member.id, close_to(typed))
+        found = match_name(typed, sorted(close, key=lambda contact: contact.id))
         if found.exact is not None:
             return found.exact.name
         if found.close and not new_contact:

@@ -9,7 +9,7 @@ mean" and the member confirms.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -69,6 +69,21 @@ def match_name(typed: str, contacts: Sequence[Contact]) -> NameMatch:
             scored.append((score, contact.id, contact))
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     return NameMatch(None, tuple(c for _, _, c in scored[:MAX_SUGGESTIONS]))
+
+
+def close_to(typed: str) -> Callable[[str], bool]:
+    """The test ``match_name`` puts each name to, on its own: whether a stored name is the
+    one ``typed`` means or one it may mean. A store applies it to its rows, so a member with
+    1,000 contacts has only the few close ones built, not all of them on every new name."""
+    wanted = normalize(typed)
+    if not wanted:
+        return lambda name: False
+
+    def keep(name: str) -> bool:
+        found = normalize(name)
+        return found == wanted or _closeness(wanted, found) > 0
+
+    return keep
 
 
 def _closeness(wanted: str, name: str) -> float:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.models import Contact
-from bot.names import did_you_mean, match_name, normalize
+from bot.names import close_to, did_you_mean, match_name, normalize
 
 AT = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -61,6 +61,22 @@ def test_the_question_names_each_close_contact_and_the_way_out() -> None:
     text = did_you_mean("mary", match_name("mary", BOOK).close)
     assert "Mary O'Brien (Acme)" in text
     assert "`new:yes`" in text
+
+
+@given(st.lists(names, max_size=12), names)
+def test_the_names_a_store_keeps_give_the_same_answer_as_every_name(
+    book: list[str], typed: str
+) -> None:
+    contacts = [contact(i, n) for i, n in enumerate(book, start=1)]
+    keep = close_to(typed)
+    assert match_name(typed, [c for c in contacts if keep(c.name)]) == match_name(typed, contacts)
+
+
+def test_a_store_keeps_the_name_meant_and_the_close_ones_only() -> None:
+    keep = close_to("mary obrien")
+    assert [c.name for c in BOOK if keep(c.name)] == ["Mary O'Brien"]
+    assert [c.name for c in BOOK if close_to("jon smth")(c.name)] == ["Jon Smith"]
+    assert not any(close_to("  ")(c.name) for c in BOOK)
 
 
 @given(names)
