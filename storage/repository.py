@@ -6,7 +6,6 @@ database's single writer; reads see committed data.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -70,8 +69,6 @@ _ONE_DAY = timedelta(days=1)
 SIGHTING_PREFIX = "sighting:"
 """``bot_state`` keys of ``first_sighting`` start so; their value is the instant seen."""
 MEMBERS_PER_QUERY = 500
-_PERIODS = "p(i, lo, hi) AS (SELECT key, value ->> 0, value ->> 1 FROM json_each(?))"
-"""Numbered periods from a JSON list of ``[start, end]`` pairs, for per-period totals."""
 """Members named in one ``IN (...)`` list, well under SQLite's limit on bound values."""
 
 
@@ -1303,7 +1300,9 @@ class SqliteStore:
         found = {m: [0] * max(periods, 0) for m in member_ids}
         if periods < 1 or not kinds:
             return found
-        windows = json.dumps([[to_db(lo), to_db(hi)] for lo, hi in pairwise(bounds)])
+        # Numbered periods as a VALUES list: plain SQL that every SQLite the bot runs on has.
+        windows = "p(i, lo, hi) AS (VALUES " + ", ".join(f"({i}, ?, ?)" for i in range(periods))
+        edges = [to_db(edge) for pair in pairwise(bounds) for edge in pair]
         kind_values = [k.value for k in kinds]
         kind_list = _placeholders(kind_values)
         for chunk in _chunks(sorted(found), MEMBERS_PER_QUERY):
@@ -1312,21 +1311,22 @@ class SqliteStore:
             # at_most, a read of no more than that many entries per member and period.
             if at_most is None:
                 sql = (
-                    f"WITH {_PERIODS} SELECT a.member_id, p.i, sum(a.count) AS total "
+                    f"WITH {windows}) SELECT a.member_id, p.i, sum(a.count) AS total "
                     f"FROM p CROSS JOIN actions a WHERE a.member_id IN ({_placeholders(chunk)}) "
                     "AND a.occurred_at >= p.lo AND a.occurred_at < p.hi AND a.undone_at IS NULL "
                     f"AND a.kind IN ({kind_list}) GROUP BY a.member_id, p.i"
                 )
-                params: tuple[object, ...] = (windows, *chunk, *kind_values)
+                params: tuple[object, ...] = (*edges, *chunk, *kind_values)
             else:
+                members = ", ".join("(?)" for _ in chunk)
                 sql = (
-                    f"WITH {_PERIODS}, m(id) AS (SELECT value FROM json_each(?)) "
+                    f"WITH {windows}), m(id) AS (VALUES {members}) "
                     "SELECT m.id AS member_id, p.i, (SELECT sum(n) FROM (SELECT a.count AS n "
                     "FROM actions a WHERE a.member_id = m.id AND a.occurred_at >= p.lo "
                     "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
                     f"AND a.kind IN ({kind_list}) LIMIT ?)) AS total FROM m CROSS JOIN p"
                 )
-                params = (windows, json.dumps(chunk), *kind_values, at_most)
+                params = (*edges, *chunk, *kind_values, at_most)
             for row in await self._read(sql, params):
                 if row["total"] is not None:
                     found[row["member_id"]][row["i"]] = row["total"]

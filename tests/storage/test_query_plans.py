@@ -1,5 +1,6 @@
-"""The ledger's status and kind filters keep their indexes, and pipeline pages read settled
-states through theirs: plans read from SQLite itself.
+"""The ledger's status and kind filters keep their indexes, pipeline pages read settled
+states through theirs, and per-period totals read ranges of live actions: plans read from
+SQLite itself.
 
 The values come from the enums; a partial index's ``WHERE`` is matched only by the same
 constants, so a query that bound them as parameters instead would silently scan the table.
@@ -16,6 +17,7 @@ import pytest
 import pytest_asyncio
 
 from bot.followups import Stage
+from bot.models import ActionKind
 from storage.connection import Database, open_database
 from storage.ledger import SqliteLedger
 from storage.repository import SqliteStore
@@ -89,3 +91,18 @@ async def test_a_page_of_one_stage_reads_that_stages_settled_states(
     plan = await plan_of(db, monkeypatch, lambda: store.pipeline_page(1, NOW, (Stage.SCHEDULED,)))
     stage = "USING INDEX contact_state_settled_stage (member_id=? AND settled_stage=? AND "
     assert any(stage in step for step in plan), plan
+
+
+@pytest.mark.parametrize("at_most", [None, 3])
+async def test_period_totals_read_each_period_as_a_range_of_the_members_live_actions(
+    db: Database, monkeypatch: pytest.MonkeyPatch, at_most: int | None
+) -> None:
+    store = SqliteStore(db)
+    bounds = [NOW - timedelta(weeks=n) for n in range(104, -1, -1)]
+    kinds = [ActionKind.EMAIL_SENT, ActionKind.FOLLOW_UP_SENT]
+    plan = await plan_of(
+        db, monkeypatch, lambda: store.members_period_totals([1, 2], kinds, bounds, at_most)
+    )
+    ranged = "USING INDEX actions_member_time (member_id=? AND occurred_at>? AND occurred_at<?)"
+    assert any(ranged in step for step in plan), plan
+    assert not any(step.startswith("SCAN a") for step in plan), plan
