@@ -149,6 +149,12 @@ def _holidays_between(start: date, end: date, calendar: Holidays) -> tuple[str, 
     return tuple(names)
 
 
+def weeks_ending(this_week: date, before: int) -> list[date]:
+    """The first days of the ``before`` weeks before the one starting ``this_week``, then of
+    that week: oldest first, as a streak and a member's chart read them."""
+    return [this_week - timedelta(weeks=n) for n in range(before, -1, -1)]
+
+
 def week_starts(firsts: Sequence[date], tz: ZoneInfo) -> list[datetime]:
     """The instants the weeks starting on ``firsts`` begin, and the last one's end: the
     bounds to total each week's emails by (a week across a clock change is still a week)."""

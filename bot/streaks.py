@@ -16,11 +16,6 @@ STREAK_LOOKBACK_WEEKS = 104
 """How far back a streak is counted; two years of weeks is plenty to celebrate."""
 
 
-def streak_weeks(this_week: date, lookback_weeks: int) -> list[date]:
-    """The first days of the weeks a streak looks at, oldest first, ending with this week."""
-    return [this_week - timedelta(weeks=n) for n in range(lookback_weeks, -1, -1)]
-
-
 def week_is_paused(first_day: date, pauses: Sequence[Pause]) -> bool:
     last_day = first_day + timedelta(days=6)
     return any(p.start <= last_day and p.end >= first_day for p in pauses)

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
-from bot.periods import local_date, week_bounds, week_start_date, week_starts
+from bot.periods import local_date, week_bounds, week_start_date, week_starts, weeks_ending
 from bot.store import Store
-from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak, streak_weeks
+from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak
 from bot.timezones import member_timezone, zone
 
 STREAK_READS = (8, STREAK_LOOKBACK_WEEKS)
@@ -102,7 +102,7 @@ async def streaks(
         unfinished = []
         for (tz, goal), group in groups.items():
             this_week = week_start_date(local_date(now, tz), cohort.week_start)
-            firsts = streak_weeks(this_week, lookback)
+            firsts = weeks_ending(this_week, lookback)
             totals = await store.members_period_totals(
                 [m.id for m in group], EMAIL_KINDS, week_starts(firsts, tz), at_most=goal
             )

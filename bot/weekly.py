@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
-from bot.periods import local_date, start_of_day, week_start_date, week_starts
+from bot.periods import local_date, start_of_day, week_start_date, week_starts, weeks_ending
 from bot.store import Store
 from bot.summaries import WeekActivity, summarise_week
 from bot.timezones import member_timezone, zone
@@ -84,7 +84,7 @@ async def member_weeks(
     """The member's last ``count`` weeks up to and including the current one, in their zone."""
     tz = zone(member_timezone(member, cohort))
     this_week = week_start_date(local_date(now, tz), cohort.week_start)
-    first_days = [*weeks_before(this_week, count - 1), this_week]
+    first_days = weeks_ending(this_week, count - 1)
     bounds = week_starts(first_days, tz)
     emails, interviews = await asyncio.gather(
         store.members_period_totals([member.id], EMAIL_KINDS, bounds),
