@@ -28,10 +28,10 @@ once (the same-run baseline; the order alternates by round), then clicks the sam
 again on the message as first posted (the double click). A click's ack is empty, so the
 latency judged is from sending the click to the fake receiving the ``chat.update`` that
 rewrites the DM with the answer in it (a DM is private); the ack (Slack's 3 s) is reported
-too. The database must then hold exactly one follow-up per pressed
-and per typed contact. Slack has no autocomplete for these options; its suggestions come
-in the "did you mean" reply, so a member with ``--contacts`` contacts types ``/followup``
-with near misses of their names, one at a time, against their ``/contacts``. Targets: the
+too. The database must then hold exactly one follow-up per pressed and per typed contact.
+Slack has no autocomplete for these options; its suggestions come in the "did you mean"
+reply, so a member with ``--contacts`` contacts types ``/followup`` with near misses of
+their names, one at a time, against their ``/contacts``. Targets: the
 update p99 <= 100 ms, none lost, none logged twice or not at all; did-you-mean p99 <= 50 ms.
 ``--actions`` and ``--rate`` change the commands phase only; ``--quick`` is 200 commands,
 2 rounds and 80 near misses.

@@ -1301,7 +1301,8 @@ class SqliteStore:
         if periods < 1 or not kinds:
             return found
         # Numbered periods as a VALUES list: plain SQL that every SQLite the bot runs on has.
-        windows = "p(i, lo, hi) AS (VALUES " + ", ".join(f"({i}, ?, ?)" for i in range(periods))
+        numbered = ", ".join(f"({i}, ?, ?)" for i in range(periods))
+        windows = f"p(i, lo, hi) AS (VALUES {numbered})"
         edges = [to_db(edge) for pair in pairwise(bounds) for edge in pair]
         kind_values = [k.value for k in kinds]
         kind_list = _placeholders(kind_values)
@@ -1311,7 +1312,7 @@ class SqliteStore:
             # at_most, a read of no more than that many entries per member and period.
             if at_most is None:
                 sql = (
-                    f"WITH {windows}) SELECT a.member_id, p.i, sum(a.count) AS total "
+                    f"WITH {windows} SELECT a.member_id, p.i, sum(a.count) AS total "
                     f"FROM p CROSS JOIN actions a WHERE a.member_id IN ({_placeholders(chunk)}) "
                     "AND a.occurred_at >= p.lo AND a.occurred_at < p.hi AND a.undone_at IS NULL "
                     f"AND a.kind IN ({kind_list}) GROUP BY a.member_id, p.i"
@@ -1320,7 +1321,7 @@ class SqliteStore:
             else:
                 members = ", ".join("(?)" for _ in chunk)
                 sql = (
-                    f"WITH {windows}), m(id) AS (VALUES {members}) "
+                    f"WITH {windows}, m(id) AS (VALUES {members}) "
                     "SELECT m.id AS member_id, p.i, (SELECT sum(n) FROM (SELECT a.count AS n "
                     "FROM actions a WHERE a.member_id = m.id AND a.occurred_at >= p.lo "
                     "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
