@@ -280,14 +280,17 @@ async def run(
     concurrency: int,
     built: Path | None = None,
     rate: float | None = None,
+    *,
+    floor: bool = False,
 ) -> tuple[Run, Run]:
-    """Serve with ``reachout run`` in its own process, as in production, and drive it:
-    a warm-up, a baseline one at a time, then the measured batch at ``concurrency`` (or,
-    with ``rate``, arriving at that rate)."""
+    """Serve with ``reachout run`` in its own process, as in production (with ``floor``,
+    discord.py alone: ``benchmarks._floor``), and drive it: a warm-up, a baseline one at a
+    time, then the measured batch at ``concurrency`` (or, with ``rate``, arriving at that
+    rate)."""
     async with FakeDiscord(validate=False) as fake:
         members = fake_members(fake, built)
         known = None if built is None else member_count(built)
-        bot = await start_bot(folder, bot_environment(fake))
+        bot = await start_bot(folder, bot_environment(fake), "discord" if floor else None)
         try:
             await fake.wait_for_session()
             await fake.wait_for(lambda: bool(fake.global_commands))
@@ -623,6 +626,31 @@ def bot_environment(fake: FakeDiscord) -> dict[str, str]:
     return env
 
 
+def floor_rows(floor: Run, loaded: Run, count: int) -> list[tuple[str, str, bool]]:
+    """The same load on discord.py alone (``benchmarks._floor``), and the bot as a ratio."""
+    latencies = floor.results.latencies
+    lost = floor.results.unanswered + floor.results.late
+    p99, bot_p99 = percentile(latencies, 0.99), percentile(loaded.results.latencies, 0.99)
+    rows = [
+        (
+            "floor, discord.py alone: p99 / lost",
+            f"{p99 * 1000:.1f} ms / {lost}; reachout = {bot_p99 / p99:.2f}x",
+            True,
+        )
+    ]
+    if floor.bot_cpu is not None and loaded.bot_cpu is not None:
+        per, bot_per = floor.bot_cpu / count, loaded.bot_cpu / count
+        rows.append(
+            (
+                "floor, discord.py alone: CPU per interaction",
+                f"{per * 1000:.2f} ms; reachout = {bot_per / per:.2f}x, "
+                f"{(bot_per - per) * 1000:.2f} ms more",
+                True,
+            )
+        )
+    return rows
+
+
 def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
@@ -653,6 +681,9 @@ def main() -> int:
     parser.add_argument(
         "--no-presses", action="store_true", help="skip the buttons and autocomplete phase"
     )
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the same load on discord.py alone"
+    )
     args = parser.parse_args()
     if args.actions is not None and args.actions < 1:
         parser.error("--actions: give a number of actions above 0")
@@ -668,6 +699,12 @@ def main() -> int:
         built = None
         if args.actions is not None:
             built = cached_copy(platform_scale(args.actions), SEED, live_now(), Path(folder))
+        floor = None
+        if not args.no_floor:
+            (Path(folder) / "floor").mkdir()
+            _, floor = asyncio.run(
+                run(Path(folder) / "floor", count, args.concurrency, None, args.rate, floor=True)
+            )
         baseline, loaded = asyncio.run(run(Path(folder), count, args.concurrency, built, args.rate))
         if not args.no_presses:
             (Path(folder) / "presses").mkdir()
@@ -721,6 +758,8 @@ def main() -> int:
                 True,
             )
         )
+    if floor is not None:
+        rows += floor_rows(floor, loaded, count)
     for command, latencies in sorted(results.by_command.items()):
         spread = f"p50 {ms(percentile(latencies, 0.5))}, p99 {ms(percentile(latencies, 0.99))}"
         rows.append((f"  /{command} ({len(latencies)})", spread, True))

@@ -55,12 +55,14 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.render import message as slack_message
 from benchmarks._dataset import (
     BenchMember,
     cached,
@@ -75,11 +77,13 @@ from benchmarks._reminders import (
     check_follow_ups,
     collector_name,
     pressed_name,
+    process_cpu,
     seed,
     typed_name,
 )
 from bot.engine import DAILY_CAP
 from bot.invocation import Origin
+from bot.replies import Button, Reply
 from tests.fakes.slack import COHORT_CHANNEL_ID, DEFAULT_TEAM_ID, FakeSlack, SlackSender
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,8 +181,11 @@ def warm_up(users: tuple[str, ...]) -> list[tuple[str, str, str]]:
     return first + [(next(members), *next(reads)) for _ in range(WARM_UP)] + named
 
 
-def start_bot(fake: FakeSlack, mode: str, folder: Path, port: int) -> subprocess.Popen[bytes]:
-    """``reachout run`` as an operator would start it, its settings in the environment."""
+def start_bot(
+    fake: FakeSlack, mode: str, folder: Path, port: int, floor: bool = False
+) -> subprocess.Popen[bytes]:
+    """``reachout run`` as an operator would start it, its settings in the environment
+    (with ``floor``, slack-bolt alone: ``benchmarks._floor``, under the same settings)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
@@ -196,7 +203,8 @@ def start_bot(fake: FakeSlack, mode: str, folder: Path, port: int) -> subprocess
             REACHOUT_HTTP_HOST="127.0.0.1",
             REACHOUT_HTTP_PORT=str(port),
         )
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=folder, env=env)
+    command = ["-m", "benchmarks._floor", f"slack-{mode}"] if floor else ["-m", "bot", "run"]
+    return subprocess.Popen([sys.executable, *command], cwd=folder, env=env)  # noqa: S603 (constants)
 
 
 def stop_bot(process: subprocess.Popen[bytes]) -> None:
@@ -269,11 +277,13 @@ async def run_open(
 
 @dataclass(frozen=True)
 class Result:
-    """The outcomes, the wall time, and with an arrival rate the seconds the sending took."""
+    """The outcomes, the wall time, and with an arrival rate the seconds the sending took;
+    ``cpu``, the serving process's CPU seconds over the timed commands."""
 
     outcomes: list[Outcome]
     wall: float
     sending: float | None = None
+    cpu: float | None = None
 
 
 Work = list[tuple[str, str, str]]
@@ -288,18 +298,26 @@ class Load:
     concurrency: int
     rate: float | None
 
-    async def run(self, send: Callable[[str, str, str], Awaitable[float | None]]) -> Result:
+    async def run(
+        self, send: Callable[[str, str, str], Awaitable[float | None]], pid: int
+    ) -> Result:
         await run_all(self.warm, self.concurrency, send)
+        before = process_cpu(pid)
         if self.rate is None:
-            return await run_all(self.work, self.concurrency, send)
-        return await run_open(self.work, self.rate, send)
+            result = await run_all(self.work, self.concurrency, send)
+        else:
+            result = await run_open(self.work, self.rate, send)
+        after = process_cpu(pid)
+        if before is None or after is None:
+            return result
+        return replace(result, cpu=after - before)
 
 
-async def bench_http(fake: FakeSlack, cohort: Cohort, load: Load) -> Result:
+async def bench_http(fake: FakeSlack, cohort: Cohort, load: Load, floor: bool = False) -> Result:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
-        before = prepare(cohort, Path(folder))
-        process = start_bot(fake, "http", Path(folder), port)
+        before = (0, 0) if floor else prepare(cohort, Path(folder))
+        process = start_bot(fake, "http", Path(folder), port, floor)
         try:
             url = f"http://127.0.0.1:{port}"
             await wait_for_http(url, process)
@@ -316,18 +334,19 @@ async def bench_http(fake: FakeSlack, cohort: Cohort, load: Load) -> Result:
                     ok = delivery.status == 200 and bool(delivery.body)
                     return delivery.elapsed if ok and delivery.elapsed <= ACK_DEADLINE else None
 
-                result = await load.run(send)
+                result = await load.run(send, process.pid)
         finally:
             stop_bot(process)
-        check_database(Path(folder) / "reachout.db", load.warm + load.work, before)
+        if not floor:
+            check_database(Path(folder) / "reachout.db", load.warm + load.work, before)
     return result
 
 
-async def bench_socket(fake: FakeSlack, cohort: Cohort, load: Load) -> Result:
+async def bench_socket(fake: FakeSlack, cohort: Cohort, load: Load, floor: bool = False) -> Result:
     with tempfile.TemporaryDirectory() as folder:
-        before = prepare(cohort, Path(folder))
+        before = (0, 0) if floor else prepare(cohort, Path(folder))
         connected = len(fake.socket.connections)
-        process = start_bot(fake, "socket", Path(folder), 0)
+        process = start_bot(fake, "socket", Path(folder), 0, floor)
         try:
             await fake.socket.wait_connected(count=connected + 1, within=START_TIMEOUT)
 
@@ -342,10 +361,11 @@ async def bench_socket(fake: FakeSlack, cohort: Cohort, load: Load) -> Result:
                     return None
                 return ack.elapsed if ack.payload else None
 
-            result = await load.run(send)
+            result = await load.run(send, process.pid)
         finally:
             stop_bot(process)
-        check_database(Path(folder) / "reachout.db", load.warm + load.work, before)
+        if not floor:
+            check_database(Path(folder) / "reachout.db", load.warm + load.work, before)
     return result
 
 
@@ -389,8 +409,9 @@ def percentile(values: list[float], share: float) -> float:
     return values[max(0, math.ceil(share * len(values)) - 1)] * 1000
 
 
-def report(mode: str, result: Result) -> bool:
-    """Print the mode's line and one line per command; True if it meets the target."""
+def report(mode: str, result: Result, floor: Result | None = None) -> bool:
+    """Print the mode's line, one line per command, and the ``floor`` run's line (the same
+    load on slack-bolt alone) if there is one; True if it meets the target."""
     outcomes, wall = result.outcomes, result.wall
     acked = sorted(o.latency for o in outcomes if o.latency is not None)
     lost = len(outcomes) - len(acked)
@@ -416,7 +437,31 @@ def report(mode: str, result: Result) -> bool:
             f"  {command:<13} {len(latencies):>4} {percentile(latencies, 0.5):>8.1f} "
             f"{percentile(latencies, 0.99):>8.1f}"
         )
+    if result.cpu is not None:
+        print(f"  CPU per command {result.cpu / len(outcomes) * 1000:.2f} ms")
+    if floor is not None:
+        print(floor_line(result, floor))
     return met
+
+
+def floor_line(result: Result, floor: Result) -> str:
+    """The same load on slack-bolt alone (``benchmarks._floor``), and reachout as a ratio."""
+    acked = sorted(o.latency for o in floor.outcomes if o.latency is not None)
+    mine = sorted(o.latency for o in result.outcomes if o.latency is not None)
+    if not acked or not mine:
+        return "  floor, slack-bolt alone: nothing acknowledged"
+    p99, lost = percentile(acked, 0.99), len(floor.outcomes) - len(acked)
+    line = (
+        f"  floor, slack-bolt alone: p50 {percentile(acked, 0.5):.1f}, p99 {p99:.1f} ms, "
+        f"lost {lost}; reachout p99 = {percentile(mine, 0.99) / p99:.2f}x"
+    )
+    if floor.cpu is not None and result.cpu is not None:
+        per, mine_per = floor.cpu / len(floor.outcomes), result.cpu / len(result.outcomes)
+        line += (
+            f"; CPU per command {per * 1000:.2f} ms, reachout = {mine_per / per:.2f}x "
+            f"({(mine_per - per) * 1000:.2f} ms more)"
+        )
+    return line
 
 
 Send = Callable[[str, dict[str, Any]], Awaitable[tuple[float | None, str]]]
@@ -507,6 +552,73 @@ async def presses_phase(mode: str, members: int, rounds: int, contacts: int, nea
             Path(folder) / "reachout.db", expected
         )
     return result
+
+
+async def floor_presses(mode: str, members: int, rounds: int) -> PressRun:
+    """The clicks alone on slack-bolt alone (``benchmarks._floor``): each member's reminders
+    posted as reachout words and draws them (five buttons under a paragraph), then rounds of
+    *Followed up* clicked at once, each answered by a ``chat.update`` of the DM. The same
+    clicks, the same fake and the same measure as ``presses_phase``'s, with nothing of
+    reachout in the process that answers them."""
+    result = PressRun()
+    with tempfile.TemporaryDirectory() as folder:
+        async with FakeSlack(check_spec=False) as fake:
+            users = [presser_id(n) for n in range(members)]
+            for n, user in enumerate(users):
+                fake.add_user(user, name=f"presser{n}", tz="Europe/Berlin")
+            reminders = await _posted_reminders(fake, users, rounds)
+            port = free_port()
+            connected = len(fake.socket.connections)
+            process = start_bot(fake, mode, Path(folder), port, floor=True)
+            result.cpu = CpuMeter(process.pid)
+            try:
+                async with contextlib.AsyncExitStack() as stack:
+                    if mode == "http":
+                        url = f"http://127.0.0.1:{port}"
+                        await wait_for_http(url, process)
+                        sender = await stack.enter_async_context(SlackSender(url, SIGNING_SECRET))
+                        send = _http_send(sender)
+                    else:
+                        await fake.socket.wait_connected(count=connected + 1, within=START_TIMEOUT)
+                        send = _socket_send(fake)
+                    warm = PressRun()
+                    await _press_round(fake, send, users, reminders, rounds, warm, second=False)
+                    for r in range(rounds):
+                        await asyncio.sleep(PACE_GAP)
+                        await result.cpu.measure(
+                            "press",
+                            _press_round(fake, send, users, reminders, r, result, second=False),
+                        )
+            finally:
+                stop_bot(process)
+    return result
+
+
+async def _posted_reminders(
+    fake: FakeSlack, users: list[str], rounds: int
+) -> dict[tuple[int, int], tuple[str, dict[str, Any]]]:
+    """``rounds`` + 1 reminder-like DMs for each member (the last one to warm up with), by
+    (round, member): their DM channel and the message as posted."""
+    labels = ("Followed up", "They replied", "Interview booked", "Snooze 2 days", "Stop")
+    found: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}
+    async with aiohttp.ClientSession() as session:
+        client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_base, session=session)
+        for i, user in enumerate(users):
+            channel = str((await client.conversations_open(users=user))["channel"]["id"])
+            for r in range(rounds + 1):
+                buttons = tuple(
+                    Button(label, f"ro:{r:02d}{i:03d}{k}{'x' * 20}")
+                    for k, label in enumerate(labels)
+                )
+                reply = Reply(
+                    f"{pressed_name(r, i)} (Acme Labs): 7 business days since you wrote to "
+                    f"{pressed_name(r, i)}. Time for one short follow-up: a line to say you "
+                    "are still interested, and a question they can answer in a minute.",
+                    buttons=buttons,
+                )
+                posted = await client.chat_postMessage(channel=channel, **slack_message(reply))
+                found[r, i] = (channel, json.loads(json.dumps(posted["message"])))
+    return found
 
 
 def _origin(fake: FakeSlack, user_id: str, name: str) -> Origin:
@@ -720,8 +832,16 @@ async def _near_misses(
                 result.contacts.append(latency)
 
 
-def press_report(mode: str, run: PressRun, members: int, rounds: int, contacts: int) -> bool:
-    """Print the phase's lines; True if every target is met."""
+def press_report(
+    mode: str,
+    run: PressRun,
+    members: int,
+    rounds: int,
+    contacts: int,
+    floor: PressRun | None = None,
+) -> bool:
+    """Print the phase's lines, with the same clicks on slack-bolt alone (``floor``) if
+    measured; True if every target is met."""
     if not (run.typed and run.updates and run.near and run.contacts):
         print(f"{mode:<7} buttons and did-you-mean: nothing answered")
         return False
@@ -750,6 +870,7 @@ def press_report(mode: str, run: PressRun, members: int, rounds: int, contacts: 
             f"p99 <= {TARGET_P99_MS:.0f} ms: {'met' if press_met else 'MISSED'}",
         ),
         ("  the click's ack (empty), p50 / p99", spread(run.acks), "< 3 s"),
+        *([] if floor is None else floor_press_lines(run, floor, count)),
         ("second click of each (already done) -> DM updated, p50 / p99", spread(run.again), ""),
         (
             f'lost / refused / second not "already done" / typed failed, of {count}',
@@ -805,6 +926,24 @@ def press_report(mode: str, run: PressRun, members: int, rounds: int, contacts: 
     )
 
 
+def floor_press_lines(run: PressRun, floor: PressRun, count: int) -> list[tuple[str, str, str]]:
+    """The same clicks answered by slack-bolt alone, and reachout as a ratio to them."""
+    if not floor.updates:
+        return [("  floor, slack-bolt alone", "nothing updated", "")]
+    mine, theirs = percentile(sorted(run.updates), 0.99), percentile(sorted(floor.updates), 0.99)
+    cpu, floor_cpu = run.cpu.per("press", count), floor.cpu.per("press", count)
+    ratio = f", reachout = {cpu / floor_cpu:.2f}x" if floor_cpu else ""
+    return [
+        (
+            "  floor, slack-bolt alone: click -> DM updated, p50 / p99",
+            f"{percentile(sorted(floor.updates), 0.5):.1f} / {theirs:.1f} ms; "
+            f"reachout p99 = {mine / theirs:.2f}x",
+            f"lost {floor.unanswered}",
+        ),
+        ("  floor, slack-bolt alone: CPU per click", f"{floor_cpu * 1000:.2f} ms{ratio}", ""),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("http", "socket", "both"), default="both")
@@ -833,6 +972,9 @@ def main() -> int:
     )
     parser.add_argument(
         "--no-presses", action="store_true", help="skip the buttons and did-you-mean phase"
+    )
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the same load on slack-bolt alone"
     )
     parser.add_argument(
         "--quick",
@@ -864,11 +1006,15 @@ def main() -> int:
     print(f"{'mode':<7} {'sent':>6} {'p50':>8} {'p99':>8} {'max':>8} {'lost':>5} {'acked/s':>8}")
     print("  (then per command: count, p50, p99)")
     presses = None if args.no_presses else (args.concurrency, args.rounds, args.contacts, near)
-    return asyncio.run(run(args.mode, cohort, load, presses))
+    return asyncio.run(run(args.mode, cohort, load, presses, not args.no_floor))
 
 
 async def run(
-    mode: str, cohort: Cohort, load: Load, presses: tuple[int, int, int, int] | None = None
+    mode: str,
+    cohort: Cohort,
+    load: Load,
+    presses: tuple[int, int, int, int] | None = None,
+    with_floor: bool = True,
 ) -> int:
     results = []
     async with FakeSlack(
@@ -879,9 +1025,11 @@ async def run(
         for index, user in enumerate(cohort.users):
             fake.add_user(user, name=f"member{index}", tz="Europe/Berlin")
         if mode in ("http", "both"):
-            results.append(report("http", await bench_http(fake, cohort, load)))
+            floor = await bench_http(fake, cohort, load, floor=True) if with_floor else None
+            results.append(report("http", await bench_http(fake, cohort, load), floor))
         if mode in ("socket", "both"):
-            results.append(report("socket", await bench_socket(fake, cohort, load)))
+            floor = await bench_socket(fake, cohort, load, floor=True) if with_floor else None
+            results.append(report("socket", await bench_socket(fake, cohort, load), floor))
     if presses is not None:
         members, rounds, contacts, near = presses
         print(
@@ -889,8 +1037,9 @@ async def run(
             "latency from the click (or the command) sent"
         )
         for each in ("http", "socket") if mode == "both" else (mode,):
+            floor = await floor_presses(each, members, rounds) if with_floor else None
             run_ = await presses_phase(each, members, rounds, contacts, near)
-            results.append(press_report(each, run_, members, rounds, contacts))
+            results.append(press_report(each, run_, members, rounds, contacts, floor))
     return 0 if all(results) else 1
 
 
