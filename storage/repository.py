@@ -1303,7 +1303,7 @@ class SqliteStore:
         # Numbered periods as a VALUES list: plain SQL that every SQLite the bot runs on has.
         numbered = ", ".join(f"({i}, ?, ?)" for i in range(periods))
         windows = f"p(i, lo, hi) AS (VALUES {numbered})"
-        edges = [to_db(edge) for pair in pairwise(bounds) for edge in pair]
+        edges = [edge for pair in pairwise([to_db(b) for b in bounds]) for edge in pair]
         kind_values = [k.value for k in kinds]
         kind_list = _placeholders(kind_values)
         for chunk in _chunks(sorted(found), MEMBERS_PER_QUERY):

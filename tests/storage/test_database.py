@@ -7,8 +7,11 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.models import ActionKind
 from bot.store import NewAction
@@ -174,6 +177,20 @@ def test_stored_instants_round_trip_and_sort_as_text() -> None:
     assert from_db(to_db(early)) == early
     assert to_db(early) < to_db(late)
     assert len(to_db(early)) == len(to_db(datetime(2030, 12, 31, 23, 59, tzinfo=UTC)))
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]),
+    )
+)
+def test_stored_instants_are_the_utc_instant_in_one_fixed_form(instant: datetime) -> None:
+    text = to_db(instant)
+    assert text == instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert from_db(text) == instant
+    assert len(text) == len("2026-01-02T03:04:05.000006Z")
 
 
 async def test_a_cancelled_caller_never_leaves_a_transaction_half_done(tmp_path: Path) -> None:
