@@ -19,6 +19,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar, cast
@@ -100,6 +101,25 @@ def _in_transactions(
     return outcomes
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """A transaction queued for the writer's thread, and who waits for it."""
+
+    work: Callable[[sqlite3.Connection], object]
+    future: asyncio.Future[object]
+    short: bool
+
+
+def _settle(future: asyncio.Future[object], ok: bool, value: object) -> None:
+    """Hand a transaction's outcome to its caller, unless the caller is gone."""
+    if future.done():
+        return
+    if ok:
+        future.set_result(value)
+    else:
+        future.set_exception(cast(BaseException, value))
+
+
 class Database:
     """The writer (aiosqlite, one trip per transaction) and the reader (on the event loop).
 
@@ -121,25 +141,71 @@ class Database:
         self.commits = 0
         """Batches of transactions written so far: what tells the checkpointer to look."""
         self.checkpointer = Checkpointer(path, lambda: self.commits, checkpoints)
-        self._waiting: list[tuple[Callable[[sqlite3.Connection], object], asyncio.Future[object]]]
-        self._waiting = []
+        self._waiting: list[_Waiting] = []
         self._sending: asyncio.Task[None] | None = None
 
     async def read(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
         """The rows of a query, from what is committed."""
         return self._reader.execute(sql, tuple(params)).fetchall()
 
-    async def transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+    async def transaction(
+        self, work: Callable[[sqlite3.Connection], T], *, short: bool = False
+    ) -> T:
         """Run ``work`` as one transaction: committed if it returns, rolled back if it raises.
 
         Transactions that arrive while others are being written go to the writer's thread
         together, each still its own transaction: one trip for the lot instead of one each.
+        A ``short`` one (a few rows: a logged action, a press) is written at once on the
+        event loop instead, as reads are, when the thread is idle and the write lock free:
+        a trip to the thread and back costs a busy loop several turns, each as long as all
+        else it has to run. When the lock is held (a checkpoint, another process) it waits
+        for it on the thread like the others, never on the loop.
         """
+        if short and self._idle():
+            written, result = self._here(work)
+            if written:
+                return result
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        self._waiting.append((work, future))
+        self._waiting.append(_Waiting(work, future, short))
         if self._sending is None or self._sending.done():
             self._sending = asyncio.create_task(self._send_waiting())
         return cast(T, await asyncio.shield(future))
+
+    def _idle(self) -> bool:
+        """Whether nothing is on its way to the writer's thread, nor queued for it."""
+        return not self._waiting and (self._sending is None or self._sending.done())
+
+    def _here(self, work: Callable[[sqlite3.Connection], T]) -> tuple[bool, T]:
+        """``work`` on the writer's connection, on the event loop, if the write lock can be
+        had at once: (True, its result; or it raises), else (False, None) with nothing done.
+        Only while the thread is idle, so the connection is never in use on both."""
+        conn: sqlite3.Connection = self._writer._conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False, cast(T, None)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.commits += 1
+        return True, _in_transaction(conn, work)
+
+    def _write_here(self, batch: list[_Waiting]) -> list[_Waiting]:
+        """Short transactions that queued behind a trip, written on the loop once it is
+        back, so that writes under load do not keep the thread busy one trip after
+        another; the ones the lock refuses are left for the next trip."""
+        left = []
+        for waiting in batch:
+            try:
+                written, value = self._here(waiting.work)
+            except Exception as problem:
+                _settle(waiting.future, False, problem)
+                continue
+            if written:
+                _settle(waiting.future, True, value)
+            else:
+                left.append(waiting)
+        return left
 
     async def _send_waiting(self) -> None:
         # aiosqlite has no public way to run a function on its thread; _execute is that way,
@@ -147,28 +213,30 @@ class Database:
         run_on_thread: Callable[..., Awaitable[list[Outcome]]] = self._writer._execute
         while self._waiting:
             batch, self._waiting = self._waiting, []
+            if all(w.short for w in batch):
+                batch = self._write_here(batch)
+                if not batch:
+                    continue
             try:
                 outcomes = await run_on_thread(
-                    _in_transactions, self._writer._conn, [work for work, _ in batch]
+                    _in_transactions, self._writer._conn, [w.work for w in batch]
                 )
             except BaseException as problem:
                 outcomes = [(False, problem)] * len(batch)
             self.commits += 1
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(cast(BaseException, value))
+            for waiting, (ok, value) in zip(batch, outcomes, strict=True):
+                _settle(waiting.future, ok, value)
 
-    async def write(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
-        """One statement as its own transaction; the rows it returns (``RETURNING``)."""
+    async def write(
+        self, sql: str, params: Sequence[object] = (), *, short: bool = False
+    ) -> list[sqlite3.Row]:
+        """One statement as its own transaction; the rows it returns (``RETURNING``).
+        ``short`` as for ``transaction``."""
 
         def work(conn: sqlite3.Connection) -> list[sqlite3.Row]:
             return conn.execute(sql, tuple(params)).fetchall()
 
-        return await self.transaction(work)
+        return await self.transaction(work, short=short)
 
     def backup_to(self, target: Path) -> None:
         """A consistent copy through SQLite's online backup, while writes may go on."""
@@ -193,7 +261,8 @@ async def open_database(
 
     ``checkpoints`` tunes the WAL checkpoint timer (tests make it quick and small).
     """
-    writer = await aiosqlite.connect(path, isolation_level="IMMEDIATE")
+    # Not bound to its thread: short transactions are written on the event loop (``_here``).
+    writer = await aiosqlite.connect(path, isolation_level="IMMEDIATE", check_same_thread=False)
     try:
         await _configure_writer(writer)
         reader = _open_reader(path)

@@ -726,6 +726,7 @@ class SqliteStore:
             "VALUES (?, ?, ?, ?) ON CONFLICT (platform, external_id) "
             "DO UPDATE SET name = excluded.name RETURNING id",
             (platform, external_id, name, to_db(at)),
+            short=True,
         )
         return Workspace(next(iter(rows))["id"], platform, external_id, name)
 
@@ -786,7 +787,7 @@ class SqliteStore:
                 _refresh_member(conn, member.id)
             return member
 
-        return await self.db.transaction(work)
+        return await self.db.transaction(work, short=True)
 
     async def save_member(self, member: Member) -> Member:
         def work(conn: sqlite3.Connection) -> Member:
@@ -809,7 +810,7 @@ class SqliteStore:
             member.holiday_calendar,
             member.id,
         )
-        return await self.db.transaction(work)
+        return await self.db.transaction(work, short=True)
 
     async def forget_member(self, member_id: int) -> None:
         await self.db.write("DELETE FROM members WHERE id = ?", (member_id,))
@@ -881,7 +882,7 @@ class SqliteStore:
                 ).fetchone()
             return cohort_from_row(row)
 
-        return await self.db.transaction(work)
+        return await self.db.transaction(work, short=True)
 
     async def bind_cohort(self, binding: CohortBinding) -> Cohort:
         def work(conn: sqlite3.Connection) -> Cohort:
@@ -994,7 +995,7 @@ class SqliteStore:
         return bool(rows)
 
     async def log_action(self, new: NewAction) -> LoggedAction | None:
-        return await self.db.transaction(partial(_log_action, new))
+        return await self.db.transaction(partial(_log_action, new), short=True)
 
     async def snooze_reminder(
         self, contact_id: int, anchor_id: int, step: str, until: datetime
@@ -1013,7 +1014,7 @@ class SqliteStore:
                 (to_db(until), contact_id),
             )
 
-        await self.db.transaction(work)
+        await self.db.transaction(work, short=True)
 
     async def stop_reminders(self, contact_id: int, anchor_id: int, at: datetime) -> None:
         await self.db.write(
@@ -1021,6 +1022,7 @@ class SqliteStore:
             "ON CONFLICT (contact_id) DO UPDATE SET anchor_id = excluded.anchor_id, "
             "stopped_at = excluded.stopped_at",
             (contact_id, anchor_id, to_db(at)),
+            short=True,
         )
 
     async def pressed(self, key: str) -> Action | None:
@@ -1037,7 +1039,7 @@ class SqliteStore:
             ).fetchone()
             return _moved(conn, row)
 
-        return await self.db.transaction(work)
+        return await self.db.transaction(work, short=True)
 
     async def get_contact(self, contact_id: int) -> Contact | None:
         row = _one(
@@ -1068,7 +1070,7 @@ class SqliteStore:
             ).fetchone()
             return _moved(conn, row)
 
-        return await self.db.transaction(work)
+        return await self.db.transaction(work, short=True)
 
     async def member_targets(self, member_id: int) -> list[Target]:
         rows = await self._read(
@@ -1287,7 +1289,7 @@ class SqliteStore:
             ).fetchone()
             return row is not None
 
-        return await self.db.transaction(work)
+        return await self.db.transaction(work, short=True)
 
     async def members_period_totals(
         self,

@@ -295,7 +295,15 @@ async def test_a_slow_press_is_deferred_then_the_dm_is_updated(
         await emailed_jane(fake)
         dm = await follow_up_reminder(fake, runtime, clock)
 
-        press = await fake.click(dm, button(dm, "Followed up"))
+        # Another process holds the database's write lock: the press has to wait for it.
+        holder = sqlite3.connect(runtime.settings.database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            press = await fake.click(dm, button(dm, "Followed up"))
+            assert (await press.first_response()).type == 6
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
         await settled(press)
         await fake.wait_for(lambda: "✓ Followed up" in message_text(dm_now(fake, dm)))
 

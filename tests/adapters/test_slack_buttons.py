@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -460,9 +461,16 @@ async def test_a_form_that_outlasts_the_ack_says_so_and_answers_by_dm(
     )
     [form] = slack_bot.fake.opened_views
 
-    ack = await slack_bot.interactive(
-        slack_bot.fake.view_submission(form, values(contact="Jane Doe", org="Acme"))
-    )
+    # Another process holds the database's write lock: the submission has to wait for it.
+    holder = sqlite3.connect(slack_bot.runtime.settings.database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        ack = await slack_bot.interactive(
+            slack_bot.fake.view_submission(form, values(contact="Jane Doe", org="Acme"))
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
     await slack_bot.settled()
 
     assert ack.payload is not None

@@ -235,3 +235,65 @@ async def test_concurrent_transactions_stay_separate_when_sent_together(tmp_path
         ]
         keys = {row[0] for row in await db.read("SELECT key FROM bot_state")}
         assert keys == {f"key-{n}" for n in range(20) if n != 7}
+
+
+def _put(key: str, fail: bool = False) -> Callable[[sqlite3.Connection], str]:
+    def work(conn: sqlite3.Connection) -> str:
+        conn.execute("INSERT INTO bot_state (key, value) VALUES (?, 'x')", (key,))
+        if fail:
+            raise ValueError("fails after writing")
+        return key
+
+    return work
+
+
+async def test_a_short_transaction_on_an_idle_writer_is_written_without_yielding(
+    tmp_path: Path,
+) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+        others_ran: list[bool] = []
+        asyncio.get_running_loop().call_soon(others_ran.append, True)
+        assert await db.transaction(_put("now"), short=True) == "now"
+        assert others_ran == []  # nothing else ran: no trip to the writer's thread
+        assert [row[0] for row in await db.read("SELECT key FROM bot_state")] == ["now"]
+        with pytest.raises(ValueError, match="fails after writing"):
+            await db.transaction(_put("rolled back", fail=True), short=True)
+        assert [row[0] for row in await db.read("SELECT key FROM bot_state")] == ["now"]
+
+
+async def test_a_short_transaction_waits_for_a_held_lock_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "db.sqlite"
+    async with open_database(path) as db:
+        await migrate(db)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holding the one write lock
+        write = asyncio.create_task(db.transaction(_put("after the lock"), short=True))
+        ticks = 0
+        while ticks < 20:  # the loop keeps serving while the write waits
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert not write.done()
+        other.execute("ROLLBACK")
+        other.close()
+        assert await asyncio.wait_for(write, 5) == "after the lock"
+        assert [row[0] for row in await db.read("SELECT key FROM bot_state")] == ["after the lock"]
+
+
+async def test_short_transactions_behind_a_trip_are_all_kept_and_fail_alone(
+    tmp_path: Path,
+) -> None:
+    async with open_database(tmp_path / "db.sqlite") as db:
+        await migrate(db)
+        long = asyncio.create_task(db.transaction(_put("long")))  # takes the thread
+        await asyncio.sleep(0)
+        results = await asyncio.gather(
+            *(db.transaction(_put(f"short-{n}", fail=n == 3), short=True) for n in range(10)),
+            return_exceptions=True,
+        )
+        assert await long == "long"
+        assert [type(r) for r in results].count(ValueError) == 1
+        keys = {row[0] for row in await db.read("SELECT key FROM bot_state")}
+        assert keys == {"long"} | {f"short-{n}" for n in range(10) if n != 3}
