@@ -121,11 +121,12 @@ def _settle(future: asyncio.Future[object], ok: bool, value: object) -> None:
 
 
 class Database:
-    """The writer (aiosqlite, one trip per transaction) and the reader (on the event loop).
+    """The writer (on aiosqlite's thread; short transactions on the event loop when that
+    thread is idle) and the reader (on the event loop).
 
-    aiosqlite runs the writer's transactions one at a time in order, which serialises writes
-    without a lock held across awaits; a caller cancelled mid-way can never leave one half
-    done. The reader sees every committed write (WAL mode).
+    The writer's transactions run one at a time, which serialises writes without a lock
+    held across awaits; a caller cancelled mid-way can never leave one half done. The
+    reader sees every committed write (WAL mode).
     """
 
     def __init__(
