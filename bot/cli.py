@@ -30,6 +30,7 @@ import aiohttp
 from bot import __version__
 from bot.charts.renderer import ChartRenderer
 from bot.clock import Clock, SystemClock
+from bot.collector import tune_for_serving
 from bot.commands.catalog import build_registry
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
@@ -451,6 +452,7 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             problems.append(str(problem))
     if problems:
         raise CliError("\n".join(problems))
+    tune_for_serving()
     async with open_core(settings) as (runtime, probe), health_server(runtime, probe):
         log.info("starting %s", ", ".join(wanted))
         await serve_platforms(runtime, modules)
