@@ -54,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -502,6 +502,14 @@ def presser_id(index: int) -> str:
 COLLECTOR_ID = "U0COLLECT"
 
 
+def _pressers(fake: FakeSlack, members: int) -> list[str]:
+    """The ``members`` who press, added to the fake; their user ids."""
+    users = [presser_id(n) for n in range(members)]
+    for n, user in enumerate(users):
+        fake.add_user(user, name=f"presser{n}", tz="Europe/Berlin")
+    return users
+
+
 async def presses_phase(mode: str, members: int, rounds: int, contacts: int, near: int) -> PressRun:
     """``reachout run`` in ``mode`` on a seeded database (``benchmarks._reminders``): rounds
     of presses of *Followed up* at ``members`` in flight, then did-you-mean replies for a
@@ -509,9 +517,7 @@ async def presses_phase(mode: str, members: int, rounds: int, contacts: int, nea
     result = PressRun()
     with tempfile.TemporaryDirectory() as folder:
         async with FakeSlack(check_spec=False) as fake:
-            users = [presser_id(n) for n in range(members)]
-            for n, user in enumerate(users):
-                fake.add_user(user, name=f"presser{n}", tz="Europe/Berlin")
+            users = _pressers(fake, members)
             fake.add_user(COLLECTOR_ID, name="collector", tz="Europe/Berlin")
             env = {
                 "REACHOUT_DATABASE": str(Path(folder) / "reachout.db"),
@@ -530,15 +536,7 @@ async def presses_phase(mode: str, members: int, rounds: int, contacts: int, nea
             process = start_bot(fake, mode, Path(folder), port)
             result.cpu = CpuMeter(process.pid)
             try:
-                async with contextlib.AsyncExitStack() as stack:
-                    if mode == "http":
-                        url = f"http://127.0.0.1:{port}"
-                        await wait_for_http(url, process)
-                        sender = await stack.enter_async_context(SlackSender(url, SIGNING_SECRET))
-                        send = _http_send(sender)
-                    else:
-                        await fake.socket.wait_connected(count=connected + 1, within=START_TIMEOUT)
-                        send = _socket_send(fake)
+                async with _sender(fake, mode, port, process, connected) as send:
                     await _press_work(fake, send, users, rounds, contacts, near, result, started)
             finally:
                 stop_bot(process)
@@ -554,6 +552,22 @@ async def presses_phase(mode: str, members: int, rounds: int, contacts: int, nea
     return result
 
 
+@contextlib.asynccontextmanager
+async def _sender(
+    fake: FakeSlack, mode: str, port: int, process: subprocess.Popen[bytes], connected: int
+) -> AsyncIterator[Send]:
+    """How the presses reach the process just started in ``mode``, once it is listening
+    (HTTP) or connected (Socket Mode, one more connection than ``connected``)."""
+    if mode == "http":
+        url = f"http://127.0.0.1:{port}"
+        await wait_for_http(url, process)
+        async with SlackSender(url, SIGNING_SECRET) as sender:
+            yield _http_send(sender)
+    else:
+        await fake.socket.wait_connected(count=connected + 1, within=START_TIMEOUT)
+        yield _socket_send(fake)
+
+
 async def floor_presses(mode: str, members: int, rounds: int) -> PressRun:
     """The clicks alone on slack-bolt alone (``benchmarks._floor``): each member's reminders
     posted as reachout words and draws them (five buttons under a paragraph), then rounds of
@@ -563,24 +577,14 @@ async def floor_presses(mode: str, members: int, rounds: int) -> PressRun:
     result = PressRun()
     with tempfile.TemporaryDirectory() as folder:
         async with FakeSlack(check_spec=False) as fake:
-            users = [presser_id(n) for n in range(members)]
-            for n, user in enumerate(users):
-                fake.add_user(user, name=f"presser{n}", tz="Europe/Berlin")
+            users = _pressers(fake, members)
             reminders = await _posted_reminders(fake, users, rounds)
             port = free_port()
             connected = len(fake.socket.connections)
             process = start_bot(fake, mode, Path(folder), port, floor=True)
             result.cpu = CpuMeter(process.pid)
             try:
-                async with contextlib.AsyncExitStack() as stack:
-                    if mode == "http":
-                        url = f"http://127.0.0.1:{port}"
-                        await wait_for_http(url, process)
-                        sender = await stack.enter_async_context(SlackSender(url, SIGNING_SECRET))
-                        send = _http_send(sender)
-                    else:
-                        await fake.socket.wait_connected(count=connected + 1, within=START_TIMEOUT)
-                        send = _socket_send(fake)
+                async with _sender(fake, mode, port, process, connected) as send:
                     warm = PressRun()
                     await _press_round(fake, send, users, reminders, rounds, warm, second=False)
                     for r in range(rounds):
@@ -1037,9 +1041,9 @@ async def run(
             "latency from the click (or the command) sent"
         )
         for each in ("http", "socket") if mode == "both" else (mode,):
-            floor = await floor_presses(each, members, rounds) if with_floor else None
+            clicks = await floor_presses(each, members, rounds) if with_floor else None
             run_ = await presses_phase(each, members, rounds, contacts, near)
-            results.append(press_report(each, run_, members, rounds, contacts, floor))
+            results.append(press_report(each, run_, members, rounds, contacts, clicks))
     return 0 if all(results) else 1
 
 
