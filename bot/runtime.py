@@ -6,18 +6,21 @@ The CLI and the tests hold all of it; adapters are handed only ``port``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry
 from bot.config import Settings
 from bot.engine import Engine
-from bot.health.metrics import Metrics
 from bot.health.status import PlatformStatus
 from bot.nudges.courier import Courier
 from bot.nudges.ledger import Ledger
 from bot.port import AdapterPort
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.health.metrics import Metrics
 
 
 @dataclass(frozen=True)
@@ -35,4 +38,5 @@ class Runtime:
     port: AdapterPort
     status: PlatformStatus
     """Each platform's connection, which the adapters report and ``/healthz`` shows."""
-    metrics: Metrics
+    metrics: Metrics | None
+    """The commands counted for ``/metrics``; None when no health port serves them."""

@@ -23,6 +23,7 @@ import bot
 from bot.cli import health_server, open_core
 from bot.clock import ManualClock
 from bot.config import ConfigError
+from bot.invocation import Origin
 from bot.runtime import Runtime
 from bot.supervisor import Backoff, supervise
 from tests.adapters.discord_fixtures import discord_settings
@@ -180,6 +181,21 @@ async def test_a_discord_unreachable_at_start_is_retried_until_it_is_back(
         await served.health_becomes(200)
         interaction = await fake.send_interaction("sent", {"count": 2})
         assert "Logged 2 outreach emails" in str((await interaction.first_response()).content)
+
+
+async def test_without_a_health_port_nothing_is_served_or_counted_and_commands_still_run(
+    tmp_path: Path, fake: FakeDiscord, clock: ManualClock
+) -> None:
+    settings = discord_settings(tmp_path, fake)
+    async with open_core(settings, clock) as (runtime, db), health_server(runtime, db) as server:
+        assert server is None
+        assert runtime.metrics is None
+        assert runtime.dispatcher.on_handled is None
+        user = fake.add_user("nomonitor", global_name="No Monitor")
+        origin = Origin("discord", str(fake.guild.id), "Guild", None, str(user.id), "No Monitor")
+        reply = await runtime.port.run(origin, "sent", {"contact": "Jane Doe", "org": "Acme"})
+        assert not reply.error
+        assert "Jane Doe" in reply.text
 
 
 @pytest.mark.parametrize("port", ["http", "-1", "70000"])

@@ -7,36 +7,14 @@ contact or a workspace, so the series stay few and the metrics reveal nothing ab
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, generate_latest
 
 from bot import __version__
 from bot.commands.dispatch import Handled
+from bot.health.endpoints import Snapshot
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Seconds; Slack and Discord want an answer within 3, so the buckets are finest below it."""
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What is read when ``/healthz`` or ``/metrics`` is asked for."""
-
-    database_problem: str | None
-    platform_problems: Mapping[str, str | None]
-    deliveries: Iterable[tuple[str, str, int]] = ()
-    """(kind, status, how many) rows of the deliveries ledger."""
-    scheduler_lag: float = 0.0
-    """Seconds since the earliest delivery that is due was due; 0 when nothing is overdue."""
-
-    @property
-    def problems(self) -> list[str]:
-        """Everything that makes the bot unhealthy, one phrase each."""
-        found = [f"database: {self.database_problem}"] if self.database_problem else []
-        platforms = self.platform_problems.items()
-        found += [f"{name}: {problem}" for name, problem in platforms if problem]
-        return found
 
 
 class Metrics:

@@ -13,13 +13,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from bot.health.metrics import Metrics, Snapshot
+from bot.health.endpoints import HEALTH_PATH, METRICS_PATH, Snapshot
+from bot.health.metrics import Metrics
 from bot.listening import listen
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/healthz"
-METRICS_PATH = "/metrics"
 SHUTDOWN_TIMEOUT_SECONDS = 2.0
 
 
