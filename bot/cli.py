@@ -67,7 +67,6 @@ from storage.schema import SchemaTooNew, available_migrations
 from storage.upgrade import Upgrade, UpgradeFailed, pending, upgrade
 
 if TYPE_CHECKING:
-    from bot.health.metrics import Metrics
     from bot.health.server import HealthServer
 
 log = logging.getLogger("reachout")
@@ -226,10 +225,14 @@ async def open_core(
         engine = Engine(
             store, clock, settings.timezone, ledger=ledger, courier=courier, charts=charts
         )
-        metrics = counted() if settings.health_port is not None else None
+        # Commands are counted only where /metrics can be read; else the client is not loaded.
+        metrics = None
+        if settings.health_port is not None:
+            from bot.health.metrics import Metrics
+
+            metrics = Metrics()
         status = PlatformStatus()
-        on_handled = metrics.observe if metrics is not None else None
-        dispatcher = Dispatcher(engine, registry, on_handled=on_handled)
+        dispatcher = Dispatcher(engine, registry, on_handled=metrics.observe if metrics else None)
         port = AdapterPort(engine, dispatcher, registry, courier, status)
         runtime = Runtime(
             settings,
@@ -245,13 +248,6 @@ async def open_core(
             metrics,
         )
         yield runtime, probe
-
-
-def counted() -> Metrics:
-    """The commands' metrics, for ``/metrics``: kept only where the health port serves them."""
-    from bot.health.metrics import Metrics
-
-    return Metrics()
 
 
 @asynccontextmanager
