@@ -149,10 +149,11 @@ def _holidays_between(start: date, end: date, calendar: Holidays) -> tuple[str, 
     return tuple(names)
 
 
-def weeks_ending(this_week: date, before: int) -> list[date]:
+def weeks_ending(this_week: date, before: int, newest: int = 0) -> list[date]:
     """The first days of the ``before`` weeks before the one starting ``this_week``, then of
-    that week: oldest first, as a streak and a member's chart read them."""
-    return [this_week - timedelta(weeks=n) for n in range(before, -1, -1)]
+    that week: oldest first, as a streak and a member's chart read them. With ``newest``,
+    only the weeks at least that many before it (a long streak's next part)."""
+    return [this_week - timedelta(days=7 * n) for n in range(before, newest - 1, -1)]
 
 
 def week_starts(firsts: Sequence[date], tz: ZoneInfo) -> list[datetime]:

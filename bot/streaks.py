@@ -35,11 +35,24 @@ def current_streak(
     """The streak ending with the week that starts on ``firsts[-1]`` (this week), from each
     week's email ``totals`` (one per first day, oldest first)."""
     this_week = firsts[-1]
-    streak = 1 if totals[-1] >= goal and not week_is_paused(this_week, pauses) else 0
-    for first, total in zip(reversed(firsts[:-1]), reversed(totals[:-1]), strict=True):
-        if week_is_paused(first, pauses):
+    met = totals[-1] >= goal and not week_is_paused(this_week, pauses)
+    return earlier_streak(Streak(int(met), complete=False), totals[:-1], firsts[:-1], pauses, goal)
+
+
+def earlier_streak(
+    streak: Streak,
+    totals: Sequence[int],
+    firsts: Sequence[date],
+    pauses: Sequence[Pause],
+    goal: int,
+) -> Streak:
+    """``streak``, which ran out of weeks read, carried back through the weeks just before
+    them (``firsts``, oldest first, with their ``totals``): a long streak is read in parts."""
+    weeks = streak.weeks
+    for first, total in zip(reversed(firsts), reversed(totals), strict=True):
+        if pauses and week_is_paused(first, pauses):
             continue
         if total < goal:
-            return Streak(streak, complete=True)
-        streak += 1
-    return Streak(streak, complete=False)
+            return Streak(weeks, complete=True)
+        weeks += 1
+    return Streak(weeks, complete=False)

@@ -11,16 +11,19 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.models import EMAIL_KINDS, ActionKind, Cohort, Member
 from bot.periods import local_date, week_bounds, week_start_date, week_starts, weeks_ending
 from bot.store import Store
-from bot.streaks import STREAK_LOOKBACK_WEEKS, current_streak
+from bot.streaks import STREAK_LOOKBACK_WEEKS, Streak, current_streak, earlier_streak
 from bot.timezones import member_timezone, zone
 
-STREAK_READS = (8, STREAK_LOOKBACK_WEEKS)
-"""Weeks of emails read in turn to find a streak's start: most streaks are short."""
+STREAK_READS = (8, 24, 56, STREAK_LOOKBACK_WEEKS)
+"""How far back each read in turn reaches, in weeks before this one, to find a streak's
+start. Most streaks are short; a long one costs a read of each week once, each read only
+the weeks older than the one before it reached."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,16 @@ async def cohort_week(store: Store, cohort: Cohort, instant: datetime) -> Cohort
     return (await week_activity(store, cohort, instant)).week
 
 
+@lru_cache(maxsize=256)
+def streak_weeks(
+    this_week: date, tz: ZoneInfo, before: int, newest: int
+) -> tuple[tuple[date, ...], tuple[datetime, ...]]:
+    """The first days of one part of a streak's weeks and the instants that bound them, as
+    ``weeks_ending`` and ``week_starts`` give them: the same all week, so computed once."""
+    firsts = weeks_ending(this_week, before, newest)
+    return tuple(firsts), tuple(week_starts(firsts, tz))
+
+
 async def streaks(
     store: Store, cohort: Cohort, members: Sequence[Member], now: datetime
 ) -> dict[int, int]:
@@ -92,8 +105,9 @@ async def streaks(
     if not members:
         return {}
     pauses = await store.members_pauses([m.id for m in members])
-    found: dict[int, int] = {}
+    found: dict[int, Streak] = {}
     pending = list(members)
+    reached = -1
     for lookback in STREAK_READS:
         groups: dict[tuple[ZoneInfo, int], list[Member]] = {}
         for member in pending:
@@ -102,19 +116,25 @@ async def streaks(
         unfinished = []
         for (tz, goal), group in groups.items():
             this_week = week_start_date(local_date(now, tz), cohort.week_start)
-            firsts = weeks_ending(this_week, lookback)
+            older, bounds = streak_weeks(this_week, tz, lookback, reached + 1)
             totals = await store.members_period_totals(
-                [m.id for m in group], EMAIL_KINDS, week_starts(firsts, tz), at_most=goal
+                [m.id for m in group], EMAIL_KINDS, bounds, at_most=goal
             )
             for member in group:
-                streak = current_streak(totals[member.id], firsts, pauses[member.id], goal)
-                found[member.id] = streak.weeks
+                counted, paused = totals[member.id], pauses[member.id]
+                streak = (
+                    earlier_streak(found[member.id], counted, older, paused, goal)
+                    if member.id in found
+                    else current_streak(counted, older, paused, goal)
+                )
+                found[member.id] = streak
                 if not streak.complete:
                     unfinished.append(member)
         pending = unfinished
+        reached = lookback
         if not pending:
             break
-    return found
+    return {member_id: streak.weeks for member_id, streak in found.items()}
 
 
 async def member_streak(store: Store, member: Member, cohort: Cohort, now: datetime) -> int:

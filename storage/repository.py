@@ -690,6 +690,41 @@ def referral_contacts_sql(mark: str) -> str:
     )
 
 
+@lru_cache(maxsize=64)
+def _period_edges(bounds: tuple[datetime, ...]) -> tuple[str, ...]:
+    """Each period's two stored bounds in turn, as ``_period_totals_sql`` takes them: a
+    streak asks for the same weeks all week, so they are formatted once."""
+    return tuple(edge for pair in pairwise(to_db(b) for b in bounds) for edge in pair)
+
+
+@lru_cache(maxsize=64)
+def _period_totals_sql(periods: int, members: int, kinds: int, capped: bool) -> str:
+    """Totals per member and numbered period, for ``periods`` (``lo``, ``hi``) pairs, then
+    ``members`` ids, ``kinds`` kinds and, when ``capped``, the most entries to sum.
+
+    The periods are a VALUES list (plain SQL that every SQLite the bot runs on has) and the
+    outer loop (CROSS JOIN keeps that order), each one a range read of the partial index on
+    (member_id, occurred_at, kind, count); capped, a read of no more than that many entries
+    per member and period.
+    """
+    windows = "p(i, lo, hi) AS (VALUES " + ", ".join(f"({i}, ?, ?)" for i in range(periods))
+    kind_list = ", ".join(["?"] * kinds)
+    if not capped:
+        return (
+            f"WITH {windows}) SELECT a.member_id, p.i, sum(a.count) AS total "
+            f"FROM p CROSS JOIN actions a WHERE a.member_id IN ({', '.join(['?'] * members)}) "
+            "AND a.occurred_at >= p.lo AND a.occurred_at < p.hi AND a.undone_at IS NULL "
+            f"AND a.kind IN ({kind_list}) GROUP BY a.member_id, p.i"
+        )
+    return (
+        f"WITH {windows}), m(id) AS (VALUES {', '.join(['(?)'] * members)}) "
+        "SELECT m.id AS member_id, p.i, (SELECT sum(n) FROM (SELECT a.count AS n "
+        "FROM actions a WHERE a.member_id = m.id AND a.occurred_at >= p.lo "
+        "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
+        f"AND a.kind IN ({kind_list}) LIMIT ?)) AS total FROM m CROSS JOIN p"
+    )
+
+
 def _placeholders(values: Collection[object]) -> str:
     return ", ".join("?" for _ in values)
 
@@ -1302,35 +1337,12 @@ class SqliteStore:
         found = {m: [0] * max(periods, 0) for m in member_ids}
         if periods < 1 or not kinds:
             return found
-        # Numbered periods as a VALUES list: plain SQL that every SQLite the bot runs on has.
-        numbered = ", ".join(f"({i}, ?, ?)" for i in range(periods))
-        windows = f"p(i, lo, hi) AS (VALUES {numbered})"
-        edges = [edge for pair in pairwise([to_db(b) for b in bounds]) for edge in pair]
+        edges = _period_edges(tuple(bounds))
         kind_values = [k.value for k in kinds]
-        kind_list = _placeholders(kind_values)
+        capped = () if at_most is None else (at_most,)
         for chunk in _chunks(sorted(found), MEMBERS_PER_QUERY):
-            # The periods are the outer loop (CROSS JOIN keeps that order), each one a range
-            # read of the partial index on (member_id, occurred_at, kind, count); with
-            # at_most, a read of no more than that many entries per member and period.
-            if at_most is None:
-                sql = (
-                    f"WITH {windows} SELECT a.member_id, p.i, sum(a.count) AS total "
-                    f"FROM p CROSS JOIN actions a WHERE a.member_id IN ({_placeholders(chunk)}) "
-                    "AND a.occurred_at >= p.lo AND a.occurred_at < p.hi AND a.undone_at IS NULL "
-                    f"AND a.kind IN ({kind_list}) GROUP BY a.member_id, p.i"
-                )
-                params: tuple[object, ...] = (*edges, *chunk, *kind_values)
-            else:
-                members = ", ".join("(?)" for _ in chunk)
-                sql = (
-                    f"WITH {windows}, m(id) AS (VALUES {members}) "
-                    "SELECT m.id AS member_id, p.i, (SELECT sum(n) FROM (SELECT a.count AS n "
-                    "FROM actions a WHERE a.member_id = m.id AND a.occurred_at >= p.lo "
-                    "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
-                    f"AND a.kind IN ({kind_list}) LIMIT ?)) AS total FROM m CROSS JOIN p"
-                )
-                params = (*edges, *chunk, *kind_values, at_most)
-            for row in await self._read(sql, params):
+            sql = _period_totals_sql(periods, len(chunk), len(kind_values), at_most is not None)
+            for row in await self._read(sql, (*edges, *chunk, *kind_values, *capped)):
                 if row["total"] is not None:
                     found[row["member_id"]][row["i"]] = row["total"]
         return found

@@ -251,3 +251,36 @@ async def test_a_long_streak_is_counted_past_the_first_weeks_read(
         await engine.record(await engine.resolve(origin("steady")), ActionKind.EMAIL_SENT, count=3)
     clock.set(start)
     assert await engine.streak(await engine.resolve(origin("steady"))) == 40
+
+
+async def test_a_streak_read_in_parts_reads_each_week_once_and_skips_pauses_in_any_part(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    engine = runtime.engine
+    start = clock.now()
+    for weeks_ago in range(1, 121):
+        if weeks_ago not in (30, 70):  # two weeks off, both paused below
+            clock.set(start - timedelta(weeks=weeks_ago))
+            inv = await engine.resolve(origin("steady"))
+            await engine.record(inv, ActionKind.EMAIL_SENT, count=3)
+    clock.set(start)
+    inv = await engine.resolve(origin("steady"))
+    for weeks_ago in (70, 30):  # oldest first: a pause ends any running past its start
+        day = (start - timedelta(weeks=weeks_ago)).date()
+        first = day - timedelta(days=day.weekday())  # the cohort's weeks start on Monday
+        await runtime.store.add_pause(inv.member.id, first, first + timedelta(days=6))
+    asked: list[int] = []
+    read = runtime.store.members_period_totals
+
+    async def counted(*args: object, **kwargs: object) -> dict[int, list[int]]:
+        result = await read(*args, **kwargs)  # type: ignore[arg-type]
+        asked.append(len(args[2]) - 1)  # type: ignore[arg-type]
+        return result
+
+    runtime.store.members_period_totals = counted  # type: ignore[method-assign]
+    # As far back as a streak is counted: the 104 weeks before this one, less the two paused.
+    assert await engine.streak(inv) == 102
+    assert sum(asked) == 105  # every week read once,
+    assert len(asked) > 1  # in several parts
+    await engine.record(inv, ActionKind.EMAIL_SENT, count=3)
+    assert await engine.streak(inv) == 103  # this week's goal met counts it too
