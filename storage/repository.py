@@ -506,25 +506,31 @@ def _board_totals(
 
 
 def board_page_sql(totals: str, size: str, member: str) -> str:
-    """The rows of a board page (both backends): the first ``size`` members who show, the
-    asking ``member``, and the first hidden one, so the counts arrive even when neither of
-    the others has a row. Ranks and order are those of ``standings`` (members alike in total
-    and name in the order they joined)."""
+    """The rows of a board page (both backends): the first ``size`` members who show
+    (``in_top``), the asking ``member``, and the member with the highest total, so the
+    counts arrive even when neither of the others has a row. Ranks and order are those of
+    ``standings`` (members alike in total and name in the order they joined); a rank is one
+    more than the members in the same partition (shown or hidden) with a higher total.
+
+    Only the page's few rows are sorted and ranked, not every member on the board: window
+    functions over all of them cost as much as summing the week's actions."""
     return (
-        "SELECT id, user_id, display_name, show_on_leaderboard, total, counted, shown, rnk, "
-        "pos FROM (SELECT m.id, m.user_id, m.display_name, m.show_on_leaderboard, t.total, "
-        "count(*) OVER () AS counted, "
-        "sum(CASE WHEN m.show_on_leaderboard THEN 1 ELSE 0 END) OVER () AS shown, "
-        "rank() OVER (PARTITION BY m.show_on_leaderboard ORDER BY t.total DESC) AS rnk, "
-        "row_number() OVER (PARTITION BY m.show_on_leaderboard "
-        "ORDER BY t.total DESC, m.display_name, m.id) AS pos "
-        f"FROM ({totals}) t JOIN members m ON m.id = t.member_id WHERE t.total > 0) ranked "
-        f"WHERE (show_on_leaderboard AND pos <= {size}) OR id = {member} OR pos = 1 "
-        "ORDER BY total DESC, display_name, id"
+        f"WITH t AS ({totals}), r AS (SELECT m.id, m.user_id, m.display_name, "
+        "m.show_on_leaderboard, t.total FROM t JOIN members m ON m.id = t.member_id "
+        "WHERE t.total > 0) "
+        "SELECT x.id, x.user_id, x.display_name, x.show_on_leaderboard, x.total, c.counted, "
+        "c.shown, (SELECT count(*) FROM r o WHERE o.show_on_leaderboard = x.show_on_leaderboard "
+        "AND o.total > x.total) + 1 AS rnk, x.in_top FROM ("
+        "SELECT *, 1 AS in_top FROM (SELECT * FROM r WHERE show_on_leaderboard "
+        f"ORDER BY total DESC, display_name, id LIMIT {size}) top "
+        f"UNION ALL SELECT *, 0 FROM r WHERE id = {member} "
+        "UNION ALL SELECT * FROM (SELECT *, 0 FROM r ORDER BY total DESC LIMIT 1) first) x, "
+        "(SELECT count(*) AS counted, sum(CASE WHEN show_on_leaderboard THEN 1 ELSE 0 END) "
+        "AS shown FROM r) c ORDER BY x.in_top DESC, x.total DESC, x.display_name, x.id"
     )
 
 
-def board_page_from_rows(rows: Iterable[Row], member_id: int, size: int) -> BoardPage:
+def board_page_from_rows(rows: Iterable[Row], member_id: int) -> BoardPage:
     """A ``BoardPage`` from the rows of ``board_page_sql``."""
     top: list[tuple[int, Standing]] = []
     own: Standing | None = None
@@ -538,7 +544,7 @@ def board_page_from_rows(rows: Iterable[Row], member_id: int, size: int) -> Boar
             int(row["total"]),
         )
         counted, shown = int(row["counted"]), int(row["shown"])
-        if standing.visible and row["pos"] <= size:
+        if row["in_top"]:
             top.append((int(row["rnk"]), standing))
         if standing.member_id == member_id:
             own, own_rank = standing, int(row["rnk"])
@@ -1247,7 +1253,7 @@ class SqliteStore:
     ) -> BoardPage:
         totals, params = _board_totals(cohort_id, kinds, since, until)
         rows = await self._read(board_page_sql(totals, "?", "?"), [*params, size, member_id])
-        return board_page_from_rows(rows, member_id, size)
+        return board_page_from_rows(rows, member_id)
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime

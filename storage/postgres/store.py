@@ -890,7 +890,7 @@ class PostgresStore:
         found = await self.db.fetch(
             board_page_sql(totals, f"${n + 1}", f"${n + 2}"), *params, size, member_id
         )
-        return board_page_from_rows(found, member_id, size)
+        return board_page_from_rows(found, member_id)
 
     async def cohort_totals(
         self, cohort_id: int, since: datetime, until: datetime
