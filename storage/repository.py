@@ -713,17 +713,17 @@ def _period_totals_sql(periods: int, members: int, kinds: int, capped: bool) -> 
     (member_id, occurred_at, kind, count); capped, a read of no more than that many entries
     per member and period.
     """
-    windows = "p(i, lo, hi) AS (VALUES " + ", ".join(f"({i}, ?, ?)" for i in range(periods))
-    kind_list = ", ".join(["?"] * kinds)
+    windows = "p(i, lo, hi) AS (VALUES " + ", ".join(f"({i}, ?, ?)" for i in range(periods)) + ")"
+    kind_list = _placeholders(range(kinds))
     if not capped:
         return (
-            f"WITH {windows}) SELECT a.member_id, p.i, sum(a.count) AS total "
-            f"FROM p CROSS JOIN actions a WHERE a.member_id IN ({', '.join(['?'] * members)}) "
+            f"WITH {windows} SELECT a.member_id, p.i, sum(a.count) AS total "
+            f"FROM p CROSS JOIN actions a WHERE a.member_id IN ({_placeholders(range(members))}) "
             "AND a.occurred_at >= p.lo AND a.occurred_at < p.hi AND a.undone_at IS NULL "
             f"AND a.kind IN ({kind_list}) GROUP BY a.member_id, p.i"
         )
     return (
-        f"WITH {windows}), m(id) AS (VALUES {', '.join(['(?)'] * members)}) "
+        f"WITH {windows}, m(id) AS (VALUES {', '.join(['(?)'] * members)}) "
         "SELECT m.id AS member_id, p.i, (SELECT sum(n) FROM (SELECT a.count AS n "
         "FROM actions a WHERE a.member_id = m.id AND a.occurred_at >= p.lo "
         "AND a.occurred_at < p.hi AND a.undone_at IS NULL "
