@@ -128,13 +128,16 @@ class SlackAdapter:
                 authorize=single_token(client, identity),
                 process_before_response=True,
             )
+        # bolt tries the listeners in this order, building each one's matcher arguments,
+        # until one matches: the most frequent requests go first (commands, then the core's
+        # buttons and forms), so a press is not checked against the rarer App Home ones.
         self.app.command(ANY_COMMAND)(commands.handle)
+        self.app.action(CORE_IDS)(presses.pressed)
+        self.app.view(CORE_IDS)(presses.submitted)
         self.app.event("app_home_opened")(home.opened)
         self.app.action(LOG_EMAIL_ACTION)(home.log_email_clicked)
         self.app.view(LOG_EMAIL_VIEW)(home.log_email_submitted)
         self.app.view(UPLOAD_VIEW)(uploads.submitted)
-        self.app.action(CORE_IDS)(presses.pressed)
-        self.app.view(CORE_IDS)(presses.submitted)
 
     async def settled(self) -> None:
         """Wait for every follow-up (posts, files, Home refreshes) to finish."""
